@@ -1,0 +1,443 @@
+/*
+ * rankpool: Python's multiprocessing model (Pool, ...) as a C library on MPI.
+ *
+ * Overview
+ * --------
+ * The same binary runs on every rank of a communicator.  Rank 0 runs the
+ * caller's main() plus one *manager* thread that owns all of the library's MPI
+ * traffic on that rank; ranks 1..N-1 are *workers* that run a service loop.
+ * Task functions are not pickled: every rank registers the same table of named
+ * C functions (rp_task_def), and a task is sent as the function's index plus
+ * its argument bytes.  rp_init checks that all ranks registered the same table.
+ *
+ *     int main(int argc, char **argv) {
+ *         static const rp_task_def tasks[] = {RP_TASK(square)};
+ *         rp_options opt = RP_OPTIONS_INIT;
+ *         opt.tasks = tasks;
+ *         opt.ntasks = 1;
+ *         rp_runtime *rt;
+ *         if (rp_init(&rt, &argc, &argv, &opt) != 0) return 1;
+ *         if (rp_is_manager(rt)) {
+ *             rp_pool *pool;
+ *             rp_pool_create(rt, NULL, &pool);
+ *             rp_pool_map(pool, "square", in, n, sizeof *in, out, sizeof *out, NULL);
+ *             rp_pool_destroy(pool);
+ *         }
+ *         return rp_finalize(rt) == 0 ? 0 : 1;   // workers serve in here
+ *     }
+ *
+ * Errors: every call returns an int, 0 on success and a negative RP_E* code on
+ * failure; a failed call has no side effects.  rp_strerror() and rp_err_name()
+ * describe a code; rp_last_error() gives the calling thread's detailed message
+ * for the most recent failure (e.g. which task name was unknown).
+ *
+ * Threads: the pool and result functions may be called from any thread of
+ * rank 0.  Callbacks run on the manager thread (as Python's result handler
+ * thread); they must return quickly and must not block on a result (such a
+ * call returns RP_EDEADLK).
+ *
+ * Timeouts are in seconds as a double; RP_FOREVER (any negative value) waits
+ * without a limit, 0 polls.
+ */
+#ifndef RANKPOOL_H
+#define RANKPOOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <mpi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RP_VERSION_MAJOR 0
+#define RP_VERSION_MINOR 1
+#define RP_VERSION_PATCH 0
+
+/** Wait without a time limit. */
+#define RP_FOREVER (-1.0)
+
+/*
+ * Error codes: X(name, value, message).  One table makes the enum,
+ * rp_err_name() and rp_strerror().
+ */
+#define RP_ERRNO_MAP(X)                                                                            \
+    X(EINVAL, -1, "invalid argument")                                                              \
+    X(ENOMEM, -2, "out of memory")                                                                 \
+    X(ENOTASK, -3, "no task registered under that name")                                           \
+    X(ETIMEDOUT, -4, "timed out")                                                                  \
+    X(ECLOSED, -5, "pool is closed to new work")                                                   \
+    X(ESTATE, -6, "operation not valid in the current state")                                      \
+    X(ETASK, -7, "a task reported failure")                                                        \
+    X(ECANCELED, -8, "work was canceled by terminate")                                             \
+    X(EMPI, -9, "an MPI call failed")                                                              \
+    X(EMISMATCH, -10, "ranks registered different task tables")                                    \
+    X(EPROTO, -11, "malformed or unexpected message")                                              \
+    X(ETOOBIG, -12, "size exceeds the library limit")                                              \
+    X(ETRUNC, -13, "result does not fit the buffer")                                               \
+    X(ESIZE, -14, "result has the wrong size")                                                     \
+    X(EDONE, -15, "no more results")                                                               \
+    X(EDEADLK, -16, "blocking call from a callback would deadlock")                                \
+    X(ETHREAD, -17, "MPI thread support level too low")                                            \
+    X(ENOTMANAGER, -18, "only valid on the manager rank (rank 0)")                                 \
+    X(EINIT, -19, "pool initializer failed")                                                       \
+    X(ERANGE, -20, "index out of range")
+
+/** Error codes returned by every rankpool call (0 is success). */
+typedef enum {
+    RP_OK = 0,
+#define RP__ERR_ENUM(name, value, msg) RP_##name = (value),
+    RP_ERRNO_MAP(RP__ERR_ENUM)
+#undef RP__ERR_ENUM
+        RP_ERR_LAST = -21 /**< one past the last code; not an error itself */
+} rp_errno;
+
+/** Short message for an error code ("timed out"); never NULL. Thread-safe. */
+const char *rp_strerror(int code);
+
+/** Name of an error code ("RP_ETIMEDOUT"); "RP_UNKNOWN" for other values. Thread-safe. */
+const char *rp_err_name(int code);
+
+/**
+ * Detailed message for the last failed rankpool call on the calling thread,
+ * e.g. "unknown task 'sqare'".  Empty string if none.  Valid until the next
+ * rankpool call on this thread.
+ */
+const char *rp_last_error(void);
+
+/* ------------------------------------------------------------------------ */
+/* Tasks                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/** Per-call context handed to a task function; valid only during the call. */
+typedef struct rp_task_ctx rp_task_ctx;
+
+/**
+ * A task function.  @p arg / @p arg_size are the task's input bytes (borrowed,
+ * valid during the call; arg is suitably aligned for any type).  The function
+ * sets its result with rp_return() or rp_return_buffer() (no result means an
+ * empty one) and returns 0; any other return value means failure, and that
+ * value becomes the task's error code (see rp_fail() to add a message).
+ */
+typedef int (*rp_task_fn)(rp_task_ctx *ctx, const void *arg, size_t arg_size);
+
+/** One entry of the task table: a name (1..63 chars, unique) and a function. */
+typedef struct rp_task_def {
+    const char *name;
+    rp_task_fn fn;
+} rp_task_def;
+
+/** Convenience: RP_TASK(square) is {"square", square}. */
+#define RP_TASK(fn) {#fn, (fn)}
+
+/**
+ * Set the task's result by copying @p size bytes from @p data.
+ * Returns 0, RP_EINVAL (data NULL with size > 0), RP_ETOOBIG or RP_ENOMEM.
+ * May be called again to replace the result.
+ */
+int rp_return(rp_task_ctx *ctx, const void *data, size_t size);
+
+/**
+ * Get a result buffer of @p size bytes to fill in place (saves a copy).
+ * The buffer is owned by the library and valid until the task returns.
+ * Returns NULL if size is too big or memory is short (the task then fails
+ * with RP_ENOMEM/RP_ETOOBIG if it returns 0).
+ */
+void *rp_return_buffer(rp_task_ctx *ctx, size_t size);
+
+/**
+ * Record a failure message (printf-style, truncated to 1023 bytes) and return
+ * @p code, so a task can write `return rp_fail(ctx, 3, "bad input %d", x);`.
+ * @p code should be non-zero; 0 is turned into -1.
+ */
+int rp_fail(rp_task_ctx *ctx, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/** Rank (in the runtime's communicator) running this task; 0 in single-rank mode. */
+int rp_task_rank(const rp_task_ctx *ctx);
+
+/** Index of this item within its map/starmap/imap call (0 for apply). */
+size_t rp_task_index(const rp_task_ctx *ctx);
+
+/* ------------------------------------------------------------------------ */
+/* Runtime                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/** A rankpool runtime over one communicator.  Opaque. */
+typedef struct rp_runtime rp_runtime;
+
+/** Runtime options.  Start from RP_OPTIONS_INIT; fields may be added later. */
+typedef struct rp_options {
+    const rp_task_def *tasks; /**< task table, identical on every rank (borrowed for the runtime's life) */
+    size_t ntasks;            /**< entries in tasks */
+    int prefetch;             /**< chunks kept in flight per worker (>= 1; default 2) */
+    double idle_spin;         /**< seconds an idle loop polls before it sleeps (default 50e-6) */
+    double idle_sleep_max;    /**< longest sleep of an idle loop, seconds (default 1e-3) */
+} rp_options;
+
+/** Default options. */
+#define RP_OPTIONS_INIT {NULL, 0, 2, 50e-6, 1e-3}
+
+/**
+ * Start MPI if it is not running yet (MPI_Init_thread, MPI_THREAD_SERIALIZED)
+ * and create a runtime over a duplicate of MPI_COMM_WORLD.  Collective over
+ * MPI_COMM_WORLD.  When rankpool started MPI, rp_finalize() finalizes it.
+ *
+ * @param rt    receives the runtime (owned by the caller; rp_finalize frees it)
+ * @param argc  may be NULL, as for MPI_Init
+ * @param argv  may be NULL
+ * @param opts  options, or NULL for the defaults (then no task is registered)
+ * @return 0; RP_EINVAL (bad option or task table), RP_EMISMATCH (ranks disagree
+ *         on the task table; every rank gets it), RP_ETHREAD, RP_EMPI, RP_ENOMEM.
+ */
+int rp_init(rp_runtime **rt, int *argc, char ***argv, const rp_options *opts);
+
+/**
+ * Create a runtime over @p comm in a program that already runs MPI.
+ * Collective over comm.  rankpool works on its own duplicate of comm with
+ * MPI_ERRORS_RETURN and never touches MPI_COMM_WORLD; rank 0 of comm is the
+ * manager.  With more than one rank, MPI must provide MPI_THREAD_SERIALIZED
+ * or better (MPI_THREAD_MULTIPLE if rank 0's own code calls MPI while the
+ * runtime is up); otherwise RP_ETHREAD.  Returns as rp_init().
+ */
+int rp_init_comm(rp_runtime **rt, MPI_Comm comm, const rp_options *opts);
+
+/**
+ * Worker ranks: serve tasks until the manager calls rp_finalize(), then return 0.
+ * On the manager rank it returns 0 at once.  rp_finalize() calls it on workers
+ * that did not, so calling it is optional.  Returns RP_EMPI if the
+ * communicator failed, RP_ESTATE if called twice.
+ */
+int rp_serve(rp_runtime *rt);
+
+/**
+ * Shut the runtime down.  Collective: on rank 0 it destroys remaining pools,
+ * stops the workers and the manager thread; on workers it serves until then.
+ * Frees the duplicate communicator and @p rt, and calls MPI_Finalize if
+ * rp_init started MPI.  Afterwards a program that brought its own MPI keeps
+ * using it.  NULL is a no-op returning 0.  Returns the first error seen.
+ */
+int rp_finalize(rp_runtime *rt);
+
+/** True (1) on the manager rank (rank 0), 0 on workers. */
+int rp_is_manager(const rp_runtime *rt);
+
+/** This process's rank in the runtime's communicator. */
+int rp_rank(const rp_runtime *rt);
+
+/** Number of ranks in the runtime's communicator. */
+int rp_size(const rp_runtime *rt);
+
+/** Number of workers a pool can use: size-1, or 1 in single-rank mode (rank 0 runs tasks). */
+int rp_worker_count(const rp_runtime *rt);
+
+/* ------------------------------------------------------------------------ */
+/* Pool                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/** A pool of workers (multiprocessing.Pool).  Opaque; manager rank only. */
+typedef struct rp_pool rp_pool;
+
+/** The state of one submitted call (multiprocessing.AsyncResult).  Opaque. */
+typedef struct rp_result rp_result;
+
+/** Pool options.  Start from RP_POOL_OPTIONS_INIT. */
+typedef struct rp_pool_options {
+    int workers;             /**< how many workers (0 = all of them) */
+    const char *initializer; /**< task run once on each worker before its tasks, or NULL */
+    const void *initarg;     /**< initializer argument (copied at create) */
+    size_t initarg_size;
+} rp_pool_options;
+
+/** Default pool options. */
+#define RP_POOL_OPTIONS_INIT {0, NULL, NULL, 0}
+
+/**
+ * Callback run on the manager thread when a call completes (callback: all
+ * items succeeded; error_callback: some failed or were canceled).  @p res is
+ * ready; read it with rp_result_get/rp_result_item/rp_result_error.  The
+ * callback must not free @p res.
+ */
+typedef void (*rp_callback)(rp_result *res, void *user);
+
+/** Options of one call.  Start from RP_CALL_OPTIONS_INIT. */
+typedef struct rp_call_options {
+    size_t chunksize;           /**< items per message; 0 = ceil(n / (4 * workers)) */
+    rp_callback callback;       /**< on success, or NULL */
+    rp_callback error_callback; /**< on failure, or NULL */
+    void *user;                 /**< passed to the callbacks */
+    double timeout;             /**< blocking calls only: RP_FOREVER by default */
+} rp_call_options;
+
+/** Default call options. */
+#define RP_CALL_OPTIONS_INIT {0, NULL, NULL, NULL, RP_FOREVER}
+
+/**
+ * Create a pool over @p opts->workers workers (least used first).  Runs the
+ * initializer on each worker and waits for them: RP_EINIT if one failed (its
+ * message in rp_last_error()).  Manager rank only.  Returns 0, RP_EINVAL,
+ * RP_ENOTASK, RP_ENOTMANAGER, RP_ENOMEM, RP_EINIT.
+ */
+int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **pool);
+
+/** Number of workers of the pool. */
+int rp_pool_workers(const rp_pool *pool);
+
+/**
+ * Run one task and wait for it (Pool.apply).  The result is copied to @p out
+ * (capacity @p out_cap, may be NULL if 0); its size goes to @p out_size (may be
+ * NULL).  Returns 0; RP_ETASK (the task failed; rp_last_error() has its
+ * code and message); RP_ETRUNC (out_cap too small: *out_size is the needed
+ * size, nothing copied); RP_ENOTASK, RP_EINVAL, RP_ECLOSED, RP_ETIMEDOUT,
+ * RP_ECANCELED, RP_EDEADLK.
+ */
+int rp_pool_apply(rp_pool *pool, const char *task, const void *arg, size_t arg_size, void *out,
+                  size_t out_cap, size_t *out_size, const rp_call_options *opts);
+
+/**
+ * Submit one task (Pool.apply_async).  @p arg is copied.  @p res receives the
+ * handle (free with rp_result_free), or pass NULL to fire and forget (the
+ * callbacks still run; rp_pool_join waits for it).
+ */
+int rp_pool_apply_async(rp_pool *pool, const char *task, const void *arg, size_t arg_size,
+                        const rp_call_options *opts, rp_result **res);
+
+/**
+ * Pool.map over @p n records of @p in_size bytes at @p in; result i, which
+ * must be exactly @p out_size bytes, goes to out + i * out_size.  Blocks.
+ * Returns 0, RP_ETASK (first failing item in rp_last_error()), RP_EINVAL
+ * (NULL buffer, zero size), RP_ETOOBIG, RP_ENOTASK, RP_ECLOSED, RP_ETIMEDOUT.
+ * n == 0 succeeds at once.
+ */
+int rp_pool_map(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
+                void *out, size_t out_size, const rp_call_options *opts);
+
+/**
+ * Pool.map_async.  No copy of @p in is made: @p in and @p out are borrowed
+ * until the result is ready.  If @p out is NULL the results are kept in the
+ * handle (any size; read them with rp_result_item).
+ */
+int rp_pool_map_async(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
+                      void *out, size_t out_size, const rp_call_options *opts, rp_result **res);
+
+/**
+ * Pool.starmap over @p n variable-size argument buffers args[i] of sizes[i]
+ * bytes (an argument tuple packed by the caller; sizes may be 0).  Blocks,
+ * then hands back the ready result in @p res: read item i with rp_result_item.
+ * On RP_ETASK/RP_ECANCELED/RP_ETIMEDOUT *res is still set (if the call was
+ * accepted) so the items that succeeded can be read.
+ */
+int rp_pool_starmap(rp_pool *pool, const char *task, const void *const *args, const size_t *sizes,
+                    size_t n, const rp_call_options *opts, rp_result **res);
+
+/** Pool.starmap_async.  args[i] and sizes are borrowed until the result is ready. */
+int rp_pool_starmap_async(rp_pool *pool, const char *task, const void *const *args,
+                          const size_t *sizes, size_t n, const rp_call_options *opts,
+                          rp_result **res);
+
+/**
+ * Pool.imap: like map_async with results kept in the handle, read in input
+ * order with rp_result_next() as they become available.  @p in borrowed until
+ * the result is ready.
+ */
+int rp_pool_imap(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
+                 const rp_call_options *opts, rp_result **res);
+
+/** Pool.imap_unordered: as rp_pool_imap, but rp_result_next() yields in completion order. */
+int rp_pool_imap_unordered(rp_pool *pool, const char *task, const void *in, size_t n,
+                           size_t in_size, const rp_call_options *opts, rp_result **res);
+
+/** Pool.close: no more submissions (they fail with RP_ECLOSED); queued work still runs. */
+int rp_pool_close(rp_pool *pool);
+
+/**
+ * Pool.terminate: close, drop queued work (its results fail with
+ * RP_ECANCELED) and tell the workers to skip what they hold for this pool.  A
+ * task already running on a worker runs to its end; its result is discarded.
+ */
+int rp_pool_terminate(rp_pool *pool);
+
+/**
+ * Pool.join: wait until every call of the pool is complete and its callbacks
+ * have run.  RP_ESTATE if the pool was neither closed nor terminated;
+ * RP_ETIMEDOUT after @p timeout seconds; RP_EDEADLK from a callback.
+ */
+int rp_pool_join(rp_pool *pool, double timeout);
+
+/**
+ * Terminate (if still open), join and free the pool.  Outstanding result
+ * handles stay valid (they report RP_ECANCELED if cut short).  NULL is a no-op.
+ */
+void rp_pool_destroy(rp_pool *pool);
+
+/* ------------------------------------------------------------------------ */
+/* Results (AsyncResult)                                                     */
+/* ------------------------------------------------------------------------ */
+
+/** Detail of a failed item. */
+typedef struct rp_task_error {
+    size_t index;      /**< item index within the call */
+    int code;          /**< the task's return value, or an RP_E* code */
+    const char *message; /**< owned by the result handle */
+} rp_task_error;
+
+/**
+ * Wait up to @p timeout seconds for the call to complete (AsyncResult.wait).
+ * Returns 0 when ready, RP_ETIMEDOUT otherwise, RP_EDEADLK from a callback.
+ */
+int rp_result_wait(rp_result *res, double timeout);
+
+/** 1 if the call is complete (AsyncResult.ready), else 0. */
+int rp_result_ready(const rp_result *res);
+
+/** 1 if complete and every item succeeded (AsyncResult.successful), else 0. */
+int rp_result_successful(const rp_result *res);
+
+/**
+ * AsyncResult.get for a one-item call (apply_async): wait up to @p timeout,
+ * then point @p data / @p size at the result (owned by @p res, valid until
+ * rp_result_free).  For a multi-item call it waits and reports the outcome;
+ * read the items with rp_result_item.  Returns 0, RP_ETIMEDOUT, RP_ETASK (see
+ * rp_result_error), RP_ECANCELED, RP_EDEADLK.  data/size may be NULL.
+ */
+int rp_result_get(rp_result *res, double timeout, const void **data, size_t *size);
+
+/** Number of items of the call (1 for apply). */
+size_t rp_result_count(const rp_result *res);
+
+/**
+ * Item @p i of a completed call: its result bytes (owned by @p res; for
+ * map_async into a caller's out array they point into it).  Returns 0,
+ * RP_ERANGE, RP_ESTATE (item not finished yet), or the item's failure code
+ * (RP_ETASK, RP_ECANCELED, RP_ESIZE) with data NULL.
+ */
+int rp_result_item(const rp_result *res, size_t i, const void **data, size_t *size);
+
+/**
+ * Next item of an imap/imap_unordered call (any multi-item call: input order,
+ * or completion order for imap_unordered), waiting up to @p timeout.  Sets
+ * @p index, @p data, @p size (data owned by @p res).  Returns 0, RP_EDONE
+ * when all items were read, RP_ETIMEDOUT, RP_ETASK or RP_ECANCELED for a
+ * failed item (index is set; iteration may continue), RP_EDEADLK.
+ */
+int rp_result_next(rp_result *res, double timeout, size_t *index, const void **data,
+                   size_t *size);
+
+/**
+ * The first failed item (lowest index) of a completed call.  Returns 0 and
+ * fills @p err, or RP_ESTATE if not complete, RP_EDONE if nothing failed.
+ */
+int rp_result_error(const rp_result *res, rp_task_error *err);
+
+/**
+ * Release a result handle.  Safe while the call is still running (its work
+ * goes on; its callbacks still run).  NULL is a no-op.  Must not be called on
+ * the handle passed to a running callback.
+ */
+void rp_result_free(rp_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RANKPOOL_H */

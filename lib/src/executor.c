@@ -1,0 +1,142 @@
+/*
+ * Executor: runs the items of one TASK message and writes the RESULT message.
+ * Used by worker ranks and by rank 0 in single-rank mode, so both take the
+ * same path through the wire format.
+ */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+struct rp_task_ctx {
+    rp__rwriter *w;
+    int rank;
+    size_t index;
+    size_t len;   /* bytes of the result written so far */
+    int oom;      /* a result could not be stored */
+    int has_msg;
+    char msg[RP__MAX_ERRMSG + 1];
+};
+
+int rp__task_find(const rp__tasks *t, const char *name) {
+    if (name == NULL)
+        return -1;
+    for (size_t i = 0; i < t->n; i++)
+        if (strcmp(t->defs[i].name, name) == 0)
+            return (int)i;
+    return -1;
+}
+
+void *rp_return_buffer(rp_task_ctx *ctx, size_t size) {
+    if (ctx == NULL || ctx->w == NULL)
+        return NULL;
+    void *p = rp__rwriter_room(ctx->w, size);
+    if (p == NULL) {
+        ctx->oom = 1;
+        ctx->len = 0;
+        return NULL;
+    }
+    ctx->oom = 0;
+    ctx->len = size;
+    return p;
+}
+
+int rp_return(rp_task_ctx *ctx, const void *data, size_t size) {
+    if (ctx == NULL || (data == NULL && size > 0))
+        return RP_EINVAL;
+    void *p = rp_return_buffer(ctx, size);
+    if (p == NULL)
+        return size > RP__MAX_MSG ? RP_ETOOBIG : RP_ENOMEM;
+    if (size > 0)
+        memcpy(p, data, size);
+    return 0;
+}
+
+int rp_fail(rp_task_ctx *ctx, int code, const char *fmt, ...) {
+    if (code == 0)
+        code = -1;
+    if (ctx != NULL && fmt != NULL) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(ctx->msg, sizeof ctx->msg, fmt, ap);
+        va_end(ap);
+        ctx->has_msg = 1;
+    }
+    return code;
+}
+
+int rp_task_rank(const rp_task_ctx *ctx) {
+    return ctx ? ctx->rank : -1;
+}
+
+size_t rp_task_index(const rp_task_ctx *ctx) {
+    return ctx ? ctx->index : 0;
+}
+
+/* Write a failure message as the current item's bytes. */
+static void commit_failure(rp__rwriter *w, int status, int32_t code, const char *msg) {
+    size_t n = strlen(msg);
+    if (n > RP__MAX_ERRMSG)
+        n = RP__MAX_ERRMSG;
+    void *p = rp__rwriter_room(w, n);
+    if (p == NULL)
+        n = 0; /* no room even for the message: the status still tells */
+    else
+        memcpy(p, msg, n);
+    rp__rwriter_commit(w, status, code, n);
+}
+
+int rp__exec_chunk(const rp__tasks *t, int rank, const rp__hdr *h, const void *body,
+                   const volatile int *canceled, rp__rwriter *w) {
+    rp__reader r;
+    int rc = rp__reader_init(&r, h, body);
+    if (rc != 0)
+        return rc;
+    if (h->code < 0 || (size_t)h->code >= t->n)
+        return RP_EPROTO;
+    const rp_task_def *def = &t->defs[h->code];
+    const void *arg;
+    size_t len;
+    for (uint64_t i = 0; rp__reader_next(&r, &arg, &len, NULL, NULL); i++) {
+        if (canceled != NULL && *canceled) {
+            commit_failure(w, RP__ST_CANCELED, RP_ECANCELED, "canceled by pool terminate");
+            continue;
+        }
+        rp_task_ctx ctx = {.w = w, .rank = rank, .index = (size_t)(h->start + i)};
+        int trc = def->fn(&ctx, arg, len);
+        if (trc == 0 && !ctx.oom) {
+            rp__rwriter_commit(w, RP__ST_OK, 0, ctx.len);
+        } else if (trc == 0) {
+            commit_failure(w, RP__ST_TOOBIG, RP_ETOOBIG, "result too big for one message");
+        } else {
+            if (!ctx.has_msg)
+                snprintf(ctx.msg, sizeof ctx.msg, "task '%s' returned %d", def->name, trc);
+            commit_failure(w, RP__ST_FAILED, trc, ctx.msg);
+        }
+    }
+    rp__rwriter_finish(w);
+    return 0;
+}
+
+int rp__exec_init(const rp__tasks *t, int rank, int idx, const void *arg, size_t len, char *msg,
+                  size_t cap) {
+    msg[0] = '\0';
+    if (idx < 0 || (size_t)idx >= t->n) {
+        snprintf(msg, cap, "unknown initializer index %d", idx);
+        return RP_EPROTO;
+    }
+    /* An initializer's result is not wanted; give it a scratch writer. */
+    rp__hdr h = {.kind = RP__MSG_TASK, .count = 1};
+    rp__rwriter w;
+    if (rp__rwriter_init(&w, &h) != 0) {
+        snprintf(msg, cap, "out of memory");
+        return RP_ENOMEM;
+    }
+    rp_task_ctx ctx = {.w = &w, .rank = rank};
+    int rc = t->defs[idx].fn(&ctx, arg, len);
+    if (rc != 0)
+        snprintf(msg, cap, "%s", ctx.has_msg ? ctx.msg : "initializer failed");
+    rp__buf_free(&w.buf);
+    return rc;
+}

@@ -1,0 +1,263 @@
+/* Internal structures shared by the library's files.  Not installed. */
+#ifndef RP_INTERNAL_H
+#define RP_INTERNAL_H
+
+#include "rankpool.h"
+#include "wire.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+/* ---- errors.c ---------------------------------------------------------- */
+
+/** Record a detailed message for rp_last_error() and return @p code. */
+int rp__err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** Clear the calling thread's last error message. */
+void rp__err_clear(void);
+
+/* ---- clock and idle backoff (transport.c) ------------------------------ */
+
+/** Monotonic time in seconds. */
+double rp__now(void);
+
+/**
+ * Idle backoff: poll freely for opt->idle_spin seconds after the last
+ * activity, then sleep for growing periods up to opt->idle_sleep_max.
+ */
+typedef struct rp__backoff {
+    double idle_since; /* 0 while active */
+    double sleep;      /* next sleep, seconds */
+} rp__backoff;
+
+void rp__backoff_reset(rp__backoff *b);
+
+/**
+ * Called when a loop iteration found nothing to do.  Sleeps per the policy;
+ * with @p cv, waits on it (mutex @p m held by the caller) so a signal wakes
+ * it at once.
+ */
+void rp__backoff_idle(rp__backoff *b, const rp_options *opt, pthread_mutex_t *m,
+                      pthread_cond_t *cv);
+
+/* ---- transport.c: the only MPI send/receive calls ----------------------- */
+
+typedef struct rp__iov {
+    const void *base;
+    size_t len;
+} rp__iov;
+
+/** A send in flight and the memory it owns (freed when it completes). */
+typedef struct rp__send {
+    MPI_Request req;
+    void *owned;
+} rp__send;
+
+/** Sends in flight, completed in any order. */
+typedef struct rp__sendq {
+    rp__send *v;
+    size_t n, cap;
+} rp__sendq;
+
+/**
+ * Start sending the concatenation of @p iov to @p dest with tag @p kind.
+ * Small messages are gathered into @p *owned-like scratch; large ones are sent
+ * in place through a derived datatype (no copy).  @p owned (may be NULL) is
+ * freed when the send completes.  The send is recorded in @p req (when not
+ * NULL, the caller completes it) or else queued on @p q.
+ */
+int rp__send_iov(MPI_Comm comm, int dest, int kind, const rp__iov *iov, int n, void *owned,
+                 rp__send *req, rp__sendq *q);
+
+/** Send a header-only or small control message (queued on @p q). */
+int rp__send_ctrl(MPI_Comm comm, int dest, const rp__hdr *h, const void *body, size_t len,
+                  rp__sendq *q);
+
+/** Test the queued sends; free the finished ones.  Returns how many finished, or RP_EMPI. */
+int rp__sendq_progress(rp__sendq *q);
+
+/** Wait for one send to complete and release its memory. */
+int rp__send_wait(rp__send *s);
+
+/** Wait for all queued sends (with backoff), then free the queue. */
+int rp__sendq_drain(rp__sendq *q, const rp_options *opt);
+
+/**
+ * Receive one message if one is waiting: *msg (malloc'd, caller frees),
+ * *len, *src.  Returns 1 if a message was received, 0 if none, RP_EMPI.
+ */
+int rp__recv_any(MPI_Comm comm, void **msg, size_t *len, int *src);
+
+/* ---- executor.c: run a chunk of items ---------------------------------- */
+
+typedef struct rp__tasks {
+    const rp_task_def *defs;
+    size_t n;
+} rp__tasks;
+
+/** Index of the task named @p name, or -1. */
+int rp__task_find(const rp__tasks *t, const char *name);
+
+/**
+ * Run the items of TASK message @p h / @p body with function @p fn into the
+ * RESULT writer @p w.  If @p canceled, each item is answered canceled
+ * without running.  @p canceled may change while running (points at a flag
+ * the caller updates between items via @p poll, which may be NULL).
+ */
+int rp__exec_chunk(const rp__tasks *t, int rank, const rp__hdr *h, const void *body,
+                   const volatile int *canceled, rp__rwriter *w);
+
+/**
+ * Run task @p idx once as an initializer with @p arg; on failure copy its
+ * message into @p msg (size @p cap).  Returns the task's return code.
+ */
+int rp__exec_init(const rp__tasks *t, int rank, int idx, const void *arg, size_t len, char *msg,
+                  size_t cap);
+
+/* ---- manager side (rank 0) --------------------------------------------- */
+
+/** One item's outcome. */
+typedef struct rp__item {
+    const void *data; /* result bytes (into a kept buffer or the out array) */
+    size_t len;
+    int status;       /* 0 pending, else 1 + RP__ST_* */
+    int code;         /* task code for failures */
+    char *msg;        /* failure message (malloc'd) */
+} rp__item;
+
+/* A call = a job.  The user's rp_result handle is the job itself. */
+struct rp_result {
+    rp_runtime *rt;
+    rp_pool *pool; /* cleared when the pool is destroyed */
+    uint64_t id;
+    int task;
+    /* input: fixed records, variable buffers, or an owned copy (apply) */
+    const uint8_t *in;
+    size_t in_size;
+    const void *const *args;
+    const size_t *sizes;
+    void *own_arg; /* apply: a copy of the argument */
+    size_t own_size;
+    size_t n;
+    size_t chunksize;
+    size_t next; /* next item to dispatch */
+    /* output */
+    uint8_t *out;
+    size_t out_size;
+    rp__item *items;
+    void **bufs; /* received messages that items point into */
+    size_t nbufs, capbufs;
+    /* progress */
+    size_t ndone;
+    size_t nfailed;
+    int complete;  /* all items done and callbacks run */
+    int unordered; /* imap_unordered: next() in completion order */
+    size_t *order; /* completion order (unordered) */
+    size_t norder;
+    size_t nread; /* items handed out by next() */
+    rp_call_options call;
+    int refs; /* user handle + manager while incomplete */
+    rp_result *qnext; /* pool's dispatch queue */
+    rp_result *cnext; /* manager's completed list */
+};
+
+/** A chunk in flight to a worker. */
+typedef struct rp__chunk {
+    rp_result *job;
+    size_t start;
+    uint32_t count;
+    rp__send send; /* the TASK send; completed when the result is in */
+    size_t len;    /* single-rank mode: length of the message kept in send.owned */
+} rp__chunk;
+
+/** The manager's view of one worker (rank > 0, or rank 0 itself in single-rank mode). */
+typedef struct rp__worker {
+    int rank;
+    int npools;
+    rp__chunk *fifo; /* in flight, in send order (workers answer in order) */
+    int head, len, cap;
+} rp__worker;
+
+enum { RP__POOL_OPEN, RP__POOL_CLOSED, RP__POOL_TERMINATED };
+
+struct rp_pool {
+    rp_runtime *rt;
+    uint32_t id;
+    int state;
+    int nworkers;
+    int *widx; /* indices into rt->workers */
+    int rr;    /* round-robin start for dispatch */
+    rp_result *qhead, *qtail; /* calls with items still to dispatch */
+    size_t active;            /* calls not yet complete */
+    int init_pending;         /* initializer acks still expected */
+    int init_rc;
+    char init_msg[RP__MAX_ERRMSG + 1];
+    rp_pool *next;
+};
+
+/** A control message waiting for the manager thread to send it. */
+typedef struct rp__ctrl {
+    rp__hdr h;
+    int dest; /* worker index */
+    void *body;
+    size_t len;
+    struct rp__ctrl *next;
+} rp__ctrl;
+
+struct rp_runtime {
+    MPI_Comm comm;
+    int rank, size;
+    int own_mpi;
+    int served;
+    rp_options opt;
+    rp__tasks tasks;
+    /* manager side (rank 0) */
+    pthread_t mgr;
+    int mgr_started;
+    pthread_mutex_t lock;  /* everything below */
+    pthread_cond_t wake;   /* manager: work arrived */
+    pthread_cond_t done;   /* waiters: some call progressed */
+    int stop;
+    int fatal; /* an MPI failure on the manager: every wait returns it */
+    rp__worker *workers;
+    int nworkers;
+    rp_pool *pools;
+    uint32_t next_pool;
+    uint64_t next_job;
+    rp__ctrl *ctrl_head, *ctrl_tail;
+    rp_result *completed; /* callbacks to run */
+    rp__sendq sendq;
+};
+
+/** Manager thread body (manager.c). */
+void *rp__manager_main(void *arg);
+
+/** Worker service loop (worker.c).  Returns 0 after SHUTDOWN, or RP_EMPI. */
+int rp__worker_serve(rp_runtime *rt);
+
+/** True if the calling thread is the manager thread. */
+int rp__on_manager(const rp_runtime *rt);
+
+/** Queue a control message for worker index @p w (lock held).  Takes @p body. */
+int rp__ctrl_push(rp_runtime *rt, int w, const rp__hdr *h, void *body, size_t len);
+
+/** Absolute deadline for a timeout in seconds (negative: none, returned as -1). */
+double rp__deadline(double timeout);
+
+/**
+ * One wait on rt->done (lock held) until woken or @p deadline (rp__deadline).
+ * Callers loop until their condition holds.  Returns 0 (woken: check again),
+ * RP_ETIMEDOUT, RP_EDEADLK (on the manager thread), or rt->fatal.
+ */
+int rp__wait_step(rp_runtime *rt, double deadline);
+
+/** Mark every undispatched item of @p job canceled (lock held); finishes it if done. */
+void rp__job_cancel_rest(rp_runtime *rt, rp_result *job);
+
+/** Drop one reference to @p job (lock held); frees it at zero. */
+void rp__job_unref(rp_result *job);
+
+/** Destroy every pool left open (rp_finalize on rank 0). */
+void rp__pools_destroy_all(rp_runtime *rt);
+
+#endif /* RP_INTERNAL_H */

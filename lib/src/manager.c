@@ -1,0 +1,511 @@
+/*
+ * The manager thread on rank 0.  It owns all of the library's MPI traffic on
+ * that rank: it sends control messages the user's thread queued, keeps each
+ * worker `prefetch` chunks ahead (credits: a result frees one), files results
+ * into their calls, and runs callbacks.  With one rank it runs the chunks
+ * itself.  It holds rt->lock except while running user code (tasks,
+ * callbacks), and sleeps on rt->wake when idle.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int rp__on_manager(const rp_runtime *rt) {
+    return rt->mgr_started && pthread_equal(pthread_self(), rt->mgr);
+}
+
+double rp__deadline(double timeout) {
+    return timeout < 0 ? -1.0 : rp__now() + timeout;
+}
+
+int rp__wait_step(rp_runtime *rt, double deadline) {
+    if (rt->fatal)
+        return rt->fatal;
+    if (deadline >= 0 && rp__now() >= deadline)
+        return RP_ETIMEDOUT;
+    if (rp__on_manager(rt))
+        return rp__err(RP_EDEADLK, "a callback may not wait for a result");
+    if (deadline < 0) {
+        pthread_cond_wait(&rt->done, &rt->lock);
+        return 0;
+    }
+    struct timespec ts;
+    ts.tv_sec = (time_t)deadline;
+    ts.tv_nsec = (long)((deadline - (double)ts.tv_sec) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    pthread_cond_timedwait(&rt->done, &rt->lock, &ts);
+    return 0;
+}
+
+int rp__ctrl_push(rp_runtime *rt, int w, const rp__hdr *h, void *body, size_t len) {
+    rp__ctrl *c = malloc(sizeof *c);
+    if (c == NULL) {
+        free(body);
+        return RP_ENOMEM;
+    }
+    *c = (rp__ctrl){.h = *h, .dest = w, .body = body, .len = len};
+    if (rt->ctrl_tail)
+        rt->ctrl_tail->next = c;
+    else
+        rt->ctrl_head = c;
+    rt->ctrl_tail = c;
+    pthread_cond_signal(&rt->wake);
+    return 0;
+}
+
+void rp__job_unref(rp_result *job) {
+    if (--job->refs > 0)
+        return;
+    for (size_t i = 0; i < job->n; i++)
+        free(job->items[i].msg);
+    for (size_t i = 0; i < job->nbufs; i++)
+        free(job->bufs[i]);
+    free(job->bufs);
+    free(job->items);
+    free(job->order);
+    free(job->own_arg);
+    free(job);
+}
+
+/* All items are in: hand the call to the callback stage. */
+static void job_items_done(rp_runtime *rt, rp_result *job) {
+    job->cnext = rt->completed;
+    rt->completed = job;
+}
+
+static void item_done(rp_result *job, size_t idx, int status, int code) {
+    rp__item *it = &job->items[idx];
+    it->status = 1 + status;
+    it->code = code;
+    job->ndone++;
+    if (status != RP__ST_OK)
+        job->nfailed++;
+    if (job->order != NULL)
+        job->order[job->norder++] = idx;
+}
+
+static void item_fail(rp_result *job, size_t idx, int status, int code, const char *msg,
+                      size_t len) {
+    rp__item *it = &job->items[idx];
+    it->msg = malloc(len + 1);
+    if (it->msg != NULL) {
+        memcpy(it->msg, msg, len);
+        it->msg[len] = '\0';
+    }
+    item_done(job, idx, status, code);
+}
+
+void rp__job_cancel_rest(rp_runtime *rt, rp_result *job) {
+    static const char m[] = "canceled by pool terminate";
+    for (size_t i = job->next; i < job->n; i++)
+        item_fail(job, i, RP__ST_CANCELED, RP_ECANCELED, m, sizeof m - 1);
+    int had_rest = job->next < job->n;
+    job->next = job->n;
+    if (had_rest && job->ndone == job->n)
+        job_items_done(rt, job);
+}
+
+/* Fail every item of a chunk that got no usable answer. */
+static void chunk_fail(rp_runtime *rt, rp__chunk *c, int code, const char *why) {
+    for (uint32_t i = 0; i < c->count; i++)
+        item_fail(c->job, c->start + i, RP__ST_FAILED, code, why, strlen(why));
+    if (c->job->ndone == c->job->n)
+        job_items_done(rt, c->job);
+}
+
+static int keep_buf(rp_result *job, void *msg) {
+    if (job->nbufs == job->capbufs) {
+        size_t cap = job->capbufs ? job->capbufs * 2 : 4;
+        void **v = realloc(job->bufs, cap * sizeof *v);
+        if (v == NULL)
+            return RP_ENOMEM;
+        job->bufs = v;
+        job->capbufs = cap;
+    }
+    job->bufs[job->nbufs++] = msg;
+    return 0;
+}
+
+/* A RESULT message from worker index wi.  Takes msg. */
+static void handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
+    rp__worker *w = &rt->workers[wi];
+    if (w->len == 0) {
+        fprintf(stderr, "rankpool: unexpected RESULT from rank %d dropped\n", w->rank);
+        free(msg);
+        return;
+    }
+    rp__chunk c = w->fifo[w->head];
+    w->head = (w->head + 1) % w->cap;
+    w->len--;
+    rp__send_wait(&c.send);
+    rp_result *job = c.job;
+    rp__reader r;
+    if (h->job != job->id || h->start != c.start || h->count != c.count ||
+        rp__reader_init(&r, h, (uint8_t *)msg + RP__HDR_SIZE) != 0) {
+        fprintf(stderr, "rankpool: malformed RESULT from rank %d\n", w->rank);
+        chunk_fail(rt, &c, RP_EPROTO, "malformed result message");
+        free(msg);
+        pthread_cond_broadcast(&rt->done);
+        return;
+    }
+    int keep = 0;
+    const void *data;
+    size_t len;
+    int st;
+    int32_t code;
+    for (size_t idx = c.start; rp__reader_next(&r, &data, &len, &st, &code); idx++) {
+        rp__item *it = &job->items[idx];
+        if (st != RP__ST_OK) {
+            item_fail(job, idx, st, code, data, len);
+        } else if (job->out != NULL) {
+            if (len != job->out_size) {
+                char m[128];
+                int n = snprintf(m, sizeof m, "result of %zu bytes, expected %zu", len,
+                                 job->out_size);
+                item_fail(job, idx, RP__ST_TOOBIG, RP_ESIZE, m, (size_t)n);
+                continue;
+            }
+            it->data = job->out + idx * job->out_size;
+            memcpy((void *)it->data, data, len);
+            it->len = len;
+            item_done(job, idx, RP__ST_OK, 0);
+        } else {
+            it->data = data;
+            it->len = len;
+            keep = 1;
+            item_done(job, idx, RP__ST_OK, 0);
+        }
+    }
+    if (!keep || keep_buf(job, msg) != 0) {
+        if (keep) {
+            /* Could not keep the bytes the items point at: fail them instead. */
+            for (size_t idx = c.start; idx < c.start + c.count; idx++)
+                if (job->items[idx].status == 1 + RP__ST_OK && job->items[idx].data != NULL) {
+                    job->items[idx].data = NULL;
+                    job->items[idx].status = 1 + RP__ST_TOOBIG;
+                    job->items[idx].code = RP_ENOMEM;
+                    job->nfailed++;
+                }
+        }
+        free(msg);
+    }
+    if (job->ndone == job->n)
+        job_items_done(rt, job);
+    pthread_cond_broadcast(&rt->done);
+}
+
+static rp_pool *find_pool(rp_runtime *rt, uint32_t id) {
+    for (rp_pool *p = rt->pools; p; p = p->next)
+        if (p->id == id)
+            return p;
+    return NULL;
+}
+
+static void handle_ack(rp_runtime *rt, int rank, const rp__hdr *h, const char *m, size_t len) {
+    rp_pool *p = find_pool(rt, h->pool);
+    if (p == NULL || p->init_pending <= 0) {
+        fprintf(stderr, "rankpool: unexpected POOL_ACK from rank %d dropped\n", rank);
+        return;
+    }
+    p->init_pending--;
+    if (h->code != 0 && p->init_rc == 0) {
+        p->init_rc = h->code;
+        if (len > RP__MAX_ERRMSG - 32)
+            len = RP__MAX_ERRMSG - 32;
+        snprintf(p->init_msg, sizeof p->init_msg, "rank %d: %.*s", rank, (int)len, m);
+    }
+    pthread_cond_broadcast(&rt->done);
+}
+
+static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src) {
+    rp__hdr h;
+    if (src < 1 || src >= rt->size || rp__hdr_decode(msg, len, &h) != 0) {
+        fprintf(stderr, "rankpool: malformed message from rank %d dropped\n", src);
+        free(msg);
+        return;
+    }
+    if (h.kind == RP__MSG_RESULT) {
+        handle_result(rt, src - 1, &h, msg);
+        return;
+    }
+    if (h.kind == RP__MSG_POOL_ACK)
+        handle_ack(rt, src, &h, (char *)msg + RP__HDR_SIZE, (size_t)h.body_len);
+    else
+        fprintf(stderr, "rankpool: unexpected %s message from rank %d dropped\n",
+                rp__msg_name(h.kind), src);
+    free(msg);
+}
+
+static int fifo_push(rp__worker *w, const rp__chunk *c) {
+    if (w->len == w->cap) {
+        int cap = w->cap ? w->cap * 2 : 4;
+        rp__chunk *f = malloc((size_t)cap * sizeof *f);
+        if (f == NULL)
+            return RP_ENOMEM;
+        for (int i = 0; i < w->len; i++)
+            f[i] = w->fifo[(w->head + i) % w->cap];
+        free(w->fifo);
+        w->fifo = f;
+        w->cap = cap;
+        w->head = 0;
+    }
+    w->fifo[(w->head + w->len) % w->cap] = *c;
+    w->len++;
+    return 0;
+}
+
+/* How many items of job, from job->next, go into the next chunk. */
+static uint32_t chunk_count(const rp_result *job) {
+    size_t want = job->n - job->next;
+    if (want > job->chunksize)
+        want = job->chunksize;
+    if (want > RP__MAX_COUNT)
+        want = RP__MAX_COUNT;
+    const size_t room = RP__MAX_MSG - RP__HDR_SIZE;
+    if (job->in != NULL) {
+        size_t fit = room / job->in_size;
+        return (uint32_t)(want < fit ? want : fit);
+    }
+    size_t used = 0, k = 0;
+    for (; k < want; k++) {
+        size_t need = 8 + rp__pad(job->sizes[job->next + k]);
+        if (need > room - used)
+            break;
+        used += need;
+    }
+    return (uint32_t)(k ? k : 1); /* single items were checked at submit */
+}
+
+/* Send the next chunk of the pool's first queued call to worker wi. */
+static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
+    static const uint8_t zeros[RP__ALIGN];
+    rp_result *job = p->qhead;
+    rp__worker *w = &rt->workers[wi];
+    uint32_t count = chunk_count(job);
+    rp__chunk c = {.job = job, .start = job->next, .count = count};
+    c.send.req = MPI_REQUEST_NULL;
+    rp__hdr h = {.kind = RP__MSG_TASK,
+                 .pool = p->id,
+                 .code = job->task,
+                 .job = job->id,
+                 .start = job->next,
+                 .count = count};
+    size_t table = job->in ? 0 : rp__pad((size_t)count * 8);
+    uint8_t *head = malloc(RP__HDR_SIZE + table);
+    int niov = job->in ? 2 : 1 + 2 * (int)count;
+    rp__iov *iov = malloc((size_t)niov * sizeof *iov);
+    if (head == NULL || iov == NULL) {
+        free(head);
+        free(iov);
+        return RP_ENOMEM;
+    }
+    size_t body = table;
+    int n = 1;
+    if (job->in) {
+        h.item_size = (uint32_t)job->in_size;
+        body = (size_t)count * job->in_size;
+        iov[n++] = (rp__iov){job->in + job->next * job->in_size, body};
+    } else {
+        memset(head + RP__HDR_SIZE, 0, table);
+        for (uint32_t i = 0; i < count; i++) {
+            size_t len = job->sizes[job->next + i];
+            uint8_t *e = head + RP__HDR_SIZE + (size_t)i * 8;
+            for (int b = 0; b < 8; b++)
+                e[b] = (uint8_t)((uint64_t)len >> (8 * b));
+            if (len > 0)
+                iov[n++] = (rp__iov){job->args[job->next + i], len};
+            body += len;
+            if (i + 1 < count && rp__pad(len) != len) {
+                iov[n++] = (rp__iov){zeros, rp__pad(len) - len};
+                body += rp__pad(len) - len;
+            }
+        }
+    }
+    h.body_len = body;
+    rp__hdr_encode(head, &h);
+    iov[0] = (rp__iov){head, RP__HDR_SIZE + table};
+    int rc;
+    if (w->rank == 0) {
+        /* Single-rank mode: the manager runs it; keep the message bytes. */
+        uint8_t *m = malloc(RP__HDR_SIZE + body);
+        rc = m ? 0 : RP_ENOMEM;
+        if (m != NULL) {
+            size_t at = 0;
+            for (int i = 0; i < n; i++) {
+                if (iov[i].len)
+                    memcpy(m + at, iov[i].base, iov[i].len);
+                at += iov[i].len;
+            }
+            c.send.owned = m;
+            c.len = RP__HDR_SIZE + body;
+        }
+        free(head);
+    } else {
+        rc = rp__send_iov(rt->comm, w->rank, RP__MSG_TASK, iov, n, head, &c.send, NULL);
+    }
+    free(iov);
+    if (rc != 0)
+        return rc;
+    if (fifo_push(w, &c) != 0) {
+        rp__send_wait(&c.send);
+        return RP_ENOMEM;
+    }
+    job->next += count;
+    if (job->next == job->n) {
+        p->qhead = job->qnext;
+        if (p->qhead == NULL)
+            p->qtail = NULL;
+        job->qnext = NULL;
+    }
+    return 0;
+}
+
+static int dispatch(rp_runtime *rt) {
+    int sent = 0;
+    for (rp_pool *p = rt->pools; p; p = p->next) {
+        int any = 1;
+        while (p->qhead && any) {
+            any = 0;
+            for (int k = 0; k < p->nworkers && p->qhead; k++) {
+                int wi = p->widx[(p->rr + k) % p->nworkers];
+                if (rt->workers[wi].len >= rt->opt.prefetch)
+                    continue;
+                int rc = send_chunk(rt, p, wi);
+                if (rc != 0) {
+                    if (rc == RP_EMPI)
+                        rt->fatal = RP_EMPI;
+                    return sent;
+                }
+                any = 1;
+                sent++;
+            }
+            p->rr = (p->rr + 1) % p->nworkers;
+        }
+    }
+    return sent;
+}
+
+/* Single-rank mode: run the oldest chunk given to rank 0 itself. */
+static int run_local(rp_runtime *rt) {
+    rp__worker *w = &rt->workers[0];
+    if (rt->size != 1 || w->len == 0)
+        return 0;
+    rp__chunk *c = &w->fifo[w->head];
+    const uint8_t *m = c->send.owned;
+    rp__hdr th;
+    if (rp__hdr_decode(m, c->len, &th) != 0)
+        return 0;
+    const int canceled = c->job->pool && c->job->pool->state == RP__POOL_TERMINATED;
+    rp__rwriter wr;
+    if (rp__rwriter_init(&wr, &th) != 0)
+        return 0;
+    pthread_mutex_unlock(&rt->lock);
+    rp__exec_chunk(&rt->tasks, 0, &th, m + RP__HDR_SIZE, &canceled, &wr);
+    pthread_mutex_lock(&rt->lock);
+    rp__hdr rh;
+    rp__hdr_decode(wr.buf.p, wr.buf.len, &rh);
+    handle_result(rt, 0, &rh, wr.buf.p);
+    return 1;
+}
+
+/* Send queued control messages, or act on them locally in single-rank mode. */
+static int send_ctrl(rp_runtime *rt) {
+    int n = 0;
+    while (rt->ctrl_head) {
+        rp__ctrl *c = rt->ctrl_head;
+        rt->ctrl_head = c->next;
+        if (rt->ctrl_head == NULL)
+            rt->ctrl_tail = NULL;
+        int rank = rt->workers[c->dest].rank;
+        if (rank == 0) {
+            if (c->h.kind == RP__MSG_POOL_INIT) {
+                char err[RP__MAX_ERRMSG + 1] = "";
+                rp__hdr a = {.kind = RP__MSG_POOL_ACK, .pool = c->h.pool};
+                if (c->h.code >= 0) {
+                    pthread_mutex_unlock(&rt->lock);
+                    a.code = rp__exec_init(&rt->tasks, 0, c->h.code, c->body, c->len, err,
+                                           sizeof err);
+                    pthread_mutex_lock(&rt->lock);
+                }
+                handle_ack(rt, 0, &a, err, strlen(err));
+            }
+        } else if (rp__send_ctrl(rt->comm, rank, &c->h, c->body, c->len, &rt->sendq) == RP_EMPI) {
+            rt->fatal = RP_EMPI;
+        }
+        free(c->body);
+        free(c);
+        n++;
+    }
+    return n;
+}
+
+/* Run callbacks of finished calls, then mark them complete. */
+static int finish_jobs(rp_runtime *rt) {
+    int n = 0;
+    while (rt->completed) {
+        rp_result *job = rt->completed;
+        rt->completed = job->cnext;
+        rp_callback cb = job->nfailed ? job->call.error_callback : job->call.callback;
+        if (cb != NULL) {
+            pthread_mutex_unlock(&rt->lock);
+            cb(job, job->call.user);
+            pthread_mutex_lock(&rt->lock);
+        }
+        job->complete = 1;
+        if (job->pool)
+            job->pool->active--;
+        rp__job_unref(job);
+        n++;
+    }
+    if (n)
+        pthread_cond_broadcast(&rt->done);
+    return n;
+}
+
+void *rp__manager_main(void *arg) {
+    rp_runtime *rt = arg;
+    rp__backoff b;
+    rp__backoff_reset(&b);
+    pthread_mutex_lock(&rt->lock);
+    for (;;) {
+        int progress = send_ctrl(rt);
+        if (rt->size > 1) {
+            void *msg;
+            size_t len;
+            int src, rc;
+            /* Bounded, so a flood of results cannot starve dispatch. */
+            for (int k = 0; k < 256 && (rc = rp__recv_any(rt->comm, &msg, &len, &src)) != 0;
+                 k++) {
+                if (rc == RP_EMPI) {
+                    rt->fatal = RP_EMPI;
+                    pthread_cond_broadcast(&rt->done);
+                    break;
+                }
+                if (rc == 1)
+                    handle_msg(rt, msg, len, src);
+                progress++;
+            }
+            int d = rp__sendq_progress(&rt->sendq);
+            if (d > 0)
+                progress += d;
+        }
+        progress += dispatch(rt);
+        progress += run_local(rt);
+        progress += finish_jobs(rt);
+        if (rt->stop && rt->ctrl_head == NULL)
+            break;
+        if (progress)
+            rp__backoff_reset(&b);
+        else
+            rp__backoff_idle(&b, &rt->opt, &rt->lock, &rt->wake);
+    }
+    pthread_mutex_unlock(&rt->lock);
+    if (rt->size > 1)
+        rp__sendq_drain(&rt->sendq, &rt->opt);
+    return NULL;
+}

@@ -1,0 +1,412 @@
+/*
+ * Pools, on the user's side: checking arguments, building calls (jobs) and
+ * queueing them for the manager thread, close/terminate/join.  Nothing here
+ * calls MPI; the manager thread does all sending.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The largest single item: one item must fit one message with its table. */
+#define RP__MAX_ITEM (RP__MAX_MSG - RP__HDR_SIZE - RP__ALIGN)
+
+static const rp_call_options default_call = RP_CALL_OPTIONS_INIT;
+
+int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
+    static const rp_pool_options defaults = RP_POOL_OPTIONS_INIT;
+    if (rt == NULL || out == NULL)
+        return rp__err(RP_EINVAL, "rp_pool_create: NULL runtime or pool pointer");
+    if (rt->rank != 0)
+        return rp__err(RP_ENOTMANAGER, "rp_pool_create on rank %d", rt->rank);
+    if (opts == NULL)
+        opts = &defaults;
+    if (opts->workers < 0)
+        return rp__err(RP_EINVAL, "rp_pool_create: negative worker count %d", opts->workers);
+    int init = -1;
+    if (opts->initializer != NULL) {
+        init = rp__task_find(&rt->tasks, opts->initializer);
+        if (init < 0)
+            return rp__err(RP_ENOTASK, "no task named '%s' (initializer)", opts->initializer);
+    }
+    if (opts->initarg == NULL && opts->initarg_size > 0)
+        return rp__err(RP_EINVAL, "rp_pool_create: NULL initarg with size %zu",
+                       opts->initarg_size);
+    if (opts->initarg_size > RP__MAX_ITEM)
+        return rp__err(RP_ETOOBIG, "initializer argument of %zu bytes", opts->initarg_size);
+
+    rp_pool *p = calloc(1, sizeof *p);
+    int n = opts->workers == 0 || opts->workers > rt->nworkers ? rt->nworkers : opts->workers;
+    if (p != NULL)
+        p->widx = malloc((size_t)n * sizeof *p->widx);
+    if (p == NULL || p->widx == NULL) {
+        free(p);
+        return rp__err(RP_ENOMEM, "rp_pool_create: out of memory");
+    }
+    p->rt = rt;
+    p->nworkers = n;
+
+    pthread_mutex_lock(&rt->lock);
+    /* The least used workers first, lowest rank breaking ties. */
+    char *taken = calloc((size_t)rt->nworkers, 1);
+    int rc = taken ? 0 : RP_ENOMEM;
+    for (int k = 0; k < n && rc == 0; k++) {
+        int best = -1;
+        for (int i = 0; i < rt->nworkers; i++)
+            if (!taken[i] && (best < 0 || rt->workers[i].npools < rt->workers[best].npools))
+                best = i;
+        taken[best] = 1;
+        p->widx[k] = best;
+        rt->workers[best].npools++;
+    }
+    free(taken);
+    p->id = ++rt->next_pool;
+    p->init_pending = 0;
+    for (int k = 0; k < n && rc == 0; k++) {
+        void *body = NULL;
+        if (opts->initarg_size > 0) {
+            body = malloc(opts->initarg_size);
+            if (body == NULL) {
+                rc = RP_ENOMEM;
+                break;
+            }
+            memcpy(body, opts->initarg, opts->initarg_size);
+        }
+        rp__hdr h = {.kind = RP__MSG_POOL_INIT, .pool = p->id, .code = init};
+        rc = rp__ctrl_push(rt, p->widx[k], &h, body, opts->initarg_size);
+        if (rc != 0)
+            break;
+        p->init_pending++;
+    }
+    p->next = rt->pools;
+    rt->pools = p;
+    /* Wait for every worker to confirm (and run the initializer). */
+    while (rc == 0 && p->init_pending > 0)
+        rc = rp__wait_step(rt, -1.0);
+    if (rc == 0 && p->init_rc != 0)
+        rc = rp__err(RP_EINIT, "initializer '%s' failed (%d) on %s", opts->initializer,
+                     p->init_rc, p->init_msg);
+    pthread_mutex_unlock(&rt->lock);
+    if (rc != 0) {
+        p->state = RP__POOL_TERMINATED;
+        int keep = rc;
+        if (rc != RP_EDEADLK)
+            rp_pool_destroy(p);
+        return keep;
+    }
+    *out = p;
+    rp__err_clear();
+    return 0;
+}
+
+int rp_pool_workers(const rp_pool *pool) {
+    return pool ? pool->nworkers : 0;
+}
+
+/* A new call of @p n items; fills the common parts. */
+static int job_new(rp_pool *pool, const char *task, size_t n, const rp_call_options *opts,
+                   int keep_order, rp_result **out) {
+    if (pool == NULL)
+        return rp__err(RP_EINVAL, "NULL pool");
+    int t = rp__task_find(&pool->rt->tasks, task);
+    if (t < 0)
+        return rp__err(RP_ENOTASK, "no task named '%s'", task ? task : "(null)");
+    rp_result *job = calloc(1, sizeof *job);
+    if (job == NULL)
+        return rp__err(RP_ENOMEM, "out of memory");
+    job->items = calloc(n ? n : 1, sizeof *job->items);
+    if (job->items == NULL || (keep_order && (job->order = malloc(n * sizeof(size_t))) == NULL)) {
+        free(job->items);
+        free(job);
+        return rp__err(RP_ENOMEM, "out of memory for %zu results", n);
+    }
+    job->rt = pool->rt;
+    job->pool = pool;
+    job->task = t;
+    job->n = n;
+    job->unordered = keep_order;
+    job->call = opts ? *opts : default_call;
+    *out = job;
+    return 0;
+}
+
+/* Queue a built call.  On failure frees it. */
+static int job_submit(rp_pool *pool, rp_result *job, size_t default_chunk, rp_result **res) {
+    rp_runtime *rt = pool->rt;
+    pthread_mutex_lock(&rt->lock);
+    if (pool->state != RP__POOL_OPEN) {
+        pthread_mutex_unlock(&rt->lock);
+        job->refs = 1;
+        rp__job_unref(job);
+        return rp__err(RP_ECLOSED, "pool is %s", pool->state == RP__POOL_CLOSED ? "closed"
+                                                                               : "terminated");
+    }
+    job->id = ++rt->next_job;
+    job->refs = res ? 2 : 1;
+    job->chunksize = job->call.chunksize ? job->call.chunksize : default_chunk;
+    pool->active++;
+    if (job->n == 0) {
+        /* Nothing to run: straight to the callback stage. */
+        job->cnext = rt->completed;
+        rt->completed = job;
+    } else if (pool->qtail) {
+        pool->qtail->qnext = job;
+        pool->qtail = job;
+    } else {
+        pool->qhead = pool->qtail = job;
+    }
+    pthread_cond_signal(&rt->wake);
+    pthread_mutex_unlock(&rt->lock);
+    if (res)
+        *res = job;
+    rp__err_clear();
+    return 0;
+}
+
+/* Outcome of a finished call for the blocking forms: 0 or the first failure. */
+static int job_outcome(rp_result *job) {
+    rp_task_error e;
+    if (rp_result_error(job, &e) != 0)
+        return 0;
+    int rc = rp_result_item(job, e.index, NULL, NULL);
+    return rp__err(rc, "item %zu: %s (code %d)", e.index, e.message ? e.message : "failed",
+                   e.code);
+}
+
+int rp_pool_apply_async(rp_pool *pool, const char *task, const void *arg, size_t arg_size,
+                        const rp_call_options *opts, rp_result **res) {
+    if (arg == NULL && arg_size > 0)
+        return rp__err(RP_EINVAL, "NULL argument with size %zu", arg_size);
+    if (arg_size > RP__MAX_ITEM)
+        return rp__err(RP_ETOOBIG, "argument of %zu bytes (limit %zu)", arg_size,
+                       (size_t)RP__MAX_ITEM);
+    rp_result *job;
+    int rc = job_new(pool, task, 1, opts, 0, &job);
+    if (rc != 0)
+        return rc;
+    if (arg_size > 0) {
+        job->own_arg = malloc(arg_size);
+        if (job->own_arg == NULL) {
+            job->refs = 1;
+            rp__job_unref(job);
+            return rp__err(RP_ENOMEM, "out of memory");
+        }
+        memcpy(job->own_arg, arg, arg_size);
+    }
+    job->own_size = arg_size;
+    job->args = (const void *const *)&job->own_arg;
+    job->sizes = &job->own_size;
+    return job_submit(pool, job, 1, res);
+}
+
+int rp_pool_apply(rp_pool *pool, const char *task, const void *arg, size_t arg_size, void *out,
+                  size_t out_cap, size_t *out_size, const rp_call_options *opts) {
+    if (out == NULL && out_cap > 0)
+        return rp__err(RP_EINVAL, "NULL out buffer with capacity %zu", out_cap);
+    rp_call_options o = opts ? *opts : default_call;
+    double timeout = o.timeout;
+    rp_result *res;
+    int rc = rp_pool_apply_async(pool, task, arg, arg_size, &o, &res);
+    if (rc != 0)
+        return rc;
+    const void *data;
+    size_t len;
+    rc = rp_result_get(res, timeout, &data, &len);
+    if (rc == 0) {
+        if (out_size)
+            *out_size = len;
+        if (len > out_cap)
+            rc = rp__err(RP_ETRUNC, "result of %zu bytes, buffer of %zu", len, out_cap);
+        else if (len > 0)
+            memcpy(out, data, len);
+    }
+    rp_result_free(res);
+    return rc;
+}
+
+static int check_records(const void *in, size_t n, size_t in_size) {
+    if (n > 0 && in == NULL)
+        return rp__err(RP_EINVAL, "NULL input array");
+    if (in_size == 0)
+        return rp__err(RP_EINVAL, "zero record size");
+    if (in_size > RP__MAX_ITEM || n > SIZE_MAX / in_size)
+        return rp__err(RP_ETOOBIG, "%zu records of %zu bytes", n, in_size);
+    return 0;
+}
+
+int rp_pool_map_async(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
+                      void *out, size_t out_size, const rp_call_options *opts, rp_result **res) {
+    int rc = check_records(in, n, in_size);
+    if (rc != 0)
+        return rc;
+    if (out != NULL && (out_size == 0 || n > SIZE_MAX / out_size))
+        return rp__err(RP_EINVAL, "bad result record size %zu", out_size);
+    rp_result *job;
+    if ((rc = job_new(pool, task, n, opts, 0, &job)) != 0)
+        return rc;
+    job->in = in;
+    job->in_size = in_size;
+    job->out = out;
+    job->out_size = out_size;
+    return job_submit(pool, job, rp__default_chunksize(n, pool->nworkers), res);
+}
+
+int rp_pool_map(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
+                void *out, size_t out_size, const rp_call_options *opts) {
+    if (out == NULL || out_size == 0)
+        return rp__err(RP_EINVAL, "map needs an out array and a result record size");
+    rp_result *res;
+    int rc = rp_pool_map_async(pool, task, in, n, in_size, out, out_size, opts, &res);
+    if (rc != 0)
+        return rc;
+    rc = rp_result_wait(res, RP_FOREVER);
+    if (rc == 0)
+        rc = job_outcome(res);
+    rp_result_free(res);
+    return rc;
+}
+
+int rp_pool_starmap_async(rp_pool *pool, const char *task, const void *const *args,
+                          const size_t *sizes, size_t n, const rp_call_options *opts,
+                          rp_result **res) {
+    if (n > 0 && (args == NULL || sizes == NULL))
+        return rp__err(RP_EINVAL, "NULL argument list");
+    for (size_t i = 0; i < n; i++) {
+        if (args[i] == NULL && sizes[i] > 0)
+            return rp__err(RP_EINVAL, "argument %zu is NULL with size %zu", i, sizes[i]);
+        if (sizes[i] > RP__MAX_ITEM)
+            return rp__err(RP_ETOOBIG, "argument %zu of %zu bytes", i, sizes[i]);
+    }
+    rp_result *job;
+    int rc = job_new(pool, task, n, opts, 0, &job);
+    if (rc != 0)
+        return rc;
+    job->args = args;
+    job->sizes = sizes;
+    return job_submit(pool, job, rp__default_chunksize(n, pool->nworkers), res);
+}
+
+int rp_pool_starmap(rp_pool *pool, const char *task, const void *const *args, const size_t *sizes,
+                    size_t n, const rp_call_options *opts, rp_result **res) {
+    if (res == NULL)
+        return rp__err(RP_EINVAL, "starmap needs a result pointer");
+    int rc = rp_pool_starmap_async(pool, task, args, sizes, n, opts, res);
+    if (rc != 0)
+        return rc;
+    rc = rp_result_wait(*res, RP_FOREVER);
+    return rc ? rc : job_outcome(*res);
+}
+
+static int imap(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
+                const rp_call_options *opts, int unordered, rp_result **res) {
+    if (res == NULL)
+        return rp__err(RP_EINVAL, "imap needs a result pointer");
+    int rc = check_records(in, n, in_size);
+    if (rc != 0)
+        return rc;
+    rp_result *job;
+    if ((rc = job_new(pool, task, n, opts, unordered, &job)) != 0)
+        return rc;
+    job->in = in;
+    job->in_size = in_size;
+    /* Python's imap sends one item per message unless told otherwise. */
+    return job_submit(pool, job, 1, res);
+}
+
+int rp_pool_imap(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
+                 const rp_call_options *opts, rp_result **res) {
+    return imap(pool, task, in, n, in_size, opts, 0, res);
+}
+
+int rp_pool_imap_unordered(rp_pool *pool, const char *task, const void *in, size_t n,
+                           size_t in_size, const rp_call_options *opts, rp_result **res) {
+    return imap(pool, task, in, n, in_size, opts, 1, res);
+}
+
+int rp_pool_close(rp_pool *pool) {
+    if (pool == NULL)
+        return rp__err(RP_EINVAL, "NULL pool");
+    pthread_mutex_lock(&pool->rt->lock);
+    if (pool->state == RP__POOL_OPEN)
+        pool->state = RP__POOL_CLOSED;
+    pthread_mutex_unlock(&pool->rt->lock);
+    return 0;
+}
+
+int rp_pool_terminate(rp_pool *pool) {
+    if (pool == NULL)
+        return rp__err(RP_EINVAL, "NULL pool");
+    rp_runtime *rt = pool->rt;
+    int rc = 0;
+    pthread_mutex_lock(&rt->lock);
+    if (pool->state != RP__POOL_TERMINATED) {
+        pool->state = RP__POOL_TERMINATED;
+        for (rp_result *j = pool->qhead, *nx; j; j = nx) {
+            nx = j->qnext;
+            j->qnext = NULL;
+            rp__job_cancel_rest(rt, j);
+        }
+        pool->qhead = pool->qtail = NULL;
+        for (int k = 0; k < pool->nworkers; k++) {
+            rp__hdr h = {.kind = RP__MSG_POOL_CANCEL, .pool = pool->id};
+            int r = rp__ctrl_push(rt, pool->widx[k], &h, NULL, 0);
+            rc = rc ? rc : r;
+        }
+        pthread_cond_signal(&rt->wake);
+    }
+    pthread_mutex_unlock(&rt->lock);
+    return rc;
+}
+
+int rp_pool_join(rp_pool *pool, double timeout) {
+    if (pool == NULL)
+        return rp__err(RP_EINVAL, "NULL pool");
+    rp_runtime *rt = pool->rt;
+    int rc = 0;
+    double dl = rp__deadline(timeout);
+    pthread_mutex_lock(&rt->lock);
+    if (pool->state == RP__POOL_OPEN)
+        rc = rp__err(RP_ESTATE, "join on an open pool: close or terminate it first");
+    while (rc == 0 && pool->active > 0)
+        rc = rp__wait_step(rt, dl);
+    pthread_mutex_unlock(&rt->lock);
+    return rc;
+}
+
+void rp_pool_destroy(rp_pool *pool) {
+    if (pool == NULL)
+        return;
+    rp_runtime *rt = pool->rt;
+    pthread_mutex_lock(&rt->lock);
+    int open = pool->state == RP__POOL_OPEN;
+    pthread_mutex_unlock(&rt->lock);
+    if (open)
+        rp_pool_terminate(pool);
+    if (rp_pool_join(pool, RP_FOREVER) != 0)
+        return; /* from a callback (RP_EDEADLK) or a dead communicator: leave it */
+    pthread_mutex_lock(&rt->lock);
+    for (rp_pool **pp = &rt->pools; *pp; pp = &(*pp)->next)
+        if (*pp == pool) {
+            *pp = pool->next;
+            break;
+        }
+    for (int k = 0; k < pool->nworkers; k++) {
+        rp__hdr h = {.kind = RP__MSG_POOL_FREE, .pool = pool->id};
+        rp__ctrl_push(rt, pool->widx[k], &h, NULL, 0);
+        rt->workers[pool->widx[k]].npools--;
+    }
+    pthread_mutex_unlock(&rt->lock);
+    free(pool->widx);
+    free(pool);
+}
+
+void rp__pools_destroy_all(rp_runtime *rt) {
+    for (;;) {
+        pthread_mutex_lock(&rt->lock);
+        rp_pool *p = rt->pools;
+        pthread_mutex_unlock(&rt->lock);
+        if (p == NULL)
+            return;
+        rp_pool_destroy(p);
+    }
+}

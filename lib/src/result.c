@@ -1,0 +1,171 @@
+/* Result handles (AsyncResult): waiting, reading items, iterating. */
+#include "internal.h"
+
+#include <stdlib.h>
+
+/* The return code of a finished item. */
+static int item_rc(const rp__item *it) {
+    switch (it->status - 1) {
+    case RP__ST_OK:
+        return 0;
+    case RP__ST_FAILED:
+        return RP_ETASK;
+    case RP__ST_CANCELED:
+        return RP_ECANCELED;
+    default:
+        return it->code < 0 ? it->code : RP_ESIZE;
+    }
+}
+
+/* Ready for reading: complete, or all items in and we are its callback. */
+static int is_ready(const rp_result *res) {
+    return res->complete || (res->ndone == res->n && rp__on_manager(res->rt));
+}
+
+int rp_result_wait(rp_result *res, double timeout) {
+    if (res == NULL)
+        return rp__err(RP_EINVAL, "NULL result");
+    rp_runtime *rt = res->rt;
+    double dl = rp__deadline(timeout);
+    int rc = 0;
+    pthread_mutex_lock(&rt->lock);
+    while (rc == 0 && !is_ready(res))
+        rc = rp__wait_step(rt, dl);
+    pthread_mutex_unlock(&rt->lock);
+    return rc;
+}
+
+int rp_result_ready(const rp_result *res) {
+    if (res == NULL)
+        return 0;
+    pthread_mutex_lock(&res->rt->lock);
+    int r = is_ready(res);
+    pthread_mutex_unlock(&res->rt->lock);
+    return r;
+}
+
+int rp_result_successful(const rp_result *res) {
+    if (res == NULL)
+        return 0;
+    pthread_mutex_lock(&res->rt->lock);
+    int r = is_ready(res) && res->nfailed == 0;
+    pthread_mutex_unlock(&res->rt->lock);
+    return r;
+}
+
+int rp_result_get(rp_result *res, double timeout, const void **data, size_t *size) {
+    int rc = rp_result_wait(res, timeout);
+    if (rc != 0)
+        return rc;
+    if (data)
+        *data = NULL;
+    if (size)
+        *size = res->n == 1 ? 0 : res->n;
+    rp_task_error e;
+    if (rp_result_error(res, &e) == 0)
+        return rp__err(item_rc(&res->items[e.index]), "item %zu: %s (code %d)", e.index,
+                       e.message ? e.message : "failed", e.code);
+    if (res->n == 1) {
+        if (data)
+            *data = res->items[0].data;
+        if (size)
+            *size = res->items[0].len;
+    }
+    return 0;
+}
+
+size_t rp_result_count(const rp_result *res) {
+    return res ? res->n : 0;
+}
+
+/* Item i's outcome (lock held). */
+static int read_item(const rp_result *res, size_t i, const void **data, size_t *size) {
+    const rp__item *it = &res->items[i];
+    if (data)
+        *data = NULL;
+    if (size)
+        *size = 0;
+    if (it->status == 0)
+        return rp__err(RP_ESTATE, "item %zu is not finished", i);
+    int rc = item_rc(it);
+    if (rc != 0)
+        return rp__err(rc, "item %zu: %s", i, it->msg ? it->msg : "failed");
+    if (data)
+        *data = it->data;
+    if (size)
+        *size = it->len;
+    return 0;
+}
+
+int rp_result_item(const rp_result *res, size_t i, const void **data, size_t *size) {
+    if (res == NULL)
+        return rp__err(RP_EINVAL, "NULL result");
+    if (i >= res->n)
+        return rp__err(RP_ERANGE, "item %zu of %zu", i, res->n);
+    pthread_mutex_lock(&res->rt->lock);
+    int rc = read_item(res, i, data, size);
+    pthread_mutex_unlock(&res->rt->lock);
+    return rc;
+}
+
+int rp_result_next(rp_result *res, double timeout, size_t *index, const void **data,
+                   size_t *size) {
+    if (res == NULL)
+        return rp__err(RP_EINVAL, "NULL result");
+    rp_runtime *rt = res->rt;
+    double dl = rp__deadline(timeout);
+    int rc = 0;
+    pthread_mutex_lock(&rt->lock);
+    if (res->nread == res->n) {
+        pthread_mutex_unlock(&rt->lock);
+        return RP_EDONE;
+    }
+    /* In input order, wait for the next index; in completion order, for any. */
+    for (;;) {
+        int have = res->order ? res->norder > res->nread : res->items[res->nread].status != 0;
+        if (have)
+            break;
+        if ((rc = rp__wait_step(rt, dl)) != 0) {
+            pthread_mutex_unlock(&rt->lock);
+            return rc;
+        }
+    }
+    size_t i = res->order ? res->order[res->nread] : res->nread;
+    res->nread++;
+    if (index)
+        *index = i;
+    rc = read_item(res, i, data, size);
+    pthread_mutex_unlock(&rt->lock);
+    return rc;
+}
+
+int rp_result_error(const rp_result *res, rp_task_error *err) {
+    if (res == NULL || err == NULL)
+        return rp__err(RP_EINVAL, "NULL argument");
+    pthread_mutex_lock(&res->rt->lock);
+    int rc = RP_EDONE;
+    if (!is_ready(res)) {
+        rc = RP_ESTATE;
+    } else if (res->nfailed > 0) {
+        for (size_t i = 0; i < res->n; i++) {
+            const rp__item *it = &res->items[i];
+            if (it->status > 1) {
+                *err = (rp_task_error){i, it->status - 1 == RP__ST_FAILED ? it->code : item_rc(it),
+                                       it->msg};
+                rc = 0;
+                break;
+            }
+        }
+    }
+    pthread_mutex_unlock(&res->rt->lock);
+    return rc;
+}
+
+void rp_result_free(rp_result *res) {
+    if (res == NULL)
+        return;
+    rp_runtime *rt = res->rt;
+    pthread_mutex_lock(&rt->lock);
+    rp__job_unref(res);
+    pthread_mutex_unlock(&rt->lock);
+}

@@ -1,0 +1,205 @@
+/*
+ * Runtime: init and finalize, the task table and the check that all ranks
+ * agree on it, and the manager thread's start and stop.
+ */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define RP__MAX_NAME 63
+
+static const rp_options default_options = RP_OPTIONS_INIT;
+
+/* Check the task table and options on this rank. */
+static int check_options(const rp_options *o) {
+    if (o->ntasks > 0 && o->tasks == NULL)
+        return rp__err(RP_EINVAL, "ntasks is %zu but tasks is NULL", o->ntasks);
+    if (o->prefetch < 1 || o->prefetch > 1024)
+        return rp__err(RP_EINVAL, "prefetch %d out of 1..1024", o->prefetch);
+    if (!(o->idle_spin >= 0) || !(o->idle_sleep_max > 0) || o->idle_sleep_max > 1.0)
+        return rp__err(RP_EINVAL, "idle_spin must be >= 0 and idle_sleep_max in (0, 1] s");
+    for (size_t i = 0; i < o->ntasks; i++) {
+        const char *n = o->tasks[i].name;
+        if (n == NULL || n[0] == '\0' || strlen(n) > RP__MAX_NAME || o->tasks[i].fn == NULL)
+            return rp__err(RP_EINVAL, "task %zu: name must be 1..%d characters and fn set", i,
+                           RP__MAX_NAME);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(o->tasks[j].name, n) == 0)
+                return rp__err(RP_EINVAL, "task name '%s' registered twice", n);
+    }
+    return 0;
+}
+
+/* FNV-1a over the names in order: equal tables give equal hashes. */
+static uint64_t table_hash(const rp_options *o) {
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < o->ntasks; i++) {
+        for (const char *c = o->tasks[i].name; *c; c++)
+            h = (h ^ (uint8_t)*c) * 1099511628211ull;
+        h = (h ^ 0xff) * 1099511628211ull; /* separator */
+    }
+    return h ^ o->ntasks;
+}
+
+static int start_manager(rp_runtime *rt) {
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_mutex_init(&rt->lock, NULL);
+    pthread_cond_init(&rt->wake, &ca);
+    pthread_cond_init(&rt->done, &ca);
+    pthread_condattr_destroy(&ca);
+    rt->nworkers = rt->size > 1 ? rt->size - 1 : 1;
+    rt->workers = calloc((size_t)rt->nworkers, sizeof *rt->workers);
+    if (rt->workers == NULL)
+        return RP_ENOMEM;
+    for (int i = 0; i < rt->nworkers; i++)
+        rt->workers[i].rank = rt->size > 1 ? i + 1 : 0;
+    if (pthread_create(&rt->mgr, NULL, rp__manager_main, rt) != 0)
+        return RP_ENOMEM;
+    rt->mgr_started = 1;
+    return 0;
+}
+
+int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
+    if (out == NULL)
+        return rp__err(RP_EINVAL, "NULL runtime pointer");
+    int flag = 0, fin = 0;
+    MPI_Initialized(&flag);
+    MPI_Finalized(&fin);
+    if (!flag || fin)
+        return rp__err(RP_ESTATE, "MPI is not running");
+    rp_runtime *rt = calloc(1, sizeof *rt);
+    if (rt == NULL)
+        return rp__err(RP_ENOMEM, "out of memory");
+    rt->opt = opts ? *opts : default_options;
+    if (MPI_Comm_dup(comm, &rt->comm) != MPI_SUCCESS) {
+        free(rt);
+        return rp__err(RP_EMPI, "MPI_Comm_dup failed");
+    }
+    MPI_Comm_set_errhandler(rt->comm, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(rt->comm, &rt->rank);
+    MPI_Comm_size(rt->comm, &rt->size);
+    rt->tasks.defs = rt->opt.tasks;
+    rt->tasks.n = rt->opt.ntasks;
+
+    /* Local checks first; then all ranks agree on the outcome and the table. */
+    int local = check_options(&rt->opt);
+    if (local == 0 && rt->rank == 0 && rt->size > 1) {
+        int provided = MPI_THREAD_SINGLE;
+        MPI_Query_thread(&provided);
+        if (provided < MPI_THREAD_SERIALIZED)
+            local = rp__err(RP_ETHREAD,
+                            "rank 0 needs MPI_THREAD_SERIALIZED or better (MPI_Init_thread)");
+    }
+    uint64_t h = local == 0 ? table_hash(&rt->opt) : 0;
+    uint64_t v[3] = {h, ~h, (uint64_t)(-local)}, all[3];
+    int rc = local;
+    if (MPI_Allreduce(v, all, 3, MPI_UINT64_T, MPI_MAX, rt->comm) != MPI_SUCCESS)
+        rc = rp__err(RP_EMPI, "MPI_Allreduce in init failed");
+    else if (rc == 0 && all[2] != 0)
+        rc = rp__err(-(int)all[2], "another rank failed to initialize (%s)",
+                     rp_err_name(-(int)all[2]));
+    else if (rc == 0 && all[0] != ~all[1])
+        rc = rp__err(RP_EMISMATCH, "ranks registered different task tables (%zu tasks here)",
+                     rt->opt.ntasks);
+    if (rc == 0 && rt->rank == 0)
+        rc = start_manager(rt);
+    if (rc != 0) {
+        MPI_Comm_free(&rt->comm);
+        free(rt->workers);
+        free(rt);
+        return rc;
+    }
+    *out = rt;
+    rp__err_clear();
+    return 0;
+}
+
+int rp_init(rp_runtime **out, int *argc, char ***argv, const rp_options *opts) {
+    if (out == NULL)
+        return rp__err(RP_EINVAL, "NULL runtime pointer");
+    int flag = 0, fin = 0, own = 0;
+    MPI_Initialized(&flag);
+    MPI_Finalized(&fin);
+    if (fin)
+        return rp__err(RP_ESTATE, "MPI was already finalized");
+    if (!flag) {
+        int provided;
+        if (MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
+            return rp__err(RP_EMPI, "MPI_Init_thread failed");
+        own = 1;
+    }
+    int rc = rp_init_comm(out, MPI_COMM_WORLD, opts);
+    if (rc != 0) {
+        if (own)
+            MPI_Finalize();
+        return rc;
+    }
+    (*out)->own_mpi = own;
+    return 0;
+}
+
+int rp_serve(rp_runtime *rt) {
+    if (rt == NULL)
+        return rp__err(RP_EINVAL, "NULL runtime");
+    if (rt->rank == 0)
+        return 0;
+    if (rt->served)
+        return rp__err(RP_ESTATE, "rp_serve called twice");
+    rt->served = 1;
+    return rp__worker_serve(rt);
+}
+
+int rp_finalize(rp_runtime *rt) {
+    if (rt == NULL)
+        return 0;
+    int rc = 0;
+    if (rt->rank == 0) {
+        rp__pools_destroy_all(rt);
+        pthread_mutex_lock(&rt->lock);
+        if (rt->size > 1)
+            for (int i = 0; i < rt->nworkers; i++) {
+                rp__hdr h = {.kind = RP__MSG_SHUTDOWN};
+                rp__ctrl_push(rt, i, &h, NULL, 0);
+            }
+        rt->stop = 1;
+        rc = rt->fatal;
+        pthread_cond_signal(&rt->wake);
+        pthread_mutex_unlock(&rt->lock);
+        pthread_join(rt->mgr, NULL);
+        for (int i = 0; i < rt->nworkers; i++)
+            free(rt->workers[i].fifo);
+        free(rt->workers);
+        pthread_mutex_destroy(&rt->lock);
+        pthread_cond_destroy(&rt->wake);
+        pthread_cond_destroy(&rt->done);
+    } else if (!rt->served) {
+        rc = rp_serve(rt);
+    }
+    if (MPI_Comm_free(&rt->comm) != MPI_SUCCESS && rc == 0)
+        rc = rp__err(RP_EMPI, "MPI_Comm_free failed");
+    if (rt->own_mpi && MPI_Finalize() != MPI_SUCCESS && rc == 0)
+        rc = rp__err(RP_EMPI, "MPI_Finalize failed");
+    free(rt);
+    return rc;
+}
+
+int rp_is_manager(const rp_runtime *rt) {
+    return rt != NULL && rt->rank == 0;
+}
+
+int rp_rank(const rp_runtime *rt) {
+    return rt ? rt->rank : -1;
+}
+
+int rp_size(const rp_runtime *rt) {
+    return rt ? rt->size : 0;
+}
+
+int rp_worker_count(const rp_runtime *rt) {
+    if (rt == NULL)
+        return 0;
+    return rt->size > 1 ? rt->size - 1 : 1;
+}

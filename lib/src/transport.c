@@ -1,0 +1,229 @@
+/*
+ * Transport: the only place that calls MPI send and receive, plus the idle
+ * backoff every polling loop uses.  Open MPI's blocking calls busy-poll, so
+ * the library never blocks inside MPI: it tests, and sleeps when idle.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Messages up to this size are gathered into one buffer; larger ones are sent
+ * in place from the caller's memory through a derived datatype. */
+#define RP__GATHER_MAX ((size_t)16384)
+
+double rp__now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+void rp__backoff_reset(rp__backoff *b) {
+    b->idle_since = 0;
+    b->sleep = 0;
+}
+
+void rp__backoff_idle(rp__backoff *b, const rp_options *opt, pthread_mutex_t *m,
+                      pthread_cond_t *cv) {
+    double now = rp__now();
+    if (b->idle_since == 0) {
+        b->idle_since = now;
+        b->sleep = 10e-6;
+    }
+    if (now - b->idle_since < opt->idle_spin)
+        return;
+    double s = b->sleep;
+    b->sleep = s * 2 < opt->idle_sleep_max ? s * 2 : opt->idle_sleep_max;
+    if (cv != NULL) {
+        double until = now + s;
+        struct timespec ts;
+        ts.tv_sec = (time_t)until;
+        ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        if (pthread_cond_timedwait(cv, m, &ts) == 0)
+            rp__backoff_reset(b); /* woken by a signal: work arrived */
+        return;
+    }
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static int sendq_push(rp__sendq *q, MPI_Request req, void *owned) {
+    if (q->n == q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 16;
+        rp__send *v = realloc(q->v, cap * sizeof *v);
+        if (v == NULL)
+            return RP_ENOMEM;
+        q->v = v;
+        q->cap = cap;
+    }
+    q->v[q->n].req = req;
+    q->v[q->n].owned = owned;
+    q->n++;
+    return 0;
+}
+
+int rp__send_iov(MPI_Comm comm, int dest, int kind, const rp__iov *iov, int n, void *owned,
+                 rp__send *out, rp__sendq *q) {
+    size_t total = 0;
+    for (int i = 0; i < n; i++) {
+        if (iov[i].len > RP__MAX_MSG - total)
+            return rp__err(RP_ETOOBIG, "message of more than %zu bytes", (size_t)RP__MAX_MSG);
+        total += iov[i].len;
+    }
+    MPI_Request req = MPI_REQUEST_NULL;
+    int rc;
+    if (n == 1 || total <= RP__GATHER_MAX) {
+        const void *src = iov[0].base;
+        if (n > 1) {
+            uint8_t *g = malloc(total ? total : 1);
+            if (g == NULL)
+                return RP_ENOMEM;
+            size_t at = 0;
+            for (int i = 0; i < n; i++) {
+                if (iov[i].len > 0)
+                    memcpy(g + at, iov[i].base, iov[i].len);
+                at += iov[i].len;
+            }
+            free(owned);
+            owned = g;
+            src = g;
+        }
+        rc = MPI_Isend(src, (int)total, MPI_BYTE, dest, kind, comm, &req);
+    } else {
+        /* Zero copy: one message described by absolute addresses. */
+        int *lens = malloc((size_t)n * sizeof *lens);
+        MPI_Aint *disp = malloc((size_t)n * sizeof *disp);
+        if (lens == NULL || disp == NULL) {
+            free(lens);
+            free(disp);
+            return RP_ENOMEM;
+        }
+        for (int i = 0; i < n; i++) {
+            lens[i] = (int)iov[i].len;
+            MPI_Get_address(iov[i].base, &disp[i]);
+        }
+        MPI_Datatype t;
+        rc = MPI_Type_create_hindexed(n, lens, disp, MPI_BYTE, &t);
+        if (rc == MPI_SUCCESS) {
+            rc = MPI_Type_commit(&t);
+            if (rc == MPI_SUCCESS)
+                rc = MPI_Isend(MPI_BOTTOM, 1, t, dest, kind, comm, &req);
+            MPI_Type_free(&t); /* allowed while the send is pending */
+        }
+        free(lens);
+        free(disp);
+    }
+    if (rc != MPI_SUCCESS) {
+        free(owned);
+        return rp__err(RP_EMPI, "MPI_Isend of %s to rank %d failed (%d)", rp__msg_name(kind), dest,
+                       rc);
+    }
+    if (out != NULL) {
+        out->req = req;
+        out->owned = owned;
+        return 0;
+    }
+    if (sendq_push(q, req, owned) != 0) {
+        /* Cannot track it: complete it here rather than leak or lose it. */
+        MPI_Wait(&req, MPI_STATUS_IGNORE);
+        free(owned);
+    }
+    return 0;
+}
+
+int rp__send_ctrl(MPI_Comm comm, int dest, const rp__hdr *h, const void *body, size_t len,
+                  rp__sendq *q) {
+    uint8_t *m = malloc(RP__HDR_SIZE + len);
+    if (m == NULL)
+        return RP_ENOMEM;
+    rp__hdr hh = *h;
+    hh.body_len = len;
+    rp__hdr_encode(m, &hh);
+    if (len > 0)
+        memcpy(m + RP__HDR_SIZE, body, len);
+    rp__iov iov = {m, RP__HDR_SIZE + len};
+    return rp__send_iov(comm, dest, h->kind, &iov, 1, m, NULL, q);
+}
+
+int rp__sendq_progress(rp__sendq *q) {
+    int done = 0;
+    for (size_t i = 0; i < q->n;) {
+        int flag = 0;
+        if (MPI_Test(&q->v[i].req, &flag, MPI_STATUS_IGNORE) != MPI_SUCCESS)
+            return rp__err(RP_EMPI, "MPI_Test failed");
+        if (flag) {
+            free(q->v[i].owned);
+            q->v[i] = q->v[--q->n];
+            done++;
+        } else {
+            i++;
+        }
+    }
+    return done;
+}
+
+int rp__send_wait(rp__send *s) {
+    int rc = MPI_Wait(&s->req, MPI_STATUS_IGNORE);
+    free(s->owned);
+    s->owned = NULL;
+    return rc == MPI_SUCCESS ? 0 : rp__err(RP_EMPI, "MPI_Wait failed (%d)", rc);
+}
+
+int rp__sendq_drain(rp__sendq *q, const rp_options *opt) {
+    rp__backoff b;
+    rp__backoff_reset(&b);
+    int rc = 0;
+    while (q->n > 0) {
+        int d = rp__sendq_progress(q);
+        if (d < 0) {
+            rc = d;
+            break;
+        }
+        if (d == 0)
+            rp__backoff_idle(&b, opt, NULL, NULL);
+    }
+    free(q->v);
+    memset(q, 0, sizeof *q);
+    return rc;
+}
+
+int rp__recv_any(MPI_Comm comm, void **msg, size_t *len, int *src) {
+    int flag = 0;
+    MPI_Message m;
+    MPI_Status st;
+    if (MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &m, &st) != MPI_SUCCESS)
+        return rp__err(RP_EMPI, "MPI_Improbe failed");
+    if (!flag)
+        return 0;
+    int count = 0;
+    MPI_Get_count(&st, MPI_BYTE, &count);
+    void *buf = malloc(count > 0 ? (size_t)count : 1);
+    if (buf == NULL) {
+        /* Still take the message off the wire so it cannot block the peer. */
+        char dummy;
+        MPI_Mrecv(&dummy, 0, MPI_BYTE, &m, MPI_STATUS_IGNORE);
+        return rp__err(RP_ENOMEM, "no memory for a %d-byte message", count);
+    }
+    if (MPI_Mrecv(buf, count, MPI_BYTE, &m, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+        free(buf);
+        return rp__err(RP_EMPI, "MPI_Mrecv failed");
+    }
+    *msg = buf;
+    *len = (size_t)count;
+    *src = st.MPI_SOURCE;
+    /* The tag must agree with the header's kind; the caller checks the header. */
+    if (st.MPI_TAG <= RP__MSG_NONE || st.MPI_TAG >= RP__MSG_COUNT) {
+        free(buf);
+        return rp__err(RP_EPROTO, "message with unknown tag %d from rank %d", st.MPI_TAG,
+                       st.MPI_SOURCE);
+    }
+    return 1;
+}

@@ -1,0 +1,243 @@
+/* The wire protocol: encode and validate.  See wire.h for the layout. */
+#include "wire.h"
+
+#include "rankpool.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const msg_names[RP__MSG_COUNT] = {
+    "NONE",
+#define RP__MSG_STR(name) #name,
+    RP__MSG_MAP(RP__MSG_STR)
+#undef RP__MSG_STR
+};
+
+const char *rp__msg_name(int kind) {
+    if (kind < 0 || kind >= RP__MSG_COUNT)
+        return "?";
+    return msg_names[kind];
+}
+
+/* Explicit little-endian stores and loads: the layout does not depend on the
+ * compiler's struct padding or the host's byte order. */
+static void put16(uint8_t *p, uint16_t v) {
+    p[0] = (uint8_t)v;
+    p[1] = (uint8_t)(v >> 8);
+}
+static void put32(uint8_t *p, uint32_t v) {
+    for (int i = 0; i < 4; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static void put64(uint8_t *p, uint64_t v) {
+    for (int i = 0; i < 8; i++)
+        p[i] = (uint8_t)(v >> (8 * i));
+}
+static uint16_t get16(const uint8_t *p) {
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
+static uint32_t get32(const uint8_t *p) {
+    uint32_t v = 0;
+    for (int i = 3; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+static uint64_t get64(const uint8_t *p) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+void rp__hdr_encode(void *out, const rp__hdr *h) {
+    uint8_t *p = out;
+    put32(p + 0, RP__MAGIC);
+    put16(p + 4, h->kind);
+    put16(p + 6, h->flags);
+    put32(p + 8, h->pool);
+    put32(p + 12, (uint32_t)h->code);
+    put64(p + 16, h->job);
+    put64(p + 24, h->start);
+    put32(p + 32, h->count);
+    put32(p + 36, h->item_size);
+    put64(p + 40, h->body_len);
+}
+
+int rp__hdr_decode(const void *msg, size_t len, rp__hdr *h) {
+    const uint8_t *p = msg;
+    if (msg == NULL || len < RP__HDR_SIZE || len > RP__MAX_MSG)
+        return RP_EPROTO;
+    if (get32(p) != RP__MAGIC)
+        return RP_EPROTO;
+    h->kind = get16(p + 4);
+    h->flags = get16(p + 6);
+    h->pool = get32(p + 8);
+    h->code = (int32_t)get32(p + 12);
+    h->job = get64(p + 16);
+    h->start = get64(p + 24);
+    h->count = get32(p + 32);
+    h->item_size = get32(p + 36);
+    h->body_len = get64(p + 40);
+    if (h->kind == RP__MSG_NONE || h->kind >= RP__MSG_COUNT)
+        return RP_EPROTO;
+    if (h->body_len != len - RP__HDR_SIZE)
+        return RP_EPROTO;
+    if (h->count > RP__MAX_COUNT)
+        return RP_EPROTO;
+    return 0;
+}
+
+int rp__reader_init(rp__reader *r, const rp__hdr *h, const void *body) {
+    memset(r, 0, sizeof *r);
+    if (h->kind != RP__MSG_TASK && h->kind != RP__MSG_RESULT)
+        return RP_EPROTO;
+    if (h->count == 0 || h->count > RP__MAX_COUNT || (h->body_len > 0 && body == NULL))
+        return RP_EPROTO;
+    r->body = body;
+    r->body_len = (size_t)h->body_len;
+    r->count = h->count;
+    r->results = h->kind == RP__MSG_RESULT;
+    if (!r->results && h->item_size > 0) {
+        /* Fixed-size items: the body is exactly count records. */
+        if ((uint64_t)h->count * h->item_size != h->body_len)
+            return RP_EPROTO;
+        r->item_size = h->item_size;
+        return 0;
+    }
+    if (r->results && h->item_size != 0)
+        return RP_EPROTO;
+    size_t entry = r->results ? 16 : 8;
+    size_t table = (size_t)h->count * entry;
+    if (table > r->body_len)
+        return RP_EPROTO;
+    /* Walk the table once so that reading later cannot run off the end. */
+    size_t off = rp__pad(table);
+    const uint8_t *t = r->body;
+    for (uint32_t i = 0; i < h->count; i++) {
+        uint64_t len;
+        if (r->results) {
+            uint8_t st = t[i * entry];
+            if (st >= RP__ST_COUNT)
+                return RP_EPROTO;
+            len = get64(t + i * entry + 8);
+            if (st != RP__ST_OK && len > RP__MAX_ERRMSG)
+                return RP_EPROTO;
+        } else {
+            len = get64(t + i * entry);
+        }
+        if (len > r->body_len || off > r->body_len || len > r->body_len - off)
+            return RP_EPROTO;
+        off += (size_t)len;
+        /* The last item needs no padding after it. */
+        if (i + 1 < h->count)
+            off = rp__pad(off);
+    }
+    if (off != r->body_len && rp__pad(off) != r->body_len)
+        return RP_EPROTO;
+    r->off = rp__pad(table);
+    return 0;
+}
+
+int rp__reader_next(rp__reader *r, const void **data, size_t *len, int *status, int32_t *code) {
+    if (r->next >= r->count)
+        return 0;
+    uint32_t i = r->next++;
+    if (r->item_size > 0) {
+        *data = r->body + (size_t)i * r->item_size;
+        *len = r->item_size;
+        if (status)
+            *status = RP__ST_OK;
+        if (code)
+            *code = 0;
+        return 1;
+    }
+    size_t n;
+    if (r->results) {
+        const uint8_t *e = r->body + (size_t)i * 16;
+        n = (size_t)get64(e + 8);
+        if (status)
+            *status = e[0];
+        if (code)
+            *code = (int32_t)get32(e + 4);
+    } else {
+        n = (size_t)get64(r->body + (size_t)i * 8);
+        if (status)
+            *status = RP__ST_OK;
+        if (code)
+            *code = 0;
+    }
+    *data = r->body + r->off;
+    *len = n;
+    r->off = rp__pad(r->off + n);
+    return 1;
+}
+
+int rp__buf_reserve(rp__buf *b, size_t extra) {
+    if (extra > RP__MAX_MSG || b->len > RP__MAX_MSG - extra)
+        return RP_ETOOBIG;
+    size_t need = b->len + extra;
+    if (need <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 256;
+    while (cap < need)
+        cap *= 2;
+    uint8_t *p = realloc(b->p, cap);
+    if (p == NULL)
+        return RP_ENOMEM;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+void rp__buf_free(rp__buf *b) {
+    free(b->p);
+    memset(b, 0, sizeof *b);
+}
+
+int rp__rwriter_init(rp__rwriter *w, const rp__hdr *task) {
+    memset(w, 0, sizeof *w);
+    size_t head = RP__HDR_SIZE + rp__pad((size_t)task->count * 16);
+    if (rp__buf_reserve(&w->buf, head) != 0)
+        return RP_ENOMEM;
+    rp__hdr h = {.kind = RP__MSG_RESULT,
+                 .pool = task->pool,
+                 .job = task->job,
+                 .start = task->start,
+                 .count = task->count};
+    rp__hdr_encode(w->buf.p, &h);
+    memset(w->buf.p + RP__HDR_SIZE, 0, head - RP__HDR_SIZE);
+    w->buf.len = head;
+    w->count = task->count;
+    return 0;
+}
+
+void *rp__rwriter_room(rp__rwriter *w, size_t len) {
+    size_t at = rp__pad(w->buf.len);
+    if (rp__buf_reserve(&w->buf, at - w->buf.len + len) != 0)
+        return NULL;
+    return w->buf.p + at;
+}
+
+void rp__rwriter_commit(rp__rwriter *w, int status, int32_t code, size_t len) {
+    uint8_t *e = w->buf.p + RP__HDR_SIZE + (size_t)w->next * 16;
+    e[0] = (uint8_t)status;
+    put32(e + 4, (uint32_t)code);
+    put64(e + 8, len);
+    /* Zero the padding so no stale heap bytes leave the process. */
+    size_t at = rp__pad(w->buf.len);
+    memset(w->buf.p + w->buf.len, 0, at - w->buf.len);
+    w->buf.len = at + len;
+    w->next++;
+}
+
+void rp__rwriter_finish(rp__rwriter *w) {
+    put64(w->buf.p + 40, w->buf.len - RP__HDR_SIZE);
+}
+
+size_t rp__default_chunksize(size_t n, int workers) {
+    if (workers < 1)
+        workers = 1;
+    size_t d = (size_t)workers * 4;
+    size_t c = n / d + (n % d != 0);
+    return c ? c : 1;
+}

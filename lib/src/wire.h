@@ -1,0 +1,153 @@
+/*
+ * The wire protocol: message kinds (= MPI tags), the fixed header, and the
+ * bodies of task and result messages.  This is the only code that turns bytes
+ * from the network into structures, and it validates everything it reads.
+ * Pure C, no MPI: unit-tested and fuzzable on its own.
+ *
+ * Every message is   header (48 bytes) | body (body_len bytes)
+ *
+ *   header: u32 magic "RPW1" | u16 kind | u16 flags | u32 pool | i32 code
+ *           | u64 job | u64 start | u32 count | u32 item_size | u64 body_len
+ *   (little-endian; body starts 16-byte aligned)
+ *
+ * TASK body, fixed-size items (item_size > 0): count * item_size bytes.
+ * TASK body, variable items (item_size == 0): count * u64 length, then each
+ *   item's bytes padded to 16.
+ * RESULT body: count * {u8 status, 3 pad, i32 code, u64 length}, then each
+ *   item's bytes (the result, or the failure message) padded to 16.
+ */
+#ifndef RP_WIRE_H
+#define RP_WIRE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define RP__MAGIC 0x31575052u /* "RPW1" */
+#define RP__HDR_SIZE 48u
+#define RP__ALIGN 16u
+/* One message must fit an MPI int count of bytes. */
+#define RP__MAX_MSG ((size_t)0x7fffffff)
+/* Items per message: keeps tables and loops bounded. */
+#define RP__MAX_COUNT (1u << 24)
+/* Length of a failure message carried on the wire. */
+#define RP__MAX_ERRMSG 1023u
+
+/* Message kinds; each is also the MPI tag of its messages. */
+#define RP__MSG_MAP(X)                                                                             \
+    X(TASK)        /* manager -> worker: a chunk of items of one call */                           \
+    X(RESULT)      /* worker -> manager: the results of one chunk */                              \
+    X(POOL_INIT)   /* manager -> worker: join pool; code = initializer or -1 */                    \
+    X(POOL_ACK)    /* worker -> manager: initializer outcome in code, message in body */           \
+    X(POOL_CANCEL) /* manager -> worker: skip queued chunks of this pool */                        \
+    X(POOL_FREE)   /* manager -> worker: forget this pool */                                       \
+    X(SHUTDOWN)    /* manager -> worker: leave the service loop */
+
+typedef enum {
+    RP__MSG_NONE = 0,
+#define RP__MSG_ENUM(name) RP__MSG_##name,
+    RP__MSG_MAP(RP__MSG_ENUM)
+#undef RP__MSG_ENUM
+        RP__MSG_COUNT
+} rp__msg_kind;
+
+/** Name of a message kind, for tracing ("TASK"); "?" if out of range. */
+const char *rp__msg_name(int kind);
+
+/* Item status in a RESULT table. */
+enum { RP__ST_OK = 0, RP__ST_FAILED = 1, RP__ST_CANCELED = 2, RP__ST_TOOBIG = 3, RP__ST_COUNT };
+
+typedef struct rp__hdr {
+    uint16_t kind;
+    uint16_t flags;
+    uint32_t pool;
+    int32_t code;
+    uint64_t job;
+    uint64_t start;
+    uint32_t count;
+    uint32_t item_size;
+    uint64_t body_len;
+} rp__hdr;
+
+/** Write @p h into 48 bytes at @p out. */
+void rp__hdr_encode(void *out, const rp__hdr *h);
+
+/**
+ * Decode and check a header from a whole message of @p len bytes: magic, kind,
+ * body_len == len - 48, count bounds.  Returns 0 or RP_EPROTO.
+ */
+int rp__hdr_decode(const void *msg, size_t len, rp__hdr *h);
+
+/** Round up to the body alignment. */
+static inline size_t rp__pad(size_t n) {
+    return (n + (RP__ALIGN - 1)) & ~(size_t)(RP__ALIGN - 1);
+}
+
+/** Sequential reader over the items of a TASK or RESULT body. */
+typedef struct rp__reader {
+    const uint8_t *body;
+    size_t body_len;
+    uint32_t count;
+    uint32_t item_size; /* TASK fixed-size items, else 0 */
+    int results;        /* 1 for a RESULT body */
+    uint32_t next;      /* index of the next item */
+    size_t off;         /* offset of the next item's bytes */
+} rp__reader;
+
+/**
+ * Check a whole body against its header (kind TASK or RESULT) and prepare to
+ * read it.  Every length is bounds-checked here, so rp__reader_next cannot
+ * fail afterwards.  Returns 0 or RP_EPROTO.
+ */
+int rp__reader_init(rp__reader *r, const rp__hdr *h, const void *body);
+
+/**
+ * Next item: its bytes, length, and for results its status and code.
+ * Returns 1 with an item, 0 at the end.  status/code may be NULL.
+ */
+int rp__reader_next(rp__reader *r, const void **data, size_t *len, int *status, int32_t *code);
+
+/** A growable byte buffer. */
+typedef struct rp__buf {
+    uint8_t *p;
+    size_t len;
+    size_t cap;
+} rp__buf;
+
+/** Make room for @p extra more bytes past len.  Returns 0 or RP_ENOMEM/RP_ETOOBIG. */
+int rp__buf_reserve(rp__buf *b, size_t extra);
+
+/** Free the buffer's memory and zero it. */
+void rp__buf_free(rp__buf *b);
+
+/**
+ * Writer of a RESULT message for @p count items: header and table are
+ * reserved first, item bytes appended after.
+ */
+typedef struct rp__rwriter {
+    rp__buf buf;
+    uint32_t count;
+    uint32_t next; /* items written so far */
+} rp__rwriter;
+
+/** Start a RESULT message answering the TASK header @p task.  Returns 0 or RP_ENOMEM. */
+int rp__rwriter_init(rp__rwriter *w, const rp__hdr *task);
+
+/**
+ * Room for the current item's bytes: returns a pointer to @p len writable
+ * bytes at the data cursor (not yet committed), or NULL (RP__MAX_MSG / memory).
+ */
+void *rp__rwriter_room(rp__rwriter *w, size_t len);
+
+/** Commit the current item: @p len bytes already written by rp__rwriter_room. */
+void rp__rwriter_commit(rp__rwriter *w, int status, int32_t code, size_t len);
+
+/** Finish: fill in body_len.  The message is w->buf.p, w->buf.len bytes. */
+void rp__rwriter_finish(rp__rwriter *w);
+
+/**
+ * Split helper: the default chunk size (Python's): ceil(n / (4 * workers)),
+ * at least 1.
+ */
+size_t rp__default_chunksize(size_t n, int workers);
+
+#endif /* RP_WIRE_H */

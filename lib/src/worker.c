@@ -1,0 +1,187 @@
+/*
+ * Worker ranks: the service loop.  Incoming chunks are queued locally (the
+ * manager keeps `prefetch` chunks in flight per worker), so the next chunk is
+ * already here when one finishes.  Idle workers poll with backoff and sleep,
+ * so they cost next to no CPU.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct wmsg {
+    void *msg;
+    rp__hdr h;
+} wmsg;
+
+typedef struct wstate {
+    rp_runtime *rt;
+    wmsg *q; /* FIFO ring of TASK messages */
+    size_t qhead, qlen, qcap;
+    uint32_t *canceled; /* pools whose queued chunks are skipped */
+    size_t ncanceled, capcanceled;
+    rp__sendq sendq;
+    int stop;
+} wstate;
+
+static int q_push(wstate *s, void *msg, const rp__hdr *h) {
+    if (s->qlen == s->qcap) {
+        size_t cap = s->qcap ? s->qcap * 2 : 8;
+        wmsg *q = malloc(cap * sizeof *q);
+        if (q == NULL)
+            return RP_ENOMEM;
+        for (size_t i = 0; i < s->qlen; i++)
+            q[i] = s->q[(s->qhead + i) % s->qcap];
+        free(s->q);
+        s->q = q;
+        s->qcap = cap;
+        s->qhead = 0;
+    }
+    s->q[(s->qhead + s->qlen) % s->qcap] = (wmsg){msg, *h};
+    s->qlen++;
+    return 0;
+}
+
+static int is_canceled(const wstate *s, uint32_t pool) {
+    for (size_t i = 0; i < s->ncanceled; i++)
+        if (s->canceled[i] == pool)
+            return 1;
+    return 0;
+}
+
+static void set_canceled(wstate *s, uint32_t pool, int on) {
+    if (!on) {
+        for (size_t i = 0; i < s->ncanceled; i++)
+            if (s->canceled[i] == pool)
+                s->canceled[i] = s->canceled[--s->ncanceled];
+        return;
+    }
+    if (is_canceled(s, pool))
+        return;
+    if (s->ncanceled == s->capcanceled) {
+        size_t cap = s->capcanceled ? s->capcanceled * 2 : 4;
+        uint32_t *v = realloc(s->canceled, cap * sizeof *v);
+        if (v == NULL)
+            return; /* the chunks then run instead of being skipped: slower, not wrong */
+        s->canceled = v;
+        s->capcanceled = cap;
+    }
+    s->canceled[s->ncanceled++] = pool;
+}
+
+/* Run one queued chunk and send its results. */
+static int run_chunk(wstate *s, wmsg *m) {
+    rp_runtime *rt = s->rt;
+    rp__rwriter w;
+    int rc = rp__rwriter_init(&w, &m->h);
+    if (rc != 0)
+        return rc;
+    const int canceled = is_canceled(s, m->h.pool);
+    rc = rp__exec_chunk(&rt->tasks, rt->rank, &m->h, (uint8_t *)m->msg + RP__HDR_SIZE, &canceled,
+                        &w);
+    if (rc != 0) {
+        /* A malformed chunk still gets an answer, so the manager's books stay
+         * right and nothing waits for it forever. */
+        fprintf(stderr, "rankpool: rank %d: malformed TASK message dropped (%s)\n", rt->rank,
+                rp_err_name(rc));
+        rp__buf_free(&w.buf);
+        if (rp__rwriter_init(&w, &m->h) != 0)
+            return RP_ENOMEM;
+        for (uint32_t i = 0; i < m->h.count; i++)
+            rp__rwriter_commit(&w, RP__ST_FAILED, RP_EPROTO, 0);
+        rp__rwriter_finish(&w);
+    }
+    rp__iov iov = {w.buf.p, w.buf.len};
+    return rp__send_iov(rt->comm, 0, RP__MSG_RESULT, &iov, 1, w.buf.p, NULL, &s->sendq);
+}
+
+static int handle(wstate *s, void *msg, size_t len, int src) {
+    rp_runtime *rt = s->rt;
+    rp__hdr h;
+    if (src != 0 || rp__hdr_decode(msg, len, &h) != 0) {
+        fprintf(stderr, "rankpool: rank %d: malformed message from rank %d dropped\n", rt->rank,
+                src);
+        free(msg);
+        return 0;
+    }
+    switch (h.kind) {
+    case RP__MSG_TASK:
+        if (q_push(s, msg, &h) != 0) {
+            free(msg);
+            return RP_ENOMEM;
+        }
+        return 0; /* the queue owns msg now */
+    case RP__MSG_POOL_INIT: {
+        char err[RP__MAX_ERRMSG + 1] = "";
+        int rc = 0;
+        if (h.code >= 0)
+            rc = rp__exec_init(&rt->tasks, rt->rank, h.code, (uint8_t *)msg + RP__HDR_SIZE,
+                               (size_t)h.body_len, err, sizeof err);
+        rp__hdr a = {.kind = RP__MSG_POOL_ACK, .pool = h.pool, .code = rc};
+        rc = rp__send_ctrl(rt->comm, 0, &a, err, strlen(err), &s->sendq);
+        free(msg);
+        return rc;
+    }
+    case RP__MSG_POOL_CANCEL:
+    case RP__MSG_POOL_FREE:
+        set_canceled(s, h.pool, h.kind == RP__MSG_POOL_CANCEL);
+        break;
+    case RP__MSG_SHUTDOWN:
+        s->stop = 1;
+        break;
+    default:
+        fprintf(stderr, "rankpool: rank %d: unexpected %s message dropped\n", rt->rank,
+                rp__msg_name(h.kind));
+        break;
+    }
+    free(msg);
+    return 0;
+}
+
+int rp__worker_serve(rp_runtime *rt) {
+    wstate s = {.rt = rt};
+    rp__backoff b;
+    rp__backoff_reset(&b);
+    int rc = 0;
+    while (!(s.stop && s.qlen == 0)) {
+        int progress = 0;
+        void *msg;
+        size_t len;
+        int src;
+        /* Take everything waiting first: chunks queue up, cancels apply to them. */
+        while ((rc = rp__recv_any(rt->comm, &msg, &len, &src)) == 1) {
+            progress = 1;
+            if ((rc = handle(&s, msg, len, src)) != 0)
+                break;
+        }
+        if (rc == RP_EMPI)
+            break;
+        rc = 0;
+        if (s.qlen > 0) {
+            wmsg m = s.q[s.qhead];
+            s.qhead = (s.qhead + 1) % s.qcap;
+            s.qlen--;
+            rc = run_chunk(&s, &m);
+            free(m.msg);
+            if (rc == RP_EMPI)
+                break;
+            progress = 1;
+        }
+        int d = rp__sendq_progress(&s.sendq);
+        if (d < 0) {
+            rc = d;
+            break;
+        }
+        if (progress || d > 0)
+            rp__backoff_reset(&b);
+        else
+            rp__backoff_idle(&b, &rt->opt, NULL, NULL);
+    }
+    int drc = rp__sendq_drain(&s.sendq, &rt->opt);
+    for (size_t i = 0; i < s.qlen; i++)
+        free(s.q[(s.qhead + i) % s.qcap].msg);
+    free(s.q);
+    free(s.canceled);
+    return rc ? rc : drc;
+}
