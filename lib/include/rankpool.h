@@ -128,7 +128,8 @@ typedef struct rp_task_def {
 } rp_task_def;
 
 /** Convenience: RP_TASK(square) is {"square", square}. */
-#define RP_TASK(fn) {#fn, (fn)}
+#define RP_TASK(fn)                                                                                \
+    { #fn, (fn) }
 
 /**
  * Set the task's result by copying @p size bytes from @p data.
@@ -150,8 +151,7 @@ void *rp_return_buffer(rp_task_ctx *ctx, size_t size);
  * @p code, so a task can write `return rp_fail(ctx, 3, "bad input %d", x);`.
  * @p code should be non-zero; 0 is turned into -1.
  */
-int rp_fail(rp_task_ctx *ctx, int code, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int rp_fail(rp_task_ctx *ctx, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /** Rank (in the runtime's communicator) running this task; 0 in single-rank mode. */
 int rp_task_rank(const rp_task_ctx *ctx);
@@ -168,15 +168,17 @@ typedef struct rp_runtime rp_runtime;
 
 /** Runtime options.  Start from RP_OPTIONS_INIT; fields may be added later. */
 typedef struct rp_options {
-    const rp_task_def *tasks; /**< task table, identical on every rank (borrowed for the runtime's life) */
-    size_t ntasks;            /**< entries in tasks */
-    int prefetch;             /**< chunks kept in flight per worker (>= 1; default 2) */
-    double idle_spin;         /**< seconds an idle loop polls before it sleeps (default 50e-6) */
-    double idle_sleep_max;    /**< longest sleep of an idle loop, seconds (default 1e-3) */
+    const rp_task_def
+        *tasks;       /**< task table, identical on every rank (borrowed for the runtime's life) */
+    size_t ntasks;    /**< entries in tasks */
+    int prefetch;     /**< chunks kept in flight per worker (>= 1; default 2) */
+    double idle_spin; /**< seconds an idle loop polls before it sleeps (default 50e-6) */
+    double idle_sleep_max; /**< longest sleep of an idle loop, seconds (default 1e-3) */
 } rp_options;
 
 /** Default options. */
-#define RP_OPTIONS_INIT {NULL, 0, 2, 50e-6, 1e-3}
+#define RP_OPTIONS_INIT                                                                            \
+    { NULL, 0, 2, 50e-6, 1e-3 }
 
 /**
  * Start MPI if it is not running yet (MPI_Init_thread, MPI_THREAD_SERIALIZED)
@@ -250,7 +252,8 @@ typedef struct rp_pool_options {
 } rp_pool_options;
 
 /** Default pool options. */
-#define RP_POOL_OPTIONS_INIT {0, NULL, NULL, 0}
+#define RP_POOL_OPTIONS_INIT                                                                       \
+    { 0, NULL, NULL, 0 }
 
 /**
  * Callback run on the manager thread when a call completes (callback: all
@@ -270,7 +273,8 @@ typedef struct rp_call_options {
 } rp_call_options;
 
 /** Default call options. */
-#define RP_CALL_OPTIONS_INIT {0, NULL, NULL, NULL, RP_FOREVER}
+#define RP_CALL_OPTIONS_INIT                                                                       \
+    { 0, NULL, NULL, NULL, RP_FOREVER }
 
 /**
  * Create a pool over @p opts->workers workers (least used first).  Runs the
@@ -376,8 +380,8 @@ void rp_pool_destroy(rp_pool *pool);
 
 /** Detail of a failed item. */
 typedef struct rp_task_error {
-    size_t index;      /**< item index within the call */
-    int code;          /**< the task's return value, or an RP_E* code */
+    size_t index;        /**< item index within the call */
+    int code;            /**< the task's return value, or an RP_E* code */
     const char *message; /**< owned by the result handle */
 } rp_task_error;
 
@@ -420,8 +424,7 @@ int rp_result_item(const rp_result *res, size_t i, const void **data, size_t *si
  * when all items were read, RP_ETIMEDOUT, RP_ETASK or RP_ECANCELED for a
  * failed item (index is set; iteration may continue), RP_EDEADLK.
  */
-int rp_result_next(rp_result *res, double timeout, size_t *index, const void **data,
-                   size_t *size);
+int rp_result_next(rp_result *res, double timeout, size_t *index, const void **data, size_t *size);
 
 /**
  * The first failed item (lowest index) of a completed call.  Returns 0 and

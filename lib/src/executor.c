@@ -13,8 +13,8 @@ struct rp_task_ctx {
     rp__rwriter *w;
     int rank;
     size_t index;
-    size_t len;   /* bytes of the result written so far */
-    int oom;      /* a result could not be stored */
+    size_t len; /* bytes of the result written so far */
+    int oom;    /* a result could not be stored */
     int has_msg;
     char msg[RP__MAX_ERRMSG + 1];
 };

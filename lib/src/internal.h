@@ -120,9 +120,9 @@ int rp__exec_init(const rp__tasks *t, int rank, int idx, const void *arg, size_t
 typedef struct rp__item {
     const void *data; /* result bytes (into a kept buffer or the out array) */
     size_t len;
-    int status;       /* 0 pending, else 1 + RP__ST_* */
-    int code;         /* task code for failures */
-    char *msg;        /* failure message (malloc'd) */
+    int status; /* 0 pending, else 1 + RP__ST_* */
+    int code;   /* task code for failures */
+    char *msg;  /* failure message (malloc'd) */
 } rp__item;
 
 /* A call = a job.  The user's rp_result handle is the job itself. */
@@ -156,7 +156,7 @@ struct rp_result {
     size_t norder;
     size_t nread; /* items handed out by next() */
     rp_call_options call;
-    int refs; /* user handle + manager while incomplete */
+    int refs;         /* user handle + manager while incomplete */
     rp_result *qnext; /* pool's dispatch queue */
     rp_result *cnext; /* manager's completed list */
 };
@@ -185,8 +185,8 @@ struct rp_pool {
     uint32_t id;
     int state;
     int nworkers;
-    int *widx; /* indices into rt->workers */
-    int rr;    /* round-robin start for dispatch */
+    int *widx;                /* indices into rt->workers */
+    int rr;                   /* round-robin start for dispatch */
     rp_result *qhead, *qtail; /* calls with items still to dispatch */
     size_t active;            /* calls not yet complete */
     int init_pending;         /* initializer acks still expected */
@@ -214,9 +214,9 @@ struct rp_runtime {
     /* manager side (rank 0) */
     pthread_t mgr;
     int mgr_started;
-    pthread_mutex_t lock;  /* everything below */
-    pthread_cond_t wake;   /* manager: work arrived */
-    pthread_cond_t done;   /* waiters: some call progressed */
+    pthread_mutex_t lock; /* everything below */
+    pthread_cond_t wake;  /* manager: work arrived */
+    pthread_cond_t done;  /* waiters: some call progressed */
     int stop;
     int fatal; /* an MPI failure on the manager: every wait returns it */
     rp__worker *workers;

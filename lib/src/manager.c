@@ -165,8 +165,8 @@ static void handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
         } else if (job->out != NULL) {
             if (len != job->out_size) {
                 char m[128];
-                int n = snprintf(m, sizeof m, "result of %zu bytes, expected %zu", len,
-                                 job->out_size);
+                int n =
+                    snprintf(m, sizeof m, "result of %zu bytes, expected %zu", len, job->out_size);
                 item_fail(job, idx, RP__ST_TOOBIG, RP_ESIZE, m, (size_t)n);
                 continue;
             }
@@ -428,8 +428,8 @@ static int send_ctrl(rp_runtime *rt) {
                 rp__hdr a = {.kind = RP__MSG_POOL_ACK, .pool = c->h.pool};
                 if (c->h.code >= 0) {
                     pthread_mutex_unlock(&rt->lock);
-                    a.code = rp__exec_init(&rt->tasks, 0, c->h.code, c->body, c->len, err,
-                                           sizeof err);
+                    a.code =
+                        rp__exec_init(&rt->tasks, 0, c->h.code, c->body, c->len, err, sizeof err);
                     pthread_mutex_lock(&rt->lock);
                 }
                 handle_ack(rt, 0, &a, err, strlen(err));
@@ -479,8 +479,7 @@ void *rp__manager_main(void *arg) {
             size_t len;
             int src, rc;
             /* Bounded, so a flood of results cannot starve dispatch. */
-            for (int k = 0; k < 256 && (rc = rp__recv_any(rt->comm, &msg, &len, &src)) != 0;
-                 k++) {
+            for (int k = 0; k < 256 && (rc = rp__recv_any(rt->comm, &msg, &len, &src)) != 0; k++) {
                 if (rc == RP_EMPI) {
                     rt->fatal = RP_EMPI;
                     pthread_cond_broadcast(&rt->done);

@@ -30,8 +30,7 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
             return rp__err(RP_ENOTASK, "no task named '%s' (initializer)", opts->initializer);
     }
     if (opts->initarg == NULL && opts->initarg_size > 0)
-        return rp__err(RP_EINVAL, "rp_pool_create: NULL initarg with size %zu",
-                       opts->initarg_size);
+        return rp__err(RP_EINVAL, "rp_pool_create: NULL initarg with size %zu", opts->initarg_size);
     if (opts->initarg_size > RP__MAX_ITEM)
         return rp__err(RP_ETOOBIG, "initializer argument of %zu bytes", opts->initarg_size);
 
@@ -84,8 +83,8 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
     while (rc == 0 && p->init_pending > 0)
         rc = rp__wait_step(rt, -1.0);
     if (rc == 0 && p->init_rc != 0)
-        rc = rp__err(RP_EINIT, "initializer '%s' failed (%d) on %s", opts->initializer,
-                     p->init_rc, p->init_msg);
+        rc = rp__err(RP_EINIT, "initializer '%s' failed (%d) on %s", opts->initializer, p->init_rc,
+                     p->init_msg);
     pthread_mutex_unlock(&rt->lock);
     if (rc != 0) {
         p->state = RP__POOL_TERMINATED;
@@ -138,8 +137,8 @@ static int job_submit(rp_pool *pool, rp_result *job, size_t default_chunk, rp_re
         pthread_mutex_unlock(&rt->lock);
         job->refs = 1;
         rp__job_unref(job);
-        return rp__err(RP_ECLOSED, "pool is %s", pool->state == RP__POOL_CLOSED ? "closed"
-                                                                               : "terminated");
+        return rp__err(RP_ECLOSED, "pool is %s",
+                       pool->state == RP__POOL_CLOSED ? "closed" : "terminated");
     }
     job->id = ++rt->next_job;
     job->refs = res ? 2 : 1;
@@ -169,8 +168,7 @@ static int job_outcome(rp_result *job) {
     if (rp_result_error(job, &e) != 0)
         return 0;
     int rc = rp_result_item(job, e.index, NULL, NULL);
-    return rp__err(rc, "item %zu: %s (code %d)", e.index, e.message ? e.message : "failed",
-                   e.code);
+    return rp__err(rc, "item %zu: %s (code %d)", e.index, e.message ? e.message : "failed", e.code);
 }
 
 int rp_pool_apply_async(rp_pool *pool, const char *task, const void *arg, size_t arg_size,

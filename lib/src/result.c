@@ -108,8 +108,7 @@ int rp_result_item(const rp_result *res, size_t i, const void **data, size_t *si
     return rc;
 }
 
-int rp_result_next(rp_result *res, double timeout, size_t *index, const void **data,
-                   size_t *size) {
+int rp_result_next(rp_result *res, double timeout, size_t *index, const void **data, size_t *size) {
     if (res == NULL)
         return rp__err(RP_EINVAL, "NULL result");
     rp_runtime *rt = res->rt;

@@ -6,10 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const msg_names[RP__MSG_COUNT] = {
-    "NONE",
+static const char *const msg_names[RP__MSG_COUNT] = {"NONE",
 #define RP__MSG_STR(name) #name,
-    RP__MSG_MAP(RP__MSG_STR)
+                                                     RP__MSG_MAP(RP__MSG_STR)
 #undef RP__MSG_STR
 };
 

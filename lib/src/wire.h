@@ -35,7 +35,7 @@
 /* Message kinds; each is also the MPI tag of its messages. */
 #define RP__MSG_MAP(X)                                                                             \
     X(TASK)        /* manager -> worker: a chunk of items of one call */                           \
-    X(RESULT)      /* worker -> manager: the results of one chunk */                              \
+    X(RESULT)      /* worker -> manager: the results of one chunk */                               \
     X(POOL_INIT)   /* manager -> worker: join pool; code = initializer or -1 */                    \
     X(POOL_ACK)    /* worker -> manager: initializer outcome in code, message in body */           \
     X(POOL_CANCEL) /* manager -> worker: skip queued chunks of this pool */                        \

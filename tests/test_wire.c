@@ -1,0 +1,421 @@
+/*
+ * Unit tests without MPI: the wire protocol (encode, decode, every
+ * validation), the executor writing results, chunk sizing, and the error table.
+ */
+#include "internal.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+static void test_header_roundtrip(void **state) {
+    (void)state;
+    uint8_t m[RP__HDR_SIZE + 5];
+    rp__hdr h = {.kind = RP__MSG_TASK,
+                 .flags = 7,
+                 .pool = 0xdeadbeef,
+                 .code = -3,
+                 .job = 0x0102030405060708ull,
+                 .start = 99,
+                 .count = 5,
+                 .item_size = 1,
+                 .body_len = 5};
+    rp__hdr_encode(m, &h);
+    rp__hdr d;
+    assert_int_equal(rp__hdr_decode(m, sizeof m, &d), 0);
+    assert_int_equal(d.kind, RP__MSG_TASK);
+    assert_int_equal(d.flags, 7);
+    assert_true(d.pool == 0xdeadbeef);
+    assert_int_equal(d.code, -3);
+    assert_true(d.job == 0x0102030405060708ull);
+    assert_int_equal(d.start, 99);
+    assert_int_equal(d.count, 5);
+    assert_int_equal(d.item_size, 1);
+    /* Little-endian on the wire, whatever the host. */
+    assert_int_equal(m[0], 'R');
+    assert_int_equal(m[3], '1');
+    assert_int_equal(m[16], 0x08);
+}
+
+static void test_header_rejects_garbage(void **state) {
+    (void)state;
+    uint8_t m[RP__HDR_SIZE + 8];
+    rp__hdr h = {.kind = RP__MSG_RESULT, .count = 1, .body_len = 8}, d;
+    rp__hdr_encode(m, &h);
+    assert_int_equal(rp__hdr_decode(m, sizeof m, &d), 0);
+    /* too short, wrong total length */
+    assert_int_equal(rp__hdr_decode(m, RP__HDR_SIZE - 1, &d), RP_EPROTO);
+    assert_int_equal(rp__hdr_decode(m, sizeof m - 1, &d), RP_EPROTO);
+    assert_int_equal(rp__hdr_decode(NULL, sizeof m, &d), RP_EPROTO);
+    /* bad magic */
+    m[0] ^= 1;
+    assert_int_equal(rp__hdr_decode(m, sizeof m, &d), RP_EPROTO);
+    m[0] ^= 1;
+    /* unknown kinds */
+    h.kind = RP__MSG_COUNT;
+    rp__hdr_encode(m, &h);
+    assert_int_equal(rp__hdr_decode(m, sizeof m, &d), RP_EPROTO);
+    h.kind = RP__MSG_NONE;
+    rp__hdr_encode(m, &h);
+    assert_int_equal(rp__hdr_decode(m, sizeof m, &d), RP_EPROTO);
+    /* absurd count */
+    h.kind = RP__MSG_TASK;
+    h.count = RP__MAX_COUNT + 1;
+    rp__hdr_encode(m, &h);
+    assert_int_equal(rp__hdr_decode(m, sizeof m, &d), RP_EPROTO);
+}
+
+static void test_msg_names(void **state) {
+    (void)state;
+    assert_string_equal(rp__msg_name(RP__MSG_TASK), "TASK");
+    assert_string_equal(rp__msg_name(RP__MSG_SHUTDOWN), "SHUTDOWN");
+    assert_string_equal(rp__msg_name(RP__MSG_COUNT), "?");
+    assert_string_equal(rp__msg_name(-1), "?");
+}
+
+/* Build a variable-item TASK message the way the manager lays it out. */
+static size_t build_var_task(uint8_t *m, const char *const *items, uint32_t n) {
+    size_t table = rp__pad((size_t)n * 8), off = RP__HDR_SIZE + table;
+    memset(m, 0, off);
+    for (uint32_t i = 0; i < n; i++) {
+        size_t len = strlen(items[i]);
+        for (int b = 0; b < 8; b++)
+            m[RP__HDR_SIZE + i * 8 + b] = (uint8_t)(len >> (8 * b));
+        memcpy(m + off, items[i], len);
+        off += len;
+        if (i + 1 < n) {
+            memset(m + off, 0, rp__pad(off) - off);
+            off = rp__pad(off);
+        }
+    }
+    rp__hdr h = {.kind = RP__MSG_TASK, .count = n, .body_len = off - RP__HDR_SIZE};
+    rp__hdr_encode(m, &h);
+    return off;
+}
+
+static void test_variable_items(void **state) {
+    (void)state;
+    const char *items[] = {"hello", "", "a somewhat longer item of text", "x"};
+    uint8_t m[512];
+    size_t len = build_var_task(m, items, 4);
+    rp__hdr h;
+    assert_int_equal(rp__hdr_decode(m, len, &h), 0);
+    rp__reader r;
+    assert_int_equal(rp__reader_init(&r, &h, m + RP__HDR_SIZE), 0);
+    const void *d;
+    size_t n;
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(rp__reader_next(&r, &d, &n, NULL, NULL), 1);
+        assert_int_equal(n, strlen(items[i]));
+        if (n > 0)
+            assert_memory_equal(d, items[i], n);
+        assert_int_equal(((uintptr_t)d - (uintptr_t)(m + RP__HDR_SIZE)) % RP__ALIGN, 0);
+    }
+    assert_int_equal(rp__reader_next(&r, &d, &n, NULL, NULL), 0);
+}
+
+static void test_variable_items_rejects_bad_lengths(void **state) {
+    (void)state;
+    const char *items[] = {"hello", "world"};
+    uint8_t m[256];
+    size_t len = build_var_task(m, items, 2);
+    rp__hdr h;
+    rp__reader r;
+    assert_int_equal(rp__hdr_decode(m, len, &h), 0);
+    /* A length that runs past the body. */
+    m[RP__HDR_SIZE + 8] = 200;
+    assert_int_equal(rp__reader_init(&r, &h, m + RP__HDR_SIZE), RP_EPROTO);
+    /* A huge length (overflow attempt). */
+    memset(m + RP__HDR_SIZE + 8, 0xff, 8);
+    assert_int_equal(rp__reader_init(&r, &h, m + RP__HDR_SIZE), RP_EPROTO);
+    /* Lengths that leave bytes over. */
+    m[RP__HDR_SIZE + 8] = 1;
+    memset(m + RP__HDR_SIZE + 9, 0, 7);
+    assert_int_equal(rp__reader_init(&r, &h, m + RP__HDR_SIZE), RP_EPROTO);
+    /* A table bigger than the body. */
+    rp__hdr big = h;
+    big.count = 1000;
+    assert_int_equal(rp__reader_init(&r, &big, m + RP__HDR_SIZE), RP_EPROTO);
+    /* A zero count, and a kind that has no items. */
+    rp__hdr zero = h;
+    zero.count = 0;
+    assert_int_equal(rp__reader_init(&r, &zero, m + RP__HDR_SIZE), RP_EPROTO);
+    rp__hdr ctrl = h;
+    ctrl.kind = RP__MSG_POOL_INIT;
+    assert_int_equal(rp__reader_init(&r, &ctrl, m + RP__HDR_SIZE), RP_EPROTO);
+}
+
+static void test_fixed_items(void **state) {
+    (void)state;
+    int32_t rec[3] = {10, 20, 30};
+    rp__hdr h = {.kind = RP__MSG_TASK, .count = 3, .item_size = 4, .body_len = 12};
+    rp__reader r;
+    assert_int_equal(rp__reader_init(&r, &h, rec), 0);
+    const void *d;
+    size_t n;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(rp__reader_next(&r, &d, &n, NULL, NULL), 1);
+        assert_int_equal(n, 4);
+        assert_int_equal(*(const int32_t *)d, rec[i]);
+    }
+    h.body_len = 11;
+    assert_int_equal(rp__reader_init(&r, &h, rec), RP_EPROTO);
+    /* count * item_size must not wrap around */
+    h.count = 1u << 20;
+    h.item_size = 1u << 31;
+    h.body_len = 0;
+    assert_int_equal(rp__reader_init(&r, &h, rec), RP_EPROTO);
+}
+
+/* Tasks used through the executor. */
+static int t_double(rp_task_ctx *ctx, const void *arg, size_t size) {
+    if (size != sizeof(int32_t))
+        return rp_fail(ctx, 22, "want 4 bytes, got %zu", size);
+    int32_t v = *(const int32_t *)arg * 2;
+    return rp_return(ctx, &v, sizeof v);
+}
+static int t_fail_plain(rp_task_ctx *ctx, const void *arg, size_t size) {
+    (void)ctx;
+    (void)arg;
+    (void)size;
+    return 5;
+}
+static int t_index(rp_task_ctx *ctx, const void *arg, size_t size) {
+    (void)arg;
+    (void)size;
+    uint64_t *p = rp_return_buffer(ctx, 8);
+    if (p == NULL)
+        return -1;
+    *p = rp_task_index(ctx) + 1000u * (unsigned)rp_task_rank(ctx);
+    return 0;
+}
+static const rp_task_def defs[] = {RP_TASK(t_double), RP_TASK(t_fail_plain), RP_TASK(t_index)};
+static const rp__tasks table = {defs, 3};
+
+static void test_executor_results(void **state) {
+    (void)state;
+    int32_t rec[3] = {1, 2, 3};
+    rp__hdr h = {.kind = RP__MSG_TASK,
+                 .pool = 4,
+                 .code = 0,
+                 .job = 77,
+                 .start = 10,
+                 .count = 3,
+                 .item_size = 4,
+                 .body_len = 12};
+    rp__rwriter w;
+    assert_int_equal(rp__rwriter_init(&w, &h), 0);
+    assert_int_equal(rp__exec_chunk(&table, 2, &h, rec, NULL, &w), 0);
+    rp__hdr rh;
+    assert_int_equal(rp__hdr_decode(w.buf.p, w.buf.len, &rh), 0);
+    assert_int_equal(rh.kind, RP__MSG_RESULT);
+    assert_int_equal(rh.job, 77);
+    assert_int_equal(rh.start, 10);
+    assert_int_equal(rh.pool, 4);
+    rp__reader r;
+    assert_int_equal(rp__reader_init(&r, &rh, w.buf.p + RP__HDR_SIZE), 0);
+    const void *d;
+    size_t n;
+    int st;
+    int32_t code;
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(rp__reader_next(&r, &d, &n, &st, &code), 1);
+        assert_int_equal(st, RP__ST_OK);
+        assert_int_equal(n, 4);
+        assert_int_equal(*(const int32_t *)d, 2 * rec[i]);
+    }
+    rp__buf_free(&w.buf);
+}
+
+static void test_executor_failures_and_cancel(void **state) {
+    (void)state;
+    /* Wrong-size argument: the task's own code and message come back. */
+    uint8_t two[2] = {0};
+    rp__hdr h = {.kind = RP__MSG_TASK, .code = 0, .count = 1, .item_size = 2, .body_len = 2};
+    rp__rwriter w;
+    assert_int_equal(rp__rwriter_init(&w, &h), 0);
+    assert_int_equal(rp__exec_chunk(&table, 1, &h, two, NULL, &w), 0);
+    rp__hdr rh;
+    rp__reader r;
+    const void *d;
+    size_t n;
+    int st;
+    int32_t code;
+    assert_int_equal(rp__hdr_decode(w.buf.p, w.buf.len, &rh), 0);
+    assert_int_equal(rp__reader_init(&r, &rh, w.buf.p + RP__HDR_SIZE), 0);
+    assert_int_equal(rp__reader_next(&r, &d, &n, &st, &code), 1);
+    assert_int_equal(st, RP__ST_FAILED);
+    assert_int_equal(code, 22);
+    assert_int_equal(n, strlen("want 4 bytes, got 2"));
+    assert_memory_equal(d, "want 4 bytes, got 2", n);
+    rp__buf_free(&w.buf);
+
+    /* A plain non-zero return gets a default message naming the task. */
+    h.code = 1;
+    assert_int_equal(rp__rwriter_init(&w, &h), 0);
+    assert_int_equal(rp__exec_chunk(&table, 1, &h, two, NULL, &w), 0);
+    assert_int_equal(rp__hdr_decode(w.buf.p, w.buf.len, &rh), 0);
+    assert_int_equal(rp__reader_init(&r, &rh, w.buf.p + RP__HDR_SIZE), 0);
+    assert_int_equal(rp__reader_next(&r, &d, &n, &st, &code), 1);
+    assert_int_equal(code, 5);
+    assert_memory_equal(d, "task 't_fail_plain' returned 5", n);
+    rp__buf_free(&w.buf);
+
+    /* Canceled: nothing runs, every item says so. */
+    int canceled = 1;
+    h.code = 2;
+    h.count = 2;
+    h.item_size = 1;
+    assert_int_equal(rp__rwriter_init(&w, &h), 0);
+    assert_int_equal(rp__exec_chunk(&table, 1, &h, two, &canceled, &w), 0);
+    assert_int_equal(rp__hdr_decode(w.buf.p, w.buf.len, &rh), 0);
+    assert_int_equal(rp__reader_init(&r, &rh, w.buf.p + RP__HDR_SIZE), 0);
+    for (int i = 0; i < 2; i++) {
+        assert_int_equal(rp__reader_next(&r, &d, &n, &st, &code), 1);
+        assert_int_equal(st, RP__ST_CANCELED);
+        assert_int_equal(code, RP_ECANCELED);
+    }
+    rp__buf_free(&w.buf);
+
+    /* A task index outside the table is a protocol error, not a crash. */
+    h.code = 3;
+    assert_int_equal(rp__rwriter_init(&w, &h), 0);
+    assert_int_equal(rp__exec_chunk(&table, 1, &h, two, NULL, &w), RP_EPROTO);
+    rp__buf_free(&w.buf);
+}
+
+static void test_result_reader_rejects_bad_status(void **state) {
+    (void)state;
+    int32_t rec[1] = {4};
+    rp__hdr h = {.kind = RP__MSG_TASK, .code = 2, .count = 1, .item_size = 4, .body_len = 4};
+    rp__rwriter w;
+    assert_int_equal(rp__rwriter_init(&w, &h), 0);
+    assert_int_equal(rp__exec_chunk(&table, 3, &h, rec, NULL, &w), 0);
+    rp__hdr rh;
+    rp__reader r;
+    assert_int_equal(rp__hdr_decode(w.buf.p, w.buf.len, &rh), 0);
+    const void *d;
+    size_t n;
+    assert_int_equal(rp__reader_init(&r, &rh, w.buf.p + RP__HDR_SIZE), 0);
+    assert_int_equal(rp__reader_next(&r, &d, &n, NULL, NULL), 1);
+    assert_int_equal(*(const uint64_t *)d, 3000u); /* index 0 on rank 3 */
+    w.buf.p[RP__HDR_SIZE] = RP__ST_COUNT;          /* unknown status */
+    assert_int_equal(rp__reader_init(&r, &rh, w.buf.p + RP__HDR_SIZE), RP_EPROTO);
+    w.buf.p[RP__HDR_SIZE] = RP__ST_FAILED; /* failure with a message too long */
+    memset(w.buf.p + RP__HDR_SIZE + 8, 0, 8);
+    w.buf.p[RP__HDR_SIZE + 9] = 0x10; /* 4096 bytes */
+    assert_int_equal(rp__reader_init(&r, &rh, w.buf.p + RP__HDR_SIZE), RP_EPROTO);
+    rp__hdr fixed = rh;
+    fixed.item_size = 8; /* results are never fixed-size */
+    assert_int_equal(rp__reader_init(&r, &fixed, w.buf.p + RP__HDR_SIZE), RP_EPROTO);
+    rp__buf_free(&w.buf);
+}
+
+/* Every prefix and every single-byte corruption of a valid message is either
+ * accepted or rejected, never read out of bounds (run under ASan). */
+static void test_mutations_stay_in_bounds(void **state) {
+    (void)state;
+    const char *items[] = {"alpha", "beta", "gamma delta"};
+    uint8_t good[256];
+    size_t len = build_var_task(good, items, 3);
+    for (size_t cut = 0; cut <= len; cut++) {
+        uint8_t *m = malloc(cut ? cut : 1);
+        memcpy(m, good, cut);
+        rp__hdr h;
+        if (rp__hdr_decode(m, cut, &h) == 0) {
+            rp__reader r;
+            if (rp__reader_init(&r, &h, m + RP__HDR_SIZE) == 0) {
+                const void *d;
+                size_t n;
+                while (rp__reader_next(&r, &d, &n, NULL, NULL))
+                    assert_true((const uint8_t *)d + n <= m + cut);
+            }
+        }
+        free(m);
+    }
+    unsigned seed = 12345;
+    for (int round = 0; round < 20000; round++) {
+        uint8_t *m = malloc(len);
+        memcpy(m, good, len);
+        seed = seed * 1103515245u + 12345u;
+        m[(seed >> 8) % len] ^= (uint8_t)(1u << ((seed >> 4) % 8));
+        rp__hdr h;
+        if (rp__hdr_decode(m, len, &h) == 0) {
+            rp__reader r;
+            if (rp__reader_init(&r, &h, m + RP__HDR_SIZE) == 0) {
+                const void *d;
+                size_t n;
+                while (rp__reader_next(&r, &d, &n, NULL, NULL))
+                    assert_true((const uint8_t *)d + n <= m + len);
+            }
+        }
+        free(m);
+    }
+}
+
+static void test_default_chunksize(void **state) {
+    (void)state;
+    /* Python: chunksize, extra = divmod(len, 4 * workers); if extra: chunksize += 1 */
+    assert_int_equal(rp__default_chunksize(100, 3), 9);
+    assert_int_equal(rp__default_chunksize(96, 3), 8);
+    assert_int_equal(rp__default_chunksize(3, 5), 1);
+    assert_int_equal(rp__default_chunksize(0, 5), 1);
+    assert_int_equal(rp__default_chunksize(10, 0), 3);
+}
+
+static void test_error_table(void **state) {
+    (void)state;
+    assert_string_equal(rp_err_name(RP_ETIMEDOUT), "RP_ETIMEDOUT");
+    assert_string_equal(rp_strerror(RP_ETIMEDOUT), "timed out");
+    assert_string_equal(rp_err_name(0), "RP_OK");
+    assert_string_equal(rp_err_name(12345), "RP_UNKNOWN");
+    assert_string_equal(rp_strerror(-12345), "unknown error");
+    /* Every code in range has its own name and a message. */
+    for (int c = -1; c > RP_ERR_LAST; c--) {
+        assert_string_not_equal(rp_err_name(c), "RP_UNKNOWN");
+        assert_string_not_equal(rp_strerror(c), "unknown error");
+        for (int d = c - 1; d > RP_ERR_LAST; d--)
+            assert_string_not_equal(rp_err_name(c), rp_err_name(d));
+    }
+    assert_string_equal(rp_err_name(RP_ERR_LAST), "RP_UNKNOWN");
+    rp__err(RP_EINVAL, "detail %d", 42);
+    assert_string_equal(rp_last_error(), "detail 42");
+    rp__err_clear();
+    assert_string_equal(rp_last_error(), "");
+}
+
+static void test_task_find_and_fail(void **state) {
+    (void)state;
+    assert_int_equal(rp__task_find(&table, "t_index"), 2);
+    assert_int_equal(rp__task_find(&table, "nope"), -1);
+    assert_int_equal(rp__task_find(&table, NULL), -1);
+    assert_int_equal(rp_fail(NULL, 0, "x"), -1); /* 0 is not a failure code */
+    assert_int_equal(rp_fail(NULL, 9, NULL), 9);
+    assert_int_equal(rp_return(NULL, "x", 1), RP_EINVAL);
+    assert_null(rp_return_buffer(NULL, 4));
+    assert_int_equal(rp_task_rank(NULL), -1);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_header_roundtrip),
+        cmocka_unit_test(test_header_rejects_garbage),
+        cmocka_unit_test(test_msg_names),
+        cmocka_unit_test(test_variable_items),
+        cmocka_unit_test(test_variable_items_rejects_bad_lengths),
+        cmocka_unit_test(test_fixed_items),
+        cmocka_unit_test(test_executor_results),
+        cmocka_unit_test(test_executor_failures_and_cancel),
+        cmocka_unit_test(test_result_reader_rejects_bad_status),
+        cmocka_unit_test(test_mutations_stay_in_bounds),
+        cmocka_unit_test(test_default_chunksize),
+        cmocka_unit_test(test_error_table),
+        cmocka_unit_test(test_task_find_and_fail),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
