@@ -168,17 +168,23 @@ typedef struct rp_runtime rp_runtime;
 
 /** Runtime options.  Start from RP_OPTIONS_INIT; fields may be added later. */
 typedef struct rp_options {
-    const rp_task_def
-        *tasks;       /**< task table, identical on every rank (borrowed for the runtime's life) */
-    size_t ntasks;    /**< entries in tasks */
-    int prefetch;     /**< chunks kept in flight per worker (>= 1; default 2) */
-    double idle_spin; /**< seconds an idle loop polls before it sleeps (default 50e-6) */
-    double idle_sleep_max; /**< longest sleep of an idle loop, seconds (default 1e-3) */
+    /** Task table, identical on every rank; borrowed for the runtime's life. */
+    const rp_task_def *tasks;
+    /** Entries in tasks. */
+    size_t ntasks;
+    /** Chunks kept in flight per worker (1..1024; default 2). */
+    int prefetch;
+    /** Seconds an idle loop polls before it starts to sleep (default 50e-6). */
+    double idle_spin;
+    /** Longest sleep of an idle loop, seconds (default 1e-3). */
+    double idle_sleep_max;
+    /** Longest sleep once idle for 0.25 s (default 5e-3; >= idle_sleep_max, <= 1). */
+    double idle_deep_sleep;
 } rp_options;
 
 /** Default options. */
 #define RP_OPTIONS_INIT                                                                            \
-    { NULL, 0, 2, 50e-6, 1e-3 }
+    { NULL, 0, 2, 50e-6, 1e-3, 5e-3 }
 
 /**
  * Start MPI if it is not running yet (MPI_Init_thread, MPI_THREAD_SERIALIZED)

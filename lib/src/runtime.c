@@ -17,8 +17,10 @@ static int check_options(const rp_options *o) {
         return rp__err(RP_EINVAL, "ntasks is %zu but tasks is NULL", o->ntasks);
     if (o->prefetch < 1 || o->prefetch > 1024)
         return rp__err(RP_EINVAL, "prefetch %d out of 1..1024", o->prefetch);
-    if (!(o->idle_spin >= 0) || !(o->idle_sleep_max > 0) || o->idle_sleep_max > 1.0)
-        return rp__err(RP_EINVAL, "idle_spin must be >= 0 and idle_sleep_max in (0, 1] s");
+    if (!(o->idle_spin >= 0) || !(o->idle_sleep_max > 0) || o->idle_sleep_max > 1.0 ||
+        !(o->idle_deep_sleep >= o->idle_sleep_max) || o->idle_deep_sleep > 1.0)
+        return rp__err(RP_EINVAL, "need idle_spin >= 0 and 0 < idle_sleep_max <= "
+                                  "idle_deep_sleep <= 1 s");
     for (size_t i = 0; i < o->ntasks; i++) {
         const char *n = o->tasks[i].name;
         if (n == NULL || n[0] == '\0' || strlen(n) > RP__MAX_NAME || o->tasks[i].fn == NULL)

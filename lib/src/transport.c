@@ -14,6 +14,8 @@
 /* Messages up to this size are gathered into one buffer; larger ones are sent
  * in place from the caller's memory through a derived datatype. */
 #define RP__GATHER_MAX ((size_t)16384)
+/* Seconds without work after which idle_deep_sleep applies. */
+#define RP__DEEP_IDLE_AFTER 0.25
 
 double rp__now(void) {
     struct timespec ts;
@@ -35,8 +37,12 @@ void rp__backoff_idle(rp__backoff *b, const rp_options *opt, pthread_mutex_t *m,
     }
     if (now - b->idle_since < opt->idle_spin)
         return;
-    double s = b->sleep;
-    b->sleep = s * 2 < opt->idle_sleep_max ? s * 2 : opt->idle_sleep_max;
+    /* A loop idle for a while sleeps longer: near zero CPU for an idle job,
+     * at the price of a few ms before the first new message is seen. */
+    double cap =
+        now - b->idle_since > RP__DEEP_IDLE_AFTER ? opt->idle_deep_sleep : opt->idle_sleep_max;
+    double s = b->sleep < cap ? b->sleep : cap;
+    b->sleep = s * 2 < cap ? s * 2 : cap;
     if (cv != NULL) {
         double until = now + s;
         struct timespec ts;

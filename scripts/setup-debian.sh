@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install the Debian packages rankpool needs to build, test and run, if any
+# are missing.  Uses sudo when not run as root.  Safe to run again.
+set -euo pipefail
+
+packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libhwloc-dev
+          libcmocka-dev hwloc)
+
+missing=()
+for p in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing+=("$p")
+    fi
+done
+if [ ${#missing[@]} -eq 0 ]; then
+    exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+    if ! command -v sudo >/dev/null; then
+        echo "setup-debian: need root or sudo to install: ${missing[*]}" >&2
+        exit 1
+    fi
+    sudo="sudo"
+fi
+echo "setup-debian: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
