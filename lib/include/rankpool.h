@@ -174,7 +174,7 @@ typedef struct rp_options {
     size_t ntasks;
     /** Chunks kept in flight per worker (1..1024; default 2). */
     int prefetch;
-    /** Seconds an idle loop polls before it starts to sleep (default 50e-6). */
+    /** Seconds an idle loop polls before it starts to sleep (default 200e-6). */
     double idle_spin;
     /** Longest sleep of an idle loop, seconds (default 1e-3). */
     double idle_sleep_max;
@@ -184,7 +184,7 @@ typedef struct rp_options {
 
 /** Default options. */
 #define RP_OPTIONS_INIT                                                                            \
-    { NULL, 0, 2, 50e-6, 1e-3, 5e-3 }
+    { NULL, 0, 2, 200e-6, 1e-3, 5e-3 }
 
 /**
  * Start MPI if it is not running yet (MPI_Init_thread, MPI_THREAD_SERIALIZED)

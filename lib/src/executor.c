@@ -8,6 +8,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 struct rp_task_ctx {
     rp__rwriter *w;
@@ -98,6 +99,8 @@ int rp__exec_chunk(const rp__tasks *t, int rank, const rp__hdr *h, const void *b
     const rp_task_def *def = &t->defs[h->code];
     const void *arg;
     size_t len;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
     for (uint64_t i = 0; rp__reader_next(&r, &arg, &len, NULL, NULL); i++) {
         if (canceled != NULL && *canceled) {
             commit_failure(w, RP__ST_CANCELED, RP_ECANCELED, "canceled by pool terminate");
@@ -115,7 +118,9 @@ int rp__exec_chunk(const rp__tasks *t, int rank, const rp__hdr *h, const void *b
             commit_failure(w, RP__ST_FAILED, trc, ctx.msg);
         }
     }
-    rp__rwriter_finish(w);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    rp__rwriter_finish(w,
+                       (int64_t)(t1.tv_sec - t0.tv_sec) * 1000000000 + (t1.tv_nsec - t0.tv_nsec));
     return 0;
 }
 

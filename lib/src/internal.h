@@ -22,6 +22,14 @@ void rp__err_clear(void);
 double rp__now(void);
 
 /**
+ * Make the calling thread's timed sleeps precise (a polling loop's short
+ * sleeps are otherwise stretched by the kernel's default 50 us timer slack).
+ * Returns the previous slack to restore with rp__timer_slack_restore.
+ */
+long rp__timer_slack_tight(void);
+void rp__timer_slack_restore(long old);
+
+/**
  * Idle backoff: poll freely for opt->idle_spin seconds after the last
  * activity, then sleep for growing periods up to opt->idle_sleep_max.
  */
@@ -33,11 +41,11 @@ typedef struct rp__backoff {
 void rp__backoff_reset(rp__backoff *b);
 
 /**
- * Called when a loop iteration found nothing to do.  Sleeps per the policy;
- * with @p cv, waits on it (mutex @p m held by the caller) so a signal wakes
- * it at once.
+ * Called when a loop iteration found nothing to do.  Sleeps per the policy,
+ * never longer than @p cap seconds (0: no extra cap); with @p cv, waits on it
+ * (mutex @p m held by the caller) so a signal wakes it at once.
  */
-void rp__backoff_idle(rp__backoff *b, const rp_options *opt, pthread_mutex_t *m,
+void rp__backoff_idle(rp__backoff *b, const rp_options *opt, double cap, pthread_mutex_t *m,
                       pthread_cond_t *cv);
 
 /* ---- transport.c: the only MPI send/receive calls ----------------------- */
@@ -140,7 +148,8 @@ struct rp_result {
     size_t own_size;
     size_t n;
     size_t chunksize;
-    size_t next; /* next item to dispatch */
+    size_t next;    /* next item to dispatch */
+    double item_ns; /* running mean of execution time per item (0: not known yet) */
     /* output */
     uint8_t *out;
     size_t out_size;
@@ -168,13 +177,16 @@ typedef struct rp__chunk {
     uint32_t count;
     rp__send send; /* the TASK send; completed when the result is in */
     size_t len;    /* single-rank mode: length of the message kept in send.owned */
+    double est_ns; /* expected execution time, counted in the worker's queue */
 } rp__chunk;
 
 /** The manager's view of one worker (rank > 0, or rank 0 itself in single-rank mode). */
 typedef struct rp__worker {
     int rank;
     int npools;
-    rp__chunk *fifo; /* in flight, in send order (workers answer in order) */
+    double queued_ns; /* expected work of the chunks in flight */
+    uint64_t seq;     /* when it last answered (rt->results): warm workers first */
+    rp__chunk *fifo;  /* in flight, in send order (workers answer in order) */
     int head, len, cap;
 } rp__worker;
 
@@ -186,7 +198,6 @@ struct rp_pool {
     int state;
     int nworkers;
     int *widx;                /* indices into rt->workers */
-    int rr;                   /* round-robin start for dispatch */
     rp_result *qhead, *qtail; /* calls with items still to dispatch */
     size_t active;            /* calls not yet complete */
     int init_pending;         /* initializer acks still expected */
@@ -224,6 +235,8 @@ struct rp_runtime {
     rp_pool *pools;
     uint32_t next_pool;
     uint64_t next_job;
+    uint64_t results; /* RESULT messages handled, for rp__worker.seq */
+    double *task_ns;  /* per task: running mean of time per item, seeds new calls */
     rp__ctrl *ctrl_head, *ctrl_tail;
     rp_result *completed; /* callbacks to run */
     rp__sendq sendq;

@@ -12,6 +12,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Beyond opt.prefetch chunks, a worker gets more while the work queued on it
+ * is expected to take less than this: enough to cover a round trip for tiny
+ * tasks, while long tasks stay at `prefetch` chunks so the load stays even. */
+#define RP__QUEUE_TARGET_NS 250e3
+#define RP__MAX_DEPTH 64
+/* While chunks are in flight the manager must notice results soon: it sleeps
+ * at most a quarter of the shortest expected chunk, or this when unknown.
+ * Without it, a sleeping worker makes the manager sleep longer, which makes
+ * the worker sleep longer, until both sit at idle_sleep_max. */
+#define RP__BUSY_SLEEP_UNKNOWN 100e-6
+#define RP__BUSY_SLEEP_MIN 20e-6
+
 int rp__on_manager(const rp_runtime *rt) {
     return rt->mgr_started && pthread_equal(pthread_self(), rt->mgr);
 }
@@ -142,8 +154,15 @@ static void handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
     rp__chunk c = w->fifo[w->head];
     w->head = (w->head + 1) % w->cap;
     w->len--;
+    w->queued_ns = w->len > 0 ? w->queued_ns - c.est_ns : 0;
+    w->seq = ++rt->results;
     rp__send_wait(&c.send);
     rp_result *job = c.job;
+    if (h->code > 0) {
+        double per_item = (double)h->code / c.count;
+        job->item_ns = job->item_ns > 0 ? 0.75 * job->item_ns + 0.25 * per_item : per_item;
+        rt->task_ns[job->task] = job->item_ns;
+    }
     rp__reader r;
     if (h->job != job->id || h->start != c.start || h->count != c.count ||
         rp__reader_init(&r, h, (uint8_t *)msg + RP__HDR_SIZE) != 0) {
@@ -287,7 +306,7 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
     rp_result *job = p->qhead;
     rp__worker *w = &rt->workers[wi];
     uint32_t count = chunk_count(job);
-    rp__chunk c = {.job = job, .start = job->next, .count = count};
+    rp__chunk c = {.job = job, .start = job->next, .count = count, .est_ns = job->item_ns * count};
     c.send.req = MPI_REQUEST_NULL;
     rp__hdr h = {.kind = RP__MSG_TASK,
                  .pool = p->id,
@@ -355,6 +374,7 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
         rp__send_wait(&c.send);
         return RP_ENOMEM;
     }
+    w->queued_ns += c.est_ns;
     job->next += count;
     if (job->next == job->n) {
         p->qhead = job->qnext;
@@ -365,26 +385,43 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
     return 0;
 }
 
+/* May worker w take one more chunk of job? */
+static int has_room(const rp_runtime *rt, const rp__worker *w, const rp_result *job) {
+    if (w->len < rt->opt.prefetch)
+        return 1;
+    if (w->len >= RP__MAX_DEPTH || job->item_ns <= 0)
+        return 0;
+    return w->queued_ns + job->item_ns * (double)job->chunksize <= RP__QUEUE_TARGET_NS;
+}
+
+/* The pool's worker for the next chunk: fewest chunks in flight, then the one
+ * that answered last (it is still polling, not asleep).  -1 if all are full. */
+static int pick_worker(const rp_runtime *rt, const rp_pool *p) {
+    int best = -1;
+    for (int k = 0; k < p->nworkers; k++) {
+        int wi = p->widx[k];
+        const rp__worker *w = &rt->workers[wi];
+        if (!has_room(rt, w, p->qhead))
+            continue;
+        if (best < 0 || w->len < rt->workers[best].len ||
+            (w->len == rt->workers[best].len && w->seq > rt->workers[best].seq))
+            best = wi;
+    }
+    return best;
+}
+
 static int dispatch(rp_runtime *rt) {
     int sent = 0;
     for (rp_pool *p = rt->pools; p; p = p->next) {
-        int any = 1;
-        while (p->qhead && any) {
-            any = 0;
-            for (int k = 0; k < p->nworkers && p->qhead; k++) {
-                int wi = p->widx[(p->rr + k) % p->nworkers];
-                if (rt->workers[wi].len >= rt->opt.prefetch)
-                    continue;
-                int rc = send_chunk(rt, p, wi);
-                if (rc != 0) {
-                    if (rc == RP_EMPI)
-                        rt->fatal = RP_EMPI;
-                    return sent;
-                }
-                any = 1;
-                sent++;
+        int wi;
+        while (p->qhead && (wi = pick_worker(rt, p)) >= 0) {
+            int rc = send_chunk(rt, p, wi);
+            if (rc != 0) {
+                if (rc == RP_EMPI)
+                    rt->fatal = RP_EMPI;
+                return sent;
             }
-            p->rr = (p->rr + 1) % p->nworkers;
+            sent++;
         }
     }
     return sent;
@@ -467,29 +504,54 @@ static int finish_jobs(rp_runtime *rt) {
     return n;
 }
 
+/* The longest the manager may sleep now (0: no limit beyond the options). */
+static double sleep_limit(const rp_runtime *rt) {
+    double lim = 0;
+    for (int i = 0; i < rt->nworkers; i++) {
+        const rp__worker *w = &rt->workers[i];
+        if (w->len == 0)
+            continue;
+        double est = w->fifo[w->head].est_ns * 1e-9 / 4;
+        if (est <= 0)
+            est = RP__BUSY_SLEEP_UNKNOWN;
+        if (est < RP__BUSY_SLEEP_MIN)
+            est = RP__BUSY_SLEEP_MIN;
+        if (lim == 0 || est < lim)
+            lim = est;
+    }
+    return lim;
+}
+
 void *rp__manager_main(void *arg) {
     rp_runtime *rt = arg;
     rp__backoff b;
     rp__backoff_reset(&b);
+    long slack = rp__timer_slack_tight();
     pthread_mutex_lock(&rt->lock);
     for (;;) {
         int progress = send_ctrl(rt);
         if (rt->size > 1) {
+            /* Polling MPI needs no lock (only this thread calls MPI); the
+             * user's thread can submit and collect meanwhile. */
+            pthread_mutex_unlock(&rt->lock);
             void *msg;
             size_t len;
-            int src, rc;
+            int src, rc = 0;
             /* Bounded, so a flood of results cannot starve dispatch. */
             for (int k = 0; k < 256 && (rc = rp__recv_any(rt->comm, &msg, &len, &src)) != 0; k++) {
-                if (rc == RP_EMPI) {
-                    rt->fatal = RP_EMPI;
-                    pthread_cond_broadcast(&rt->done);
-                    break;
-                }
-                if (rc == 1)
-                    handle_msg(rt, msg, len, src);
                 progress++;
+                if (rc != 1)
+                    continue; /* a dropped message; RP_EMPI is handled below */
+                pthread_mutex_lock(&rt->lock);
+                handle_msg(rt, msg, len, src);
+                pthread_mutex_unlock(&rt->lock);
             }
             int d = rp__sendq_progress(&rt->sendq);
+            pthread_mutex_lock(&rt->lock);
+            if (rc == RP_EMPI || d == RP_EMPI) {
+                rt->fatal = RP_EMPI;
+                pthread_cond_broadcast(&rt->done);
+            }
             if (d > 0)
                 progress += d;
         }
@@ -501,10 +563,11 @@ void *rp__manager_main(void *arg) {
         if (progress)
             rp__backoff_reset(&b);
         else
-            rp__backoff_idle(&b, &rt->opt, &rt->lock, &rt->wake);
+            rp__backoff_idle(&b, &rt->opt, sleep_limit(rt), &rt->lock, &rt->wake);
     }
     pthread_mutex_unlock(&rt->lock);
     if (rt->size > 1)
         rp__sendq_drain(&rt->sendq, &rt->opt);
+    rp__timer_slack_restore(slack);
     return NULL;
 }

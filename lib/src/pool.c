@@ -141,6 +141,7 @@ static int job_submit(rp_pool *pool, rp_result *job, size_t default_chunk, rp_re
                        pool->state == RP__POOL_CLOSED ? "closed" : "terminated");
     }
     job->id = ++rt->next_job;
+    job->item_ns = rt->task_ns[job->task]; /* a start from earlier calls of this task */
     job->refs = res ? 2 : 1;
     job->chunksize = job->call.chunksize ? job->call.chunksize : default_chunk;
     pool->active++;

@@ -54,7 +54,8 @@ static int start_manager(rp_runtime *rt) {
     pthread_condattr_destroy(&ca);
     rt->nworkers = rt->size > 1 ? rt->size - 1 : 1;
     rt->workers = calloc((size_t)rt->nworkers, sizeof *rt->workers);
-    if (rt->workers == NULL)
+    rt->task_ns = calloc(rt->tasks.n ? rt->tasks.n : 1, sizeof *rt->task_ns);
+    if (rt->workers == NULL || rt->task_ns == NULL)
         return RP_ENOMEM;
     for (int i = 0; i < rt->nworkers; i++)
         rt->workers[i].rank = rt->size > 1 ? i + 1 : 0;
@@ -111,6 +112,7 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
     if (rc != 0) {
         MPI_Comm_free(&rt->comm);
         free(rt->workers);
+        free(rt->task_ns);
         free(rt);
         return rc;
     }
@@ -174,6 +176,7 @@ int rp_finalize(rp_runtime *rt) {
         for (int i = 0; i < rt->nworkers; i++)
             free(rt->workers[i].fifo);
         free(rt->workers);
+        free(rt->task_ns);
         pthread_mutex_destroy(&rt->lock);
         pthread_cond_destroy(&rt->wake);
         pthread_cond_destroy(&rt->done);

@@ -6,6 +6,8 @@
 #include "internal.h"
 
 #include <errno.h>
+#include <sched.h>
+#include <sys/prctl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,24 +25,45 @@ double rp__now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+long rp__timer_slack_tight(void) {
+    long old = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
+    prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
+    return old;
+}
+
+void rp__timer_slack_restore(long old) {
+    if (old > 0)
+        prctl(PR_SET_TIMERSLACK, (unsigned long)old, 0, 0, 0);
+}
+
 void rp__backoff_reset(rp__backoff *b) {
     b->idle_since = 0;
     b->sleep = 0;
 }
 
-void rp__backoff_idle(rp__backoff *b, const rp_options *opt, pthread_mutex_t *m,
+void rp__backoff_idle(rp__backoff *b, const rp_options *opt, double limit, pthread_mutex_t *m,
                       pthread_cond_t *cv) {
     double now = rp__now();
     if (b->idle_since == 0) {
         b->idle_since = now;
         b->sleep = 10e-6;
     }
-    if (now - b->idle_since < opt->idle_spin)
+    if (now - b->idle_since < opt->idle_spin) {
+        /* Spinning: let the caller's other threads take the lock, and let
+         * other ranks sharing this core run. */
+        if (m != NULL)
+            pthread_mutex_unlock(m);
+        sched_yield();
+        if (m != NULL)
+            pthread_mutex_lock(m);
         return;
+    }
     /* A loop idle for a while sleeps longer: near zero CPU for an idle job,
      * at the price of a few ms before the first new message is seen. */
     double cap =
         now - b->idle_since > RP__DEEP_IDLE_AFTER ? opt->idle_deep_sleep : opt->idle_sleep_max;
+    if (limit > 0 && limit < cap)
+        cap = limit;
     double s = b->sleep < cap ? b->sleep : cap;
     b->sleep = s * 2 < cap ? s * 2 : cap;
     if (cv != NULL) {
@@ -194,7 +217,7 @@ int rp__sendq_drain(rp__sendq *q, const rp_options *opt) {
             break;
         }
         if (d == 0)
-            rp__backoff_idle(&b, opt, NULL, NULL);
+            rp__backoff_idle(&b, opt, 0, NULL, NULL);
     }
     free(q->v);
     memset(q, 0, sizeof *q);

@@ -3,6 +3,7 @@
 
 #include "rankpool.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -229,7 +230,10 @@ void rp__rwriter_commit(rp__rwriter *w, int status, int32_t code, size_t len) {
     w->next++;
 }
 
-void rp__rwriter_finish(rp__rwriter *w) {
+void rp__rwriter_finish(rp__rwriter *w, int64_t exec_ns) {
+    if (exec_ns < 0)
+        exec_ns = 0;
+    put32(w->buf.p + 12, (uint32_t)(exec_ns > INT32_MAX ? INT32_MAX : exec_ns));
     put64(w->buf.p + 40, w->buf.len - RP__HDR_SIZE);
 }
 

@@ -14,7 +14,8 @@
  * TASK body, variable items (item_size == 0): count * u64 length, then each
  *   item's bytes padded to 16.
  * RESULT body: count * {u8 status, 3 pad, i32 code, u64 length}, then each
- *   item's bytes (the result, or the failure message) padded to 16.
+ *   item's bytes (the result, or the failure message) padded to 16.  The
+ *   header's code is the chunk's execution time in ns (clamped to INT32_MAX).
  */
 #ifndef RP_WIRE_H
 #define RP_WIRE_H
@@ -141,8 +142,12 @@ void *rp__rwriter_room(rp__rwriter *w, size_t len);
 /** Commit the current item: @p len bytes already written by rp__rwriter_room. */
 void rp__rwriter_commit(rp__rwriter *w, int status, int32_t code, size_t len);
 
-/** Finish: fill in body_len.  The message is w->buf.p, w->buf.len bytes. */
-void rp__rwriter_finish(rp__rwriter *w);
+/**
+ * Finish: fill in body_len and the chunk's execution time in nanoseconds
+ * (the RESULT header's code, clamped to INT32_MAX; the manager sizes each
+ * worker's queue with it).  The message is w->buf.p, w->buf.len bytes.
+ */
+void rp__rwriter_finish(rp__rwriter *w, int64_t exec_ns);
 
 /**
  * Split helper: the default chunk size (Python's): ceil(n / (4 * workers)),

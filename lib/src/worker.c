@@ -90,7 +90,7 @@ static int run_chunk(wstate *s, wmsg *m) {
             return RP_ENOMEM;
         for (uint32_t i = 0; i < m->h.count; i++)
             rp__rwriter_commit(&w, RP__ST_FAILED, RP_EPROTO, 0);
-        rp__rwriter_finish(&w);
+        rp__rwriter_finish(&w, 0);
     }
     rp__iov iov = {w.buf.p, w.buf.len};
     return rp__send_iov(rt->comm, 0, RP__MSG_RESULT, &iov, 1, w.buf.p, NULL, &s->sendq);
@@ -143,6 +143,7 @@ int rp__worker_serve(rp_runtime *rt) {
     wstate s = {.rt = rt};
     rp__backoff b;
     rp__backoff_reset(&b);
+    long slack = rp__timer_slack_tight();
     int rc = 0;
     while (!(s.stop && s.qlen == 0)) {
         int progress = 0;
@@ -176,12 +177,13 @@ int rp__worker_serve(rp_runtime *rt) {
         if (progress || d > 0)
             rp__backoff_reset(&b);
         else
-            rp__backoff_idle(&b, &rt->opt, NULL, NULL);
+            rp__backoff_idle(&b, &rt->opt, 0, NULL, NULL);
     }
     int drc = rp__sendq_drain(&s.sendq, &rt->opt);
     for (size_t i = 0; i < s.qlen; i++)
         free(s.q[(s.qhead + i) % s.qcap].msg);
     free(s.q);
     free(s.canceled);
+    rp__timer_slack_restore(slack);
     return rc ? rc : drc;
 }
