@@ -1,0 +1,403 @@
+/*
+ * rankpool's side of the farm comparison (bench/farm.c), in one program:
+ *
+ *   (a) trivial tasks/s: rp_pool_map with chunksize 1, rp_pool_map with the
+ *       default chunksize, and T fire-and-forget rp_pool_apply_async calls;
+ *   (b) a CPU-bound map with uneven task costs (primes below 20000 + 300*i),
+ *       serially on rank 0 and over the pool with chunksize 1: the speedup;
+ *   (c) the round trip of one rp_pool_apply, sequential calls: median, p99.
+ *
+ * Each measurement is repeated; one line per measurement on stdout, key=value
+ * fields, with the median over the repetitions and their min and max:
+ *     rankpool map_chunk1 tasks=100000 median_tasks_per_s=... min=... max=...
+ *
+ * Usage: mpirun -np P bench_pool [--quick] [--tasks T] [--primes M]
+ *                                [--calls C] [--reps R]
+ * --quick picks small sizes (a few seconds in all) and is what the tests run.
+ */
+#include <rankpool.h>
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct config {
+    long long tasks;  /* trivial tasks per measurement */
+    long long primes; /* CPU-bound tasks */
+    long long calls;  /* sequential applies for the latency */
+    long long reps;
+} config;
+
+/* Same workload as farm.c: costs grow with the index, so a static split is uneven. */
+static uint32_t primes_bound(int64_t i) {
+    return 20000u + 300u * (uint32_t)i;
+}
+
+static int64_t count_primes_below(uint32_t bound) {
+    int64_t count = 0;
+    for (uint32_t n = 2; n < bound; n++) {
+        int prime = 1;
+        for (uint32_t d = 2; d * d <= n; d++)
+            if (n % d == 0) {
+                prime = 0;
+                break;
+            }
+        count += prime;
+    }
+    return count;
+}
+
+static int echo(rp_task_ctx *ctx, const void *arg, size_t size) {
+    return rp_return(ctx, arg, size);
+}
+
+static int count_primes(rp_task_ctx *ctx, const void *arg, size_t size) {
+    if (size != sizeof(int64_t))
+        return rp_fail(ctx, 1, "expected an 8-byte index, got %zu bytes", size);
+    int64_t c = count_primes_below(primes_bound(*(const int64_t *)arg));
+    return rp_return(ctx, &c, sizeof c);
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+typedef struct stats {
+    double median, min, max;
+} stats;
+
+/* Sorts @p v in place. */
+static stats summarize(double *v, size_t n) {
+    qsort(v, n, sizeof *v, cmp_double);
+    double med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    return (stats){med, v[0], v[n - 1]};
+}
+
+static int fail(const char *what, int rc) {
+    fprintf(stderr, "bench_pool: %s: %s: %s\n", what, rp_err_name(rc), rp_last_error());
+    return 1;
+}
+
+/* One rp_pool_map of @p n 8-byte records; its wall time goes to @p seconds. */
+static int timed_map(rp_pool *pool, const char *task, const int64_t *in, int64_t *out, size_t n,
+                     size_t chunksize, double *seconds) {
+    rp_call_options co = RP_CALL_OPTIONS_INIT;
+    co.chunksize = chunksize;
+    double t0 = now();
+    int rc = rp_pool_map(pool, task, in, n, sizeof *in, out, sizeof *out, &co);
+    *seconds = now() - t0;
+    return rc ? fail(task, rc) : 0;
+}
+
+static void print_rate(const char *name, long long n, double *secs, size_t reps) {
+    double *rate = malloc(reps * sizeof *rate);
+    if (rate == NULL) {
+        fprintf(stderr, "bench_pool: out of memory\n");
+        return;
+    }
+    for (size_t r = 0; r < reps; r++)
+        rate[r] = (double)n / secs[r];
+    stats s = summarize(rate, reps);
+    printf("rankpool %s tasks=%lld median_tasks_per_s=%.0f min=%.0f max=%.0f\n", name, n, s.median,
+           s.min, s.max);
+    fflush(stdout);
+    free(rate);
+}
+
+/* (a) map with chunksize 1 and with the default chunksize. */
+static int bench_map(rp_pool *pool, const config *cf, double *secs) {
+    size_t n = (size_t)cf->tasks, reps = (size_t)cf->reps;
+    int64_t *in = malloc(n * sizeof *in), *out = malloc(n * sizeof *out);
+    int rc = in && out ? 0 : 1;
+    if (rc)
+        fprintf(stderr, "bench_pool: out of memory for %zu tasks\n", n);
+    for (size_t i = 0; i < n && !rc; i++)
+        in[i] = (int64_t)i;
+    static const struct {
+        const char *name;
+        size_t chunksize;
+    } modes[] = {{"map_chunk1", 1}, {"map_default_chunk", 0}};
+    for (size_t m = 0; m < 2 && !rc; m++) {
+        for (size_t r = 0; r < reps && !rc; r++) {
+            memset(out, 0xff, n * sizeof *out);
+            rc = timed_map(pool, "echo", in, out, n, modes[m].chunksize, &secs[r]);
+            if (rc == 0 && memcmp(in, out, n * sizeof *in) != 0) {
+                fprintf(stderr, "bench_pool: %s returned wrong results\n", modes[m].name);
+                rc = 1;
+            }
+        }
+        if (!rc)
+            print_rate(modes[m].name, cf->tasks, secs, reps);
+    }
+    free(in);
+    free(out);
+    return rc;
+}
+
+/* Filled by the callbacks: one at a time on the manager thread, read after join. */
+typedef struct tally {
+    long long n;
+    int64_t sum;
+    long long failed;
+} tally;
+
+static void on_done(rp_result *res, void *user) {
+    tally *t = user;
+    const void *data;
+    size_t size;
+    if (rp_result_get(res, 0, &data, &size) == 0 && size == sizeof(int64_t)) {
+        int64_t v;
+        memcpy(&v, data, sizeof v);
+        t->sum += v;
+        t->n++;
+    } else {
+        t->failed++;
+    }
+}
+
+static void on_error(rp_result *res, void *user) {
+    (void)res;
+    ((tally *)user)->failed++;
+}
+
+/* (a) T fire-and-forget apply_async calls; close + join ends each run, so each gets a pool. */
+static int bench_apply_async(rp_runtime *rt, const config *cf, double *secs) {
+    for (long long r = 0; r < cf->reps; r++) {
+        rp_pool *pool;
+        int rc = rp_pool_create(rt, NULL, &pool);
+        if (rc != 0)
+            return fail("rp_pool_create", rc);
+        tally t = {0, 0, 0};
+        rp_call_options co = RP_CALL_OPTIONS_INIT;
+        co.callback = on_done;
+        co.error_callback = on_error;
+        co.user = &t;
+        double t0 = now();
+        for (int64_t i = 0; i < cf->tasks && rc == 0; i++)
+            if ((rc = rp_pool_apply_async(pool, "echo", &i, sizeof i, &co, NULL)) != 0)
+                fail("rp_pool_apply_async", rc);
+        int crc = rp_pool_close(pool);
+        if (crc != 0)
+            fail("rp_pool_close", crc);
+        int jrc = rp_pool_join(pool, RP_FOREVER);
+        if (jrc != 0)
+            fail("rp_pool_join", jrc);
+        secs[r] = now() - t0;
+        rp_pool_destroy(pool);
+        if (rc || crc || jrc)
+            return 1;
+        int64_t want = (int64_t)cf->tasks * (cf->tasks - 1) / 2;
+        if (t.n != cf->tasks || t.failed != 0 || t.sum != want) {
+            fprintf(stderr, "bench_pool: apply_async: %lld results, %lld failed, sum %lld\n", t.n,
+                    t.failed, (long long)t.sum);
+            return 1;
+        }
+    }
+    print_rate("apply_async", cf->tasks, secs, (size_t)cf->reps);
+    return 0;
+}
+
+static void print_secs(const char *name, long long n, double *secs, size_t reps, int64_t primes) {
+    stats s = summarize(secs, reps);
+    printf("rankpool %s tasks=%lld median_s=%.4f min=%.4f max=%.4f primes=%lld\n", name, n,
+           s.median, s.min, s.max, (long long)primes);
+    fflush(stdout);
+}
+
+/*
+ * (b) uneven CPU-bound tasks: serially on rank 0, then over the pool.  Serial
+ * and parallel runs alternate, so a slow phase of a shared machine hits both
+ * and the speedup is a ratio within one repetition.
+ */
+static int bench_primes(rp_pool *pool, const config *cf, double *secs) {
+    size_t n = (size_t)cf->primes, reps = (size_t)cf->reps;
+    int64_t *in = malloc(n * sizeof *in), *out = malloc(n * sizeof *out);
+    double *par = malloc(reps * sizeof *par), *ratio = malloc(reps * sizeof *ratio);
+    int rc = in && out && par && ratio ? 0 : 1;
+    if (rc)
+        fprintf(stderr, "bench_pool: out of memory for %zu tasks\n", n);
+    for (size_t i = 0; i < n && rc == 0; i++)
+        in[i] = (int64_t)i;
+    int64_t serial_total = 0, total = 0;
+    for (size_t r = 0; r < reps && rc == 0; r++) {
+        double t0 = now();
+        serial_total = 0;
+        for (size_t i = 0; i < n; i++)
+            serial_total += count_primes_below(primes_bound(in[i]));
+        secs[r] = now() - t0;
+
+        rc = timed_map(pool, "count_primes", in, out, n, 1, &par[r]);
+        total = 0;
+        for (size_t i = 0; i < n && rc == 0; i++)
+            total += out[i];
+        if (rc == 0 && total != serial_total) {
+            fprintf(stderr, "bench_pool: pool counted %lld primes, serial %lld\n", (long long)total,
+                    (long long)serial_total);
+            rc = 1;
+        }
+        ratio[r] = secs[r] / par[r];
+    }
+    if (rc == 0) {
+        print_secs("primes_serial", cf->primes, secs, reps, serial_total);
+        print_secs("primes_map_chunk1", cf->primes, par, reps, total);
+        stats s = summarize(ratio, reps);
+        printf("rankpool primes_speedup tasks=%lld workers=%d speedup=%.2f min=%.2f max=%.2f\n",
+               cf->primes, rp_pool_workers(pool), s.median, s.min, s.max);
+        fflush(stdout);
+    }
+    free(in);
+    free(out);
+    free(par);
+    free(ratio);
+    return rc;
+}
+
+/* (c) sequential rp_pool_apply round trips. */
+static int bench_latency(rp_pool *pool, const config *cf) {
+    size_t n = (size_t)cf->calls, reps = (size_t)cf->reps;
+    double *lat = malloc(n * sizeof *lat);
+    double *med = malloc(reps * sizeof *med), *p99 = malloc(reps * sizeof *p99);
+    int rc = lat && med && p99 ? 0 : 1;
+    if (rc)
+        fprintf(stderr, "bench_pool: out of memory for %zu calls\n", n);
+    for (size_t r = 0; r < reps && rc == 0; r++) {
+        for (size_t i = 0; i < n && rc == 0; i++) {
+            int64_t x = (int64_t)i, y = -1;
+            size_t got = 0;
+            double t0 = now();
+            int arc = rp_pool_apply(pool, "echo", &x, sizeof x, &y, sizeof y, &got, NULL);
+            lat[i] = (now() - t0) * 1e6;
+            if (arc != 0) {
+                rc = fail("rp_pool_apply", arc);
+            } else if (got != sizeof y || y != x) {
+                fprintf(stderr, "bench_pool: apply returned %zu bytes, %lld for %lld\n", got,
+                        (long long)y, (long long)x);
+                rc = 1;
+            }
+        }
+        if (rc == 0) {
+            med[r] = summarize(lat, n).median; /* also sorts lat for the p99 */
+            size_t k = (size_t)ceil(0.99 * (double)n);
+            p99[r] = lat[k > 0 ? k - 1 : 0];
+        }
+    }
+    if (rc == 0) {
+        stats m = summarize(med, reps), p = summarize(p99, reps);
+        printf("rankpool apply_latency calls=%zu median_us=%.1f min=%.1f max=%.1f\n", n, m.median,
+               m.min, m.max);
+        printf("rankpool apply_latency_p99 calls=%zu p99_us=%.1f min=%.1f max=%.1f\n", n, p.median,
+               p.min, p.max);
+        fflush(stdout);
+    }
+    free(lat);
+    free(med);
+    free(p99);
+    return rc;
+}
+
+static int run(rp_runtime *rt, const config *cf) {
+    rp_pool *pool;
+    int rc = rp_pool_create(rt, NULL, &pool);
+    if (rc != 0)
+        return fail("rp_pool_create", rc);
+    printf("rankpool setup ranks=%d workers=%d reps=%lld\n", rp_size(rt), rp_pool_workers(pool),
+           cf->reps);
+    fflush(stdout);
+    double *secs = malloc((size_t)cf->reps * sizeof *secs);
+    if (secs == NULL) {
+        rp_pool_destroy(pool);
+        fprintf(stderr, "bench_pool: out of memory\n");
+        return 1;
+    }
+    /* An untimed warm-up, so connection setup on first contact is not measured. */
+    int64_t warm[64], wout[64];
+    for (int i = 0; i < 64; i++)
+        warm[i] = i;
+    double ignored;
+    rc = timed_map(pool, "echo", warm, wout, 64, 1, &ignored);
+    if (rc == 0)
+        rc = bench_map(pool, cf, secs);
+    if (rc == 0)
+        rc = bench_apply_async(rt, cf, secs);
+    if (rc == 0)
+        rc = bench_primes(pool, cf, secs);
+    if (rc == 0)
+        rc = bench_latency(pool, cf);
+    free(secs);
+    rp_pool_destroy(pool);
+    return rc;
+}
+
+static int parse_count(const char *s, long long max, long long *out) {
+    char *end;
+    errno = 0;
+    long long v = s ? strtoll(s, &end, 10) : 0;
+    if (s == NULL || errno != 0 || end == s || *end != '\0' || v < 1 || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, config *cf) {
+    *cf = (config){.tasks = 100000, .primes = 400, .calls = 2000, .reps = 3};
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        int bad = 0;
+        if (strcmp(a, "--quick") == 0) {
+            cf->tasks = 5000;
+            cf->primes = 40;
+            cf->calls = 300;
+            continue;
+        }
+        if (strcmp(a, "--tasks") == 0)
+            bad = parse_count(v, 100000000, &cf->tasks);
+        else if (strcmp(a, "--primes") == 0)
+            bad = parse_count(v, 100000, &cf->primes); /* keeps the bound within 32 bits */
+        else if (strcmp(a, "--calls") == 0)
+            bad = parse_count(v, 100000000, &cf->calls);
+        else if (strcmp(a, "--reps") == 0)
+            bad = parse_count(v, 1000, &cf->reps);
+        else
+            bad = 1;
+        if (bad) {
+            fprintf(stderr, "usage: bench_pool [--quick] [--tasks T] [--primes M] [--calls C] "
+                            "[--reps R]\n");
+            return 1;
+        }
+        i++;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    static const rp_task_def tasks[] = {RP_TASK(echo), RP_TASK(count_primes)};
+    rp_options opt = RP_OPTIONS_INIT;
+    opt.tasks = tasks;
+    opt.ntasks = 2;
+    rp_runtime *rt;
+    int rc = rp_init(&rt, &argc, &argv, &opt);
+    if (rc != 0)
+        return fail("rp_init", rc);
+    int status = 0;
+    if (rp_is_manager(rt)) {
+        config cf;
+        status = parse_args(argc, argv, &cf);
+        if (status == 0)
+            status = run(rt, &cf);
+    }
+    rc = rp_finalize(rt);
+    if (rc != 0)
+        status = fail("rp_finalize", rc);
+    return status;
+}
