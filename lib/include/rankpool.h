@@ -406,9 +406,11 @@ int rp_result_successful(const rp_result *res);
 /**
  * AsyncResult.get for a one-item call (apply_async): wait up to @p timeout,
  * then point @p data / @p size at the result (owned by @p res, valid until
- * rp_result_free).  For a multi-item call it waits and reports the outcome;
- * read the items with rp_result_item.  Returns 0, RP_ETIMEDOUT, RP_ETASK (see
- * rp_result_error), RP_ECANCELED, RP_EDEADLK.  data/size may be NULL.
+ * rp_result_free).  For a multi-item call it waits and reports the outcome,
+ * sets *data to NULL and *size to the number of items; read the items with
+ * rp_result_item.  Returns 0, RP_ETIMEDOUT, RP_ETASK (see rp_result_error),
+ * RP_ECANCELED, RP_ESIZE, RP_EDEADLK.  data/size may be NULL.  May be called
+ * from the call's own callback (it is ready there).
  */
 int rp_result_get(rp_result *res, double timeout, const void **data, size_t *size);
 
