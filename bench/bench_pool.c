@@ -25,31 +25,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "workload.h"
+
 typedef struct config {
     long long tasks;  /* trivial tasks per measurement */
     long long primes; /* CPU-bound tasks */
     long long calls;  /* sequential applies for the latency */
     long long reps;
 } config;
-
-/* Same workload as farm.c: costs grow with the index, so a static split is uneven. */
-static uint32_t primes_bound(int64_t i) {
-    return 20000u + 300u * (uint32_t)i;
-}
-
-static int64_t count_primes_below(uint32_t bound) {
-    int64_t count = 0;
-    for (uint32_t n = 2; n < bound; n++) {
-        int prime = 1;
-        for (uint32_t d = 2; d * d <= n; d++)
-            if (n % d == 0) {
-                prime = 0;
-                break;
-            }
-        count += prime;
-    }
-    return count;
-}
 
 static int echo(rp_task_ctx *ctx, const void *arg, size_t size) {
     return rp_return(ctx, arg, size);

@@ -20,28 +20,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "workload.h"
+
 enum { TAG_TASK = 1, TAG_RESULT = 2, TAG_STOP = 3 };
 
 enum { WORK_TRIVIAL, WORK_PRIMES };
-
-/* Same workload as bench_pool.c: costs grow with the index, so a static split is uneven. */
-static uint32_t primes_bound(int64_t i) {
-    return 20000u + 300u * (uint32_t)i;
-}
-
-static int64_t count_primes_below(uint32_t bound) {
-    int64_t count = 0;
-    for (uint32_t n = 2; n < bound; n++) {
-        int prime = 1;
-        for (uint32_t d = 2; d * d <= n; d++)
-            if (n % d == 0) {
-                prime = 0;
-                break;
-            }
-        count += prime;
-    }
-    return count;
-}
 
 static int64_t compute(int work, int64_t x) {
     return work == WORK_TRIVIAL ? x : count_primes_below(primes_bound(x));
