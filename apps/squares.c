@@ -17,31 +17,28 @@ static int square(rp_task_ctx *ctx, const void *arg, size_t size) {
     return rp_return(ctx, &y, sizeof y);
 }
 
+/* Runs on rank 0 while the other ranks serve as the pool's workers. */
+static int body(rp_runtime *rt, int argc, char **argv, void *user) {
+    (void)argc, (void)argv, (void)user;
+    rp_pool_options po = RP_POOL_OPTIONS_INIT;
+    po.workers = 5; /* Pool(5): as many as there are, up to 5 */
+    rp_pool *pool = NULL;
+    long in[] = {1, 2, 3}, out[3];
+    int rc = rp_pool_create(rt, &po, &pool);
+    if (rc == 0)
+        rc = rp_pool_map(pool, "square", in, 3, sizeof in[0], out, sizeof out[0], NULL);
+    if (rc == 0)
+        printf("[%ld, %ld, %ld]\n", out[0], out[1], out[2]);
+    else
+        fprintf(stderr, "%s: %s\n", rp_err_name(rc), rp_last_error());
+    rp_pool_destroy(pool);
+    return rc == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
     static const rp_task_def tasks[] = {RP_TASK(square)};
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
     opt.ntasks = 1;
-    rp_runtime *rt;
-    if (rp_init(&rt, &argc, &argv, &opt) != 0) {
-        fprintf(stderr, "rp_init: %s\n", rp_last_error());
-        return 1;
-    }
-    int rc = 0;
-    if (rp_is_manager(rt)) {
-        rp_pool_options po = RP_POOL_OPTIONS_INIT;
-        po.workers = 5; /* Pool(5): as many as there are, up to 5 */
-        rp_pool *pool = NULL;
-        long in[] = {1, 2, 3}, out[3];
-        rc = rp_pool_create(rt, &po, &pool);
-        if (rc == 0)
-            rc = rp_pool_map(pool, "square", in, 3, sizeof in[0], out, sizeof out[0], NULL);
-        if (rc == 0)
-            printf("[%ld, %ld, %ld]\n", out[0], out[1], out[2]);
-        else
-            fprintf(stderr, "map: %s: %s\n", rp_err_name(rc), rp_last_error());
-        rp_pool_destroy(pool);
-    }
-    int frc = rp_finalize(rt);
-    return rc || frc ? 1 : 0;
+    return rp_main(&argc, &argv, &opt, body, NULL);
 }

@@ -227,6 +227,19 @@ int rp_serve(rp_runtime *rt);
  */
 int rp_finalize(rp_runtime *rt);
 
+/** The body of a program run by rp_main: runs on rank 0 only. */
+typedef int (*rp_main_fn)(rp_runtime *rt, int argc, char **argv, void *user);
+
+/**
+ * A whole program in one call: rp_init (MPI started if needed), @p fn on
+ * rank 0 while the workers serve, then rp_finalize on every rank.  Meant as
+ * `int main(int argc, char **argv) { return rp_main(&argc, &argv, &opt, body, NULL); }`.
+ * Collective over MPI_COMM_WORLD.  Returns fn's return value on rank 0 and 0
+ * on workers (a process exit code), or 1 if init or finalize failed, with the
+ * reason printed on stderr.  argc/argv may be NULL (fn then gets 0 and NULL).
+ */
+int rp_main(int *argc, char ***argv, const rp_options *opts, rp_main_fn fn, void *user);
+
 /** True (1) on the manager rank (rank 0), 0 on workers. */
 int rp_is_manager(const rp_runtime *rt);
 

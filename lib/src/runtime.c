@@ -4,6 +4,7 @@
  */
 #include "internal.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -189,6 +190,24 @@ int rp_finalize(rp_runtime *rt) {
         rc = rp__err(RP_EMPI, "MPI_Finalize failed");
     free(rt);
     return rc;
+}
+
+int rp_main(int *argc, char ***argv, const rp_options *opts, rp_main_fn fn, void *user) {
+    rp_runtime *rt;
+    int rc = rp_init(&rt, argc, argv, opts);
+    if (rc != 0) {
+        fprintf(stderr, "rankpool: rp_init: %s: %s\n", rp_err_name(rc), rp_last_error());
+        return 1;
+    }
+    int status = 0;
+    if (rt->rank == 0 && fn != NULL)
+        status = fn(rt, argc ? *argc : 0, argv ? *argv : NULL, user);
+    rc = rp_finalize(rt);
+    if (rc != 0) {
+        fprintf(stderr, "rankpool: rp_finalize: %s: %s\n", rp_err_name(rc), rp_last_error());
+        return 1;
+    }
+    return status;
 }
 
 int rp_is_manager(const rp_runtime *rt) {
