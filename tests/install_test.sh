@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Install the built library into a temporary prefix and build a program
-# against it the two ways users do: CMake's find_package and pkg-config.
+# Install the built library into a temporary prefix and build programs
+# against it the two ways users do, CMake's find_package and pkg-config, plus
+# the README's example.
 # Usage: install_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
 build=$1
@@ -25,8 +26,13 @@ pc=$(dirname "$(find "$tmp/prefix" -name rankpool.pc)")
 # shellcheck disable=SC2046
 cc "$src/apps/squares.c" $(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs rankpool) -o "$tmp/pc_squares"
 
+# The README's example program, so the README stays true.
+awk '/^```c/{f=1;next}/^```/{f=0}f' "$src/README.md" > "$tmp/readme.c"
+# shellcheck disable=SC2046
+cc "$tmp/readme.c" $(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs rankpool) -o "$tmp/readme"
+
 passed=0 failed=0
-for exe in "$tmp/cm/build/squares" "$tmp/pc_squares"; do
+for exe in "$tmp/cm/build/squares" "$tmp/pc_squares" "$tmp/readme"; do
     out=$("$exe")
     if [ "$out" = "[1, 4, 9]" ]; then
         passed=$((passed + 1))
