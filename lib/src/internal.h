@@ -35,6 +35,7 @@ void rp__timer_slack_restore(long old);
  */
 typedef struct rp__backoff {
     double idle_since; /* 0 while active */
+    unsigned spins;    /* polls since idle_since */
     double sleep;      /* next sleep, seconds */
 } rp__backoff;
 
@@ -163,7 +164,8 @@ struct rp_result {
     int unordered; /* imap_unordered: next() in completion order */
     size_t *order; /* completion order (unordered) */
     size_t norder;
-    size_t nread; /* items handed out by next() */
+    size_t nread;    /* items handed out by next() */
+    int nextwaiters; /* threads blocked in rp_result_next on this call */
     rp_call_options call;
     int refs;         /* user handle + manager while incomplete */
     rp_result *qnext; /* pool's dispatch queue */

@@ -169,7 +169,8 @@ static void handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
         fprintf(stderr, "rankpool: malformed RESULT from rank %d\n", w->rank);
         chunk_fail(rt, &c, RP_EPROTO, "malformed result message");
         free(msg);
-        pthread_cond_broadcast(&rt->done);
+        if (job->nextwaiters)
+            pthread_cond_broadcast(&rt->done);
         return;
     }
     int keep = 0;
@@ -215,7 +216,11 @@ static void handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
     }
     if (job->ndone == job->n)
         job_items_done(rt, job);
-    pthread_cond_broadcast(&rt->done);
+    /* Waiters for whole calls are woken when callbacks have run
+     * (finish_jobs); per item only rp_result_next cares.  Waking every
+     * waiter per message would cost a futex storm on a busy map. */
+    if (job->nextwaiters)
+        pthread_cond_broadcast(&rt->done);
 }
 
 static rp_pool *find_pool(rp_runtime *rt, uint32_t id) {

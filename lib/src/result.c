@@ -124,7 +124,10 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
         int have = res->order ? res->norder > res->nread : res->items[res->nread].status != 0;
         if (have)
             break;
-        if ((rc = rp__wait_step(rt, dl)) != 0) {
+        res->nextwaiters++;
+        rc = rp__wait_step(rt, dl);
+        res->nextwaiters--;
+        if (rc != 0) {
             pthread_mutex_unlock(&rt->lock);
             return rc;
         }

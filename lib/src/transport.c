@@ -25,6 +25,15 @@ double rp__now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* A polite busy-wait step: tells the core we are spinning. */
+static inline void cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 long rp__timer_slack_tight(void) {
     long old = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
     prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
@@ -39,6 +48,7 @@ void rp__timer_slack_restore(long old) {
 void rp__backoff_reset(rp__backoff *b) {
     b->idle_since = 0;
     b->sleep = 0;
+    b->spins = 0;
 }
 
 void rp__backoff_idle(rp__backoff *b, const rp_options *opt, double limit, pthread_mutex_t *m,
@@ -49,11 +59,15 @@ void rp__backoff_idle(rp__backoff *b, const rp_options *opt, double limit, pthre
         b->sleep = 10e-6;
     }
     if (now - b->idle_since < opt->idle_spin) {
-        /* Spinning: let the caller's other threads take the lock, and let
-         * other ranks sharing this core run. */
+        /* Spinning: let the caller's other threads take the lock, and now
+         * and then let other ranks sharing this core run (a syscall each
+         * time, so not on every poll). */
         if (m != NULL)
             pthread_mutex_unlock(m);
-        sched_yield();
+        if (++b->spins % 4 == 0)
+            sched_yield();
+        else
+            cpu_relax();
         if (m != NULL)
             pthread_mutex_lock(m);
         return;
