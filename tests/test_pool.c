@@ -632,6 +632,124 @@ static void test_callback_cannot_block(void **state) {
     rp_pool_destroy(pool);
 }
 
+/* A callback that tries the blocking forms: each must refuse at once. */
+typedef struct {
+    rp_pool *pool;
+    int map_rc, starmap_rc, apply_rc, create_rc, join_rc;
+    int64_t out[4];
+} blocking_state;
+
+static void on_done_try_blocking(rp_result *res, void *user) {
+    (void)res;
+    blocking_state *b = user;
+    int64_t in[4] = {1, 2, 3, 4};
+    for (int i = 0; i < 4; i++)
+        b->out[i] = -1;
+    b->map_rc = rp_pool_map(b->pool, "square", in, 4, 8, b->out, 8, NULL);
+    const void *args[1] = {in};
+    size_t sizes[1] = {8};
+    rp_result *r = NULL;
+    b->starmap_rc = rp_pool_starmap(b->pool, "square", args, sizes, 1, NULL, &r);
+    int64_t y;
+    b->apply_rc = rp_pool_apply(b->pool, "square", in, 8, &y, 8, NULL, NULL);
+    rp_pool *p = NULL;
+    b->create_rc = rp_pool_create(rt, NULL, &p);
+    b->join_rc = rp_pool_join(b->pool, 1.0);
+}
+
+static void test_blocking_from_callback(void **state) {
+    (void)state;
+    rp_pool *pool = new_pool(0);
+    blocking_state b = {.pool = pool};
+    rp_call_options co = RP_CALL_OPTIONS_INIT;
+    co.callback = on_done_try_blocking;
+    co.user = &b;
+    int64_t x = 3;
+    rp_result *r;
+    assert_int_equal(rp_pool_apply_async(pool, "square", &x, 8, &co, &r), 0);
+    assert_int_equal(rp_result_wait(r, RP_FOREVER), 0);
+    rp_result_free(r);
+    assert_int_equal(b.map_rc, RP_EDEADLK);
+    assert_int_equal(b.starmap_rc, RP_EDEADLK);
+    assert_int_equal(b.apply_rc, RP_EDEADLK);
+    assert_int_equal(b.create_rc, RP_EDEADLK);
+    assert_int_equal(b.join_rc, RP_ESTATE); /* open pool: refused before waiting */
+    /* Refused means no effect: nothing was queued, out was never written. */
+    rp_pool_close(pool);
+    assert_int_equal(rp_pool_join(pool, RP_FOREVER), 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(b.out[i], -1);
+    rp_pool_destroy(pool);
+}
+
+static void test_blocking_timeouts(void **state) {
+    (void)state;
+    rp_pool *pool = new_pool(1);
+    enum { N = 40 };
+    int ms[N];
+    int out[N];
+    for (int i = 0; i < N; i++) {
+        ms[i] = 20;
+        out[i] = -1;
+    }
+    rp_call_options co = RP_CALL_OPTIONS_INIT;
+    co.timeout = 0.1;
+    co.chunksize = 1;
+    /* 40 x 20 ms on one worker cannot finish in 0.1 s. */
+    assert_int_equal(rp_pool_map(pool, "nap", ms, N, sizeof ms[0], out, sizeof out[0], &co),
+                     RP_ETIMEDOUT);
+    /* On return nothing of the call is in flight: out stays as it is now. */
+    int snapshot[N];
+    memcpy(snapshot, out, sizeof out);
+    int done = 0;
+    for (int i = 0; i < N; i++)
+        done += out[i] != -1;
+    assert_true(done < N);
+    struct timespec ts = {0, 200 * 1000000L};
+    nanosleep(&ts, NULL);
+    assert_memory_equal(snapshot, out, sizeof out);
+
+    const void *args[N];
+    size_t sizes[N];
+    for (int i = 0; i < N; i++) {
+        args[i] = &ms[i];
+        sizes[i] = sizeof ms[i];
+    }
+    rp_result *res = NULL;
+    assert_int_equal(rp_pool_starmap(pool, "nap", args, sizes, N, &co, &res), RP_ETIMEDOUT);
+    assert_non_null(res);
+    assert_true(rp_result_ready(res));
+    assert_int_equal(rp_result_item(res, N - 1, NULL, NULL), RP_ETIMEDOUT);
+    rp_result_free(res);
+    /* The pool is fine afterwards. */
+    check_squares(pool, 10, 0);
+    rp_pool_destroy(pool);
+}
+
+static void test_terminate_inside_a_chunk(void **state) {
+    (void)state;
+    rp_pool *pool = new_pool(1);
+    enum { N = 60 };
+    int ms[N];
+    for (int i = 0; i < N; i++)
+        ms[i] = 25;
+    rp_call_options co = RP_CALL_OPTIONS_INIT;
+    co.chunksize = N; /* one chunk holds all: cancel must act between its items */
+    rp_result *res;
+    assert_int_equal(rp_pool_map_async(pool, "nap", ms, N, sizeof ms[0], NULL, 0, &co, &res), 0);
+    struct timespec ts = {0, 100 * 1000000L};
+    nanosleep(&ts, NULL);
+    assert_int_equal(rp_pool_terminate(pool), 0);
+    assert_int_equal(rp_pool_join(pool, RP_FOREVER), 0);
+    int ran = 0;
+    for (size_t i = 0; i < N; i++)
+        ran += rp_result_item(res, i, NULL, NULL) == 0;
+    /* About 4 ran before terminate; all 60 would mean the chunk ran out. */
+    assert_true(ran >= 1 && ran < N / 2);
+    rp_result_free(res);
+    rp_pool_destroy(pool);
+}
+
 static void test_many_small_calls(void **state) {
     (void)state;
     /* Stress: thousands of calls in flight, then every result checked. */
@@ -694,6 +812,9 @@ int main(int argc, char **argv) {
             cmocka_unit_test(test_initializer),
             cmocka_unit_test(test_two_pools),
             cmocka_unit_test(test_callback_cannot_block),
+            cmocka_unit_test(test_blocking_from_callback),
+            cmocka_unit_test(test_blocking_timeouts),
+            cmocka_unit_test(test_terminate_inside_a_chunk),
             cmocka_unit_test(test_many_small_calls),
         };
         failed = cmocka_run_group_tests(cases, NULL, NULL);

@@ -162,6 +162,36 @@ static void test_bad_options(void) {
     CHECK(rp_finalize(NULL) == 0);
 }
 
+static void test_handles_outlive_runtime(void) {
+    /* A result handle kept past rp_finalize still reads, and frees. */
+    rp_runtime *rt = NULL;
+    rp_options o = options(table, 2);
+    CHECK(rp_init_comm(&rt, MPI_COMM_WORLD, &o) == 0);
+    rp_result *res = NULL;
+    int64_t x = 41;
+    if (rp_is_manager(rt)) {
+        rp_pool *pool = NULL;
+        CHECK(rp_pool_create(rt, NULL, &pool) == 0);
+        CHECK(rp_pool_apply_async(pool, "add_one", &x, sizeof x, NULL, &res) == 0);
+        /* Closed, not destroyed: rp_finalize joins it (an open pool would be
+         * terminated, as Python's `with Pool()` does). */
+        CHECK(rp_pool_close(pool) == 0);
+    }
+    CHECK(rp_finalize(rt) == 0);
+    if (res != NULL) {
+        const void *d = NULL;
+        size_t len = 0;
+        CHECK(rp_result_ready(res));
+        CHECK(rp_result_successful(res));
+        CHECK(rp_result_wait(res, 0) == 0);
+        CHECK(rp_result_get(res, 0, &d, &len) == 0);
+        CHECK(len == 8 && d != NULL && *(const int64_t *)d == 42);
+        size_t idx;
+        CHECK(rp_result_next(res, 0, &idx, &d, &len) == 0 && idx == 0);
+        rp_result_free(res);
+    }
+}
+
 static void test_init_with_running_mpi(void) {
     /* rp_init when MPI already runs: it must not finalize MPI at the end. */
     rp_runtime *rt = NULL;
@@ -199,6 +229,7 @@ int main(int argc, char **argv) {
         test_table_mismatch();
         test_bad_options();
         test_init_with_running_mpi();
+        test_handles_outlive_runtime();
         test_whole_world(); /* and again: runtimes come and go */
     }
     int all[2] = {0, 0}, mine[2] = {failures, checks};

@@ -210,7 +210,7 @@ static void test_executor_results(void **state) {
                  .body_len = 12};
     rp__rwriter w;
     assert_int_equal(rp__rwriter_init(&w, &h), 0);
-    assert_int_equal(rp__exec_chunk(&table, 2, &h, rec, NULL, &w), 0);
+    assert_int_equal(rp__exec_chunk(&table, 2, &h, rec, NULL, NULL, &w), 0);
     rp__hdr rh;
     assert_int_equal(rp__hdr_decode(w.buf.p, w.buf.len, &rh), 0);
     assert_int_equal(rh.kind, RP__MSG_RESULT);
@@ -232,6 +232,12 @@ static void test_executor_results(void **state) {
     rp__buf_free(&w.buf);
 }
 
+/* Says "cancel" from the second time it is asked on. */
+static int cancel_after_one(void *arg) {
+    int *asked = arg;
+    return ++*asked > 1;
+}
+
 static void test_executor_failures_and_cancel(void **state) {
     (void)state;
     /* Wrong-size argument: the task's own code and message come back. */
@@ -239,7 +245,7 @@ static void test_executor_failures_and_cancel(void **state) {
     rp__hdr h = {.kind = RP__MSG_TASK, .code = 0, .count = 1, .item_size = 2, .body_len = 2};
     rp__rwriter w;
     assert_int_equal(rp__rwriter_init(&w, &h), 0);
-    assert_int_equal(rp__exec_chunk(&table, 1, &h, two, NULL, &w), 0);
+    assert_int_equal(rp__exec_chunk(&table, 1, &h, two, NULL, NULL, &w), 0);
     rp__hdr rh;
     rp__reader r;
     const void *d;
@@ -258,7 +264,7 @@ static void test_executor_failures_and_cancel(void **state) {
     /* A plain non-zero return gets a default message naming the task. */
     h.code = 1;
     assert_int_equal(rp__rwriter_init(&w, &h), 0);
-    assert_int_equal(rp__exec_chunk(&table, 1, &h, two, NULL, &w), 0);
+    assert_int_equal(rp__exec_chunk(&table, 1, &h, two, NULL, NULL, &w), 0);
     assert_int_equal(rp__hdr_decode(w.buf.p, w.buf.len, &rh), 0);
     assert_int_equal(rp__reader_init(&r, &rh, w.buf.p + RP__HDR_SIZE), 0);
     assert_int_equal(rp__reader_next(&r, &d, &n, &st, &code), 1);
@@ -266,16 +272,22 @@ static void test_executor_failures_and_cancel(void **state) {
     assert_memory_equal(d, "task 't_fail_plain' returned 5", n);
     rp__buf_free(&w.buf);
 
-    /* Canceled: nothing runs, every item says so. */
-    int canceled = 1;
+    /* Canceled after the first item: it ran, the rest are skipped, and the
+     * callback is not asked again once it said yes. */
+    int asked = 0;
     h.code = 2;
-    h.count = 2;
+    h.count = 4;
     h.item_size = 1;
+    h.body_len = 4;
+    uint8_t four[4] = {0};
     assert_int_equal(rp__rwriter_init(&w, &h), 0);
-    assert_int_equal(rp__exec_chunk(&table, 1, &h, two, &canceled, &w), 0);
+    assert_int_equal(rp__exec_chunk(&table, 1, &h, four, cancel_after_one, &asked, &w), 0);
+    assert_int_equal(asked, 2);
     assert_int_equal(rp__hdr_decode(w.buf.p, w.buf.len, &rh), 0);
     assert_int_equal(rp__reader_init(&r, &rh, w.buf.p + RP__HDR_SIZE), 0);
-    for (int i = 0; i < 2; i++) {
+    assert_int_equal(rp__reader_next(&r, &d, &n, &st, &code), 1);
+    assert_int_equal(st, RP__ST_OK);
+    for (int i = 1; i < 4; i++) {
         assert_int_equal(rp__reader_next(&r, &d, &n, &st, &code), 1);
         assert_int_equal(st, RP__ST_CANCELED);
         assert_int_equal(code, RP_ECANCELED);
@@ -285,7 +297,7 @@ static void test_executor_failures_and_cancel(void **state) {
     /* A task index outside the table is a protocol error, not a crash. */
     h.code = 3;
     assert_int_equal(rp__rwriter_init(&w, &h), 0);
-    assert_int_equal(rp__exec_chunk(&table, 1, &h, two, NULL, &w), RP_EPROTO);
+    assert_int_equal(rp__exec_chunk(&table, 1, &h, two, NULL, NULL, &w), RP_EPROTO);
     rp__buf_free(&w.buf);
 }
 
@@ -295,7 +307,7 @@ static void test_result_reader_rejects_bad_status(void **state) {
     rp__hdr h = {.kind = RP__MSG_TASK, .code = 2, .count = 1, .item_size = 4, .body_len = 4};
     rp__rwriter w;
     assert_int_equal(rp__rwriter_init(&w, &h), 0);
-    assert_int_equal(rp__exec_chunk(&table, 3, &h, rec, NULL, &w), 0);
+    assert_int_equal(rp__exec_chunk(&table, 3, &h, rec, NULL, NULL, &w), 0);
     rp__hdr rh;
     rp__reader r;
     assert_int_equal(rp__hdr_decode(w.buf.p, w.buf.len, &rh), 0);

@@ -196,7 +196,8 @@ typedef struct rp_options {
  * @param argv  may be NULL
  * @param opts  options, or NULL for the defaults (then no task is registered)
  * @return 0; RP_EINVAL (bad option or task table), RP_EMISMATCH (ranks disagree
- *         on the task table; every rank gets it), RP_ETHREAD, RP_EMPI, RP_ENOMEM.
+ *         on the task table; every rank gets it), RP_ETHREAD, RP_EMPI, RP_ENOMEM,
+ *         RP_ESTATE (MPI already finalized, or for rp_init_comm not running).
  */
 int rp_init(rp_runtime **rt, int *argc, char ***argv, const rp_options *opts);
 
@@ -206,7 +207,8 @@ int rp_init(rp_runtime **rt, int *argc, char ***argv, const rp_options *opts);
  * MPI_ERRORS_RETURN and never touches MPI_COMM_WORLD; rank 0 of comm is the
  * manager.  With more than one rank, MPI must provide MPI_THREAD_SERIALIZED
  * or better (MPI_THREAD_MULTIPLE if rank 0's own code calls MPI while the
- * runtime is up); otherwise RP_ETHREAD.  Returns as rp_init().
+ * runtime is up, which includes creating a second runtime while the first
+ * is up); otherwise RP_ETHREAD.  Returns as rp_init().
  */
 int rp_init_comm(rp_runtime **rt, MPI_Comm comm, const rp_options *opts);
 
@@ -288,7 +290,7 @@ typedef struct rp_call_options {
     rp_callback callback;       /**< on success, or NULL */
     rp_callback error_callback; /**< on failure, or NULL */
     void *user;                 /**< passed to the callbacks */
-    double timeout;             /**< blocking calls only: RP_FOREVER by default */
+    double timeout;             /**< apply, map, starmap: seconds (RP_FOREVER by default) */
 } rp_call_options;
 
 /** Default call options. */
@@ -299,7 +301,9 @@ typedef struct rp_call_options {
  * Create a pool over @p opts->workers workers (least used first).  Runs the
  * initializer on each worker and waits for them: RP_EINIT if one failed (its
  * message in rp_last_error()).  Manager rank only.  Returns 0, RP_EINVAL,
- * RP_ENOTASK, RP_ENOTMANAGER, RP_ENOMEM, RP_EINIT.
+ * RP_ENOTASK, RP_ENOTMANAGER, RP_ENOMEM, RP_ETOOBIG (initarg), RP_EINIT
+ * (also when a worker's answer was unreadable), RP_EMPI, RP_EDEADLK (from a
+ * callback, before anything is done).
  */
 int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **pool);
 
@@ -311,8 +315,9 @@ int rp_pool_workers(const rp_pool *pool);
  * (capacity @p out_cap, may be NULL if 0); its size goes to @p out_size (may be
  * NULL).  Returns 0; RP_ETASK (the task failed; rp_last_error() has its
  * code and message); RP_ETRUNC (out_cap too small: *out_size is the needed
- * size, nothing copied); RP_ENOTASK, RP_EINVAL, RP_ECLOSED, RP_ETIMEDOUT,
- * RP_ECANCELED, RP_EDEADLK.
+ * size, nothing copied); RP_ENOTASK, RP_EINVAL, RP_ECLOSED, RP_ETIMEDOUT (the
+ * task runs on; its result is dropped), RP_ECANCELED, RP_EPROTO (unreadable
+ * answer), RP_EMPI, RP_EDEADLK (from a callback, before anything is queued).
  */
 int rp_pool_apply(rp_pool *pool, const char *task, const void *arg, size_t arg_size, void *out,
                   size_t out_cap, size_t *out_size, const rp_call_options *opts);
@@ -329,8 +334,11 @@ int rp_pool_apply_async(rp_pool *pool, const char *task, const void *arg, size_t
  * Pool.map over @p n records of @p in_size bytes at @p in; result i, which
  * must be exactly @p out_size bytes, goes to out + i * out_size.  Blocks.
  * Returns 0, RP_ETASK (first failing item in rp_last_error()), RP_EINVAL
- * (NULL buffer, zero size), RP_ETOOBIG, RP_ENOTASK, RP_ECLOSED, RP_ETIMEDOUT.
- * n == 0 succeeds at once.
+ * (NULL buffer, zero size), RP_ETOOBIG, RP_ENOTASK, RP_ECLOSED, RP_ESIZE,
+ * RP_EPROTO, RP_EMPI, RP_EDEADLK (from a callback, before anything is queued),
+ * RP_ETIMEDOUT: after opts->timeout the items not yet sent are withdrawn and
+ * the chunks already out are waited for, so on return in and out are no
+ * longer used (out holds the results that came in).  n == 0 succeeds at once.
  */
 int rp_pool_map(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
                 void *out, size_t out_size, const rp_call_options *opts);
@@ -347,8 +355,9 @@ int rp_pool_map_async(rp_pool *pool, const char *task, const void *in, size_t n,
  * Pool.starmap over @p n variable-size argument buffers args[i] of sizes[i]
  * bytes (an argument tuple packed by the caller; sizes may be 0).  Blocks,
  * then hands back the ready result in @p res: read item i with rp_result_item.
- * On RP_ETASK/RP_ECANCELED/RP_ETIMEDOUT *res is still set (if the call was
- * accepted) so the items that succeeded can be read.
+ * On RP_ETASK/RP_ECANCELED/RP_ETIMEDOUT (as for map: withdrawn items fail
+ * with RP_ETIMEDOUT) *res is still set, ready, so the items that succeeded
+ * can be read.  RP_EDEADLK from a callback, before anything is queued.
  */
 int rp_pool_starmap(rp_pool *pool, const char *task, const void *const *args, const size_t *sizes,
                     size_t n, const rp_call_options *opts, rp_result **res);
@@ -375,8 +384,9 @@ int rp_pool_close(rp_pool *pool);
 
 /**
  * Pool.terminate: close, drop queued work (its results fail with
- * RP_ECANCELED) and tell the workers to skip what they hold for this pool.  A
- * task already running on a worker runs to its end; its result is discarded.
+ * RP_ECANCELED) and tell the workers to skip what they hold for this pool,
+ * checked between items within a chunk too.  A task already running on a
+ * worker runs to its end and its result is kept.  Returns at once; join waits.
  */
 int rp_pool_terminate(rp_pool *pool);
 
@@ -388,8 +398,10 @@ int rp_pool_terminate(rp_pool *pool);
 int rp_pool_join(rp_pool *pool, double timeout);
 
 /**
- * Terminate (if still open), join and free the pool.  Outstanding result
- * handles stay valid (they report RP_ECANCELED if cut short).  NULL is a no-op.
+ * Terminate (if still open, as Python's `with Pool()` does), join and free
+ * the pool.  Outstanding result handles stay valid (they report RP_ECANCELED
+ * if cut short).  NULL is a no-op.  From a callback it only terminates; the
+ * pool is then freed by rp_finalize.
  */
 void rp_pool_destroy(rp_pool *pool);
 
@@ -434,7 +446,9 @@ size_t rp_result_count(const rp_result *res);
  * Item @p i of a completed call: its result bytes (owned by @p res; for
  * map_async into a caller's out array they point into it).  Returns 0,
  * RP_ERANGE, RP_ESTATE (item not finished yet), or the item's failure code
- * (RP_ETASK, RP_ECANCELED, RP_ESIZE) with data NULL.
+ * with data NULL: RP_ETASK (the task failed: rp_result_error), RP_ECANCELED,
+ * RP_ETIMEDOUT (withdrawn by a blocking call's timeout), RP_ESIZE, RP_ETOOBIG
+ * (result over the message limit), RP_ENOMEM, RP_EPROTO, RP_EMPI.
  */
 int rp_result_item(const rp_result *res, size_t i, const void **data, size_t *size);
 
@@ -442,8 +456,8 @@ int rp_result_item(const rp_result *res, size_t i, const void **data, size_t *si
  * Next item of an imap/imap_unordered call (any multi-item call: input order,
  * or completion order for imap_unordered), waiting up to @p timeout.  Sets
  * @p index, @p data, @p size (data owned by @p res).  Returns 0, RP_EDONE
- * when all items were read, RP_ETIMEDOUT, RP_ETASK or RP_ECANCELED for a
- * failed item (index is set; iteration may continue), RP_EDEADLK.
+ * when all items were read, RP_ETIMEDOUT, RP_EDEADLK, or a failed item's code
+ * as rp_result_item gives it (index is set; iteration may continue).
  */
 int rp_result_next(rp_result *res, double timeout, size_t *index, const void **data, size_t *size);
 
@@ -456,7 +470,8 @@ int rp_result_error(const rp_result *res, rp_task_error *err);
 /**
  * Release a result handle.  Safe while the call is still running (its work
  * goes on; its callbacks still run).  NULL is a no-op.  Must not be called on
- * the handle passed to a running callback.
+ * the handle passed to a running callback.  Handles may be kept, read and
+ * freed after rp_finalize (they are complete by then).
  */
 void rp_result_free(rp_result *res);
 

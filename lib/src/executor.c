@@ -89,7 +89,7 @@ static void commit_failure(rp__rwriter *w, int status, int32_t code, const char 
 }
 
 int rp__exec_chunk(const rp__tasks *t, int rank, const rp__hdr *h, const void *body,
-                   const volatile int *canceled, rp__rwriter *w) {
+                   rp__cancel_fn canceled, void *cancel_arg, rp__rwriter *w) {
     rp__reader r;
     int rc = rp__reader_init(&r, h, body);
     if (rc != 0)
@@ -100,9 +100,12 @@ int rp__exec_chunk(const rp__tasks *t, int rank, const rp__hdr *h, const void *b
     const void *arg;
     size_t len;
     struct timespec t0, t1;
+    int stop = 0;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     for (uint64_t i = 0; rp__reader_next(&r, &arg, &len, NULL, NULL); i++) {
-        if (canceled != NULL && *canceled) {
+        if (!stop && canceled != NULL)
+            stop = canceled(cancel_arg);
+        if (stop) {
             commit_failure(w, RP__ST_CANCELED, RP_ECANCELED, "canceled by pool terminate");
             continue;
         }
@@ -111,7 +114,7 @@ int rp__exec_chunk(const rp__tasks *t, int rank, const rp__hdr *h, const void *b
         if (trc == 0 && !ctx.oom) {
             rp__rwriter_commit(w, RP__ST_OK, 0, ctx.len);
         } else if (trc == 0) {
-            commit_failure(w, RP__ST_TOOBIG, RP_ETOOBIG, "result too big for one message");
+            commit_failure(w, RP__ST_ERROR, RP_ETOOBIG, "result too big for one message");
         } else {
             if (!ctx.has_msg)
                 snprintf(ctx.msg, sizeof ctx.msg, "task '%s' returned %d", def->name, trc);

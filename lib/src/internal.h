@@ -72,8 +72,8 @@ typedef struct rp__sendq {
  * Start sending the concatenation of @p iov to @p dest with tag @p kind.
  * Small messages are gathered into @p *owned-like scratch; large ones are sent
  * in place through a derived datatype (no copy).  @p owned (may be NULL) is
- * freed when the send completes.  The send is recorded in @p req (when not
- * NULL, the caller completes it) or else queued on @p q.
+ * freed when the send completes, or at once if it cannot start.  The send is recorded in @p req
+ * (when not NULL, the caller completes it) or else queued on @p q.
  */
 int rp__send_iov(MPI_Comm comm, int dest, int kind, const rp__iov *iov, int n, void *owned,
                  rp__send *req, rp__sendq *q);
@@ -93,9 +93,11 @@ int rp__sendq_drain(rp__sendq *q, const rp_options *opt);
 
 /**
  * Receive one message if one is waiting: *msg (malloc'd, caller frees),
- * *len, *src.  Returns 1 if a message was received, 0 if none, RP_EMPI.
+ * *len, *src and the MPI *tag (unchecked: the caller compares it with the
+ * header).  Returns 1 when a message was taken, with *msg NULL if there was no
+ * memory for it; 0 if none was waiting; RP_EMPI.
  */
-int rp__recv_any(MPI_Comm comm, void **msg, size_t *len, int *src);
+int rp__recv_any(MPI_Comm comm, void **msg, size_t *len, int *src, int *tag);
 
 /* ---- executor.c: run a chunk of items ---------------------------------- */
 
@@ -107,14 +109,17 @@ typedef struct rp__tasks {
 /** Index of the task named @p name, or -1. */
 int rp__task_find(const rp__tasks *t, const char *name);
 
+/** Polled between items: non-zero means skip the rest of the chunk. */
+typedef int (*rp__cancel_fn)(void *arg);
+
 /**
- * Run the items of TASK message @p h / @p body with function @p fn into the
- * RESULT writer @p w.  If @p canceled, each item is answered canceled
- * without running.  @p canceled may change while running (points at a flag
- * the caller updates between items via @p poll, which may be NULL).
+ * Run the items of TASK message @p h / @p body into the RESULT writer @p w.
+ * Before each item @p canceled(@p cancel_arg) is asked (if not NULL); once it says
+ * yes, the remaining items are answered canceled without running.  Returns 0,
+ * or RP_EPROTO if the body or the task index is bad (nothing written then).
  */
 int rp__exec_chunk(const rp__tasks *t, int rank, const rp__hdr *h, const void *body,
-                   const volatile int *canceled, rp__rwriter *w);
+                   rp__cancel_fn canceled, void *cancel_arg, rp__rwriter *w);
 
 /**
  * Run task @p idx once as an initializer with @p arg; on failure copy its
@@ -136,8 +141,9 @@ typedef struct rp__item {
 
 /* A call = a job.  The user's rp_result handle is the job itself. */
 struct rp_result {
-    rp_runtime *rt;
-    rp_pool *pool; /* cleared when the pool is destroyed */
+    rp_runtime *rt;           /* NULL once detached by rp_finalize (complete, user-held) */
+    rp_result *lprev, *lnext; /* rt->live */
+    rp_pool *pool;            /* cleared when the pool is destroyed */
     uint64_t id;
     int task;
     /* input: fixed records, variable buffers, or an owned copy (apply) */
@@ -241,6 +247,7 @@ struct rp_runtime {
     double *task_ns;  /* per task: running mean of time per item, seeds new calls */
     rp__ctrl *ctrl_head, *ctrl_tail;
     rp_result *completed; /* callbacks to run */
+    rp_result *live;      /* every call not yet freed */
     rp__sendq sendq;
 };
 
@@ -266,13 +273,16 @@ double rp__deadline(double timeout);
  */
 int rp__wait_step(rp_runtime *rt, double deadline);
 
-/** Mark every undispatched item of @p job canceled (lock held); finishes it if done. */
-void rp__job_cancel_rest(rp_runtime *rt, rp_result *job);
+/**
+ * Fail every undispatched item of @p job with @p status / @p code and message
+ * @p why (lock held); hands the call to its callbacks if that finished it.
+ */
+void rp__job_fail_rest(rp_runtime *rt, rp_result *job, int status, int code, const char *why);
 
-/** Drop one reference to @p job (lock held); frees it at zero. */
+/** Drop one reference to @p job (lock held, if attached); frees it at zero. */
 void rp__job_unref(rp_result *job);
 
-/** Destroy every pool left open (rp_finalize on rank 0). */
+/** Destroy every pool left (rp_finalize on rank 0). */
 void rp__pools_destroy_all(rp_runtime *rt);
 
 #endif /* RP_INTERNAL_H */

@@ -25,7 +25,7 @@
 #define RP__BUSY_SLEEP_MIN 20e-6
 
 int rp__on_manager(const rp_runtime *rt) {
-    return rt->mgr_started && pthread_equal(pthread_self(), rt->mgr);
+    return rt != NULL && rt->mgr_started && pthread_equal(pthread_self(), rt->mgr);
 }
 
 double rp__deadline(double timeout) {
@@ -73,6 +73,14 @@ int rp__ctrl_push(rp_runtime *rt, int w, const rp__hdr *h, void *body, size_t le
 void rp__job_unref(rp_result *job) {
     if (--job->refs > 0)
         return;
+    if (job->rt != NULL) {
+        if (job->lprev)
+            job->lprev->lnext = job->lnext;
+        else
+            job->rt->live = job->lnext;
+        if (job->lnext)
+            job->lnext->lprev = job->lprev;
+    }
     for (size_t i = 0; i < job->n; i++)
         free(job->items[i].msg);
     for (size_t i = 0; i < job->nbufs; i++)
@@ -112,22 +120,86 @@ static void item_fail(rp_result *job, size_t idx, int status, int code, const ch
     item_done(job, idx, status, code);
 }
 
-void rp__job_cancel_rest(rp_runtime *rt, rp_result *job) {
-    static const char m[] = "canceled by pool terminate";
+void rp__job_fail_rest(rp_runtime *rt, rp_result *job, int status, int code, const char *why) {
     for (size_t i = job->next; i < job->n; i++)
-        item_fail(job, i, RP__ST_CANCELED, RP_ECANCELED, m, sizeof m - 1);
+        item_fail(job, i, status, code, why, strlen(why));
     int had_rest = job->next < job->n;
     job->next = job->n;
     if (had_rest && job->ndone == job->n)
         job_items_done(rt, job);
 }
 
-/* Fail every item of a chunk that got no usable answer. */
+/* Fail every item of a chunk that got no usable answer (an RP_E* code). */
 static void chunk_fail(rp_runtime *rt, rp__chunk *c, int code, const char *why) {
     for (uint32_t i = 0; i < c->count; i++)
-        item_fail(c->job, c->start + i, RP__ST_FAILED, code, why, strlen(why));
+        item_fail(c->job, c->start + i, RP__ST_ERROR, code, why, strlen(why));
     if (c->job->ndone == c->job->n)
         job_items_done(rt, c->job);
+}
+
+/* Wake rp_result_next waiters of job, if there are any. */
+static void wake_next(rp_runtime *rt, const rp_result *job) {
+    if (job->nextwaiters)
+        pthread_cond_broadcast(&rt->done);
+}
+
+/*
+ * Take the oldest chunk in flight off worker wi's queue.  With @p wait its
+ * TASK send is completed first; without (the communicator failed), the send's
+ * memory is left to MPI rather than freed under it.
+ */
+static rp__chunk pop_chunk(rp_runtime *rt, int wi, int wait) {
+    rp__worker *w = &rt->workers[wi];
+    rp__chunk c = w->fifo[w->head];
+    w->head = (w->head + 1) % w->cap;
+    w->len--;
+    w->queued_ns = w->len > 0 ? w->queued_ns - c.est_ns : 0;
+    if (wait)
+        rp__send_wait(&c.send);
+    return c;
+}
+
+/* Worker wi answered its oldest chunk with something unusable: fail that
+ * chunk, so its call completes and the books stay in step with the worker. */
+static void fail_head(rp_runtime *rt, int wi, const char *why) {
+    rp__worker *w = &rt->workers[wi];
+    fprintf(stderr, "rankpool: rank %d: %s\n", w->rank, why);
+    if (w->len == 0)
+        return;
+    rp__chunk c = pop_chunk(rt, wi, 1);
+    chunk_fail(rt, &c, RP_EPROTO, why);
+    wake_next(rt, c.job);
+}
+
+/* The communicator failed: fail all outstanding work and wake every waiter,
+ * so that no call waits for an answer that cannot come. */
+static void set_fatal(rp_runtime *rt, int code) {
+    static const char why[] = "communication failed";
+    if (rt->fatal)
+        return;
+    rt->fatal = code;
+    fprintf(stderr, "rankpool: %s (%s); failing all outstanding work\n", why, rp_err_name(code));
+    for (int i = 0; i < rt->nworkers; i++)
+        while (rt->workers[i].len > 0) {
+            rp__chunk c = pop_chunk(rt, i, 0);
+            chunk_fail(rt, &c, code, why);
+        }
+    for (rp_pool *p = rt->pools; p; p = p->next) {
+        for (rp_result *j = p->qhead, *nx; j; j = nx) {
+            nx = j->qnext;
+            j->qnext = NULL;
+            rp__job_fail_rest(rt, j, RP__ST_ERROR, code, why);
+        }
+        p->qhead = p->qtail = NULL;
+        if (p->init_pending > 0) {
+            p->init_pending = 0;
+            if (p->init_rc == 0) {
+                p->init_rc = code;
+                snprintf(p->init_msg, sizeof p->init_msg, "%s", why);
+            }
+        }
+    }
+    pthread_cond_broadcast(&rt->done);
 }
 
 static int keep_buf(rp_result *job, void *msg) {
@@ -151,12 +223,13 @@ static void handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
         free(msg);
         return;
     }
-    rp__chunk c = w->fifo[w->head];
-    w->head = (w->head + 1) % w->cap;
-    w->len--;
-    w->queued_ns = w->len > 0 ? w->queued_ns - c.est_ns : 0;
+    if (h->count == 0) { /* the worker could not read the chunk */
+        free(msg);
+        fail_head(rt, wi, "a worker could not read a chunk");
+        return;
+    }
+    rp__chunk c = pop_chunk(rt, wi, 1);
     w->seq = ++rt->results;
-    rp__send_wait(&c.send);
     rp_result *job = c.job;
     if (h->code > 0) {
         double per_item = (double)h->code / c.count;
@@ -169,8 +242,7 @@ static void handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
         fprintf(stderr, "rankpool: malformed RESULT from rank %d\n", w->rank);
         chunk_fail(rt, &c, RP_EPROTO, "malformed result message");
         free(msg);
-        if (job->nextwaiters)
-            pthread_cond_broadcast(&rt->done);
+        wake_next(rt, job);
         return;
     }
     int keep = 0;
@@ -187,7 +259,7 @@ static void handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
                 char m[128];
                 int n =
                     snprintf(m, sizeof m, "result of %zu bytes, expected %zu", len, job->out_size);
-                item_fail(job, idx, RP__ST_TOOBIG, RP_ESIZE, m, (size_t)n);
+                item_fail(job, idx, RP__ST_ERROR, RP_ESIZE, m, (size_t)n);
                 continue;
             }
             it->data = job->out + idx * job->out_size;
@@ -207,7 +279,7 @@ static void handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
             for (size_t idx = c.start; idx < c.start + c.count; idx++)
                 if (job->items[idx].status == 1 + RP__ST_OK && job->items[idx].data != NULL) {
                     job->items[idx].data = NULL;
-                    job->items[idx].status = 1 + RP__ST_TOOBIG;
+                    job->items[idx].status = 1 + RP__ST_ERROR;
                     job->items[idx].code = RP_ENOMEM;
                     job->nfailed++;
                 }
@@ -219,8 +291,7 @@ static void handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
     /* Waiters for whole calls are woken when callbacks have run
      * (finish_jobs); per item only rp_result_next cares.  Waking every
      * waiter per message would cost a futex storm on a busy map. */
-    if (job->nextwaiters)
-        pthread_cond_broadcast(&rt->done);
+    wake_next(rt, job);
 }
 
 static rp_pool *find_pool(rp_runtime *rt, uint32_t id) {
@@ -230,15 +301,11 @@ static rp_pool *find_pool(rp_runtime *rt, uint32_t id) {
     return NULL;
 }
 
-static void handle_ack(rp_runtime *rt, int rank, const rp__hdr *h, const char *m, size_t len) {
-    rp_pool *p = find_pool(rt, h->pool);
-    if (p == NULL || p->init_pending <= 0) {
-        fprintf(stderr, "rankpool: unexpected POOL_ACK from rank %d dropped\n", rank);
-        return;
-    }
+/* One worker's answer to a pool's POOL_INIT. */
+static void pool_ack(rp_runtime *rt, rp_pool *p, int rank, int code, const char *m, size_t len) {
     p->init_pending--;
-    if (h->code != 0 && p->init_rc == 0) {
-        p->init_rc = h->code;
+    if (code != 0 && p->init_rc == 0) {
+        p->init_rc = code;
         if (len > RP__MAX_ERRMSG - 32)
             len = RP__MAX_ERRMSG - 32;
         snprintf(p->init_msg, sizeof p->init_msg, "rank %d: %.*s", rank, (int)len, m);
@@ -246,26 +313,58 @@ static void handle_ack(rp_runtime *rt, int rank, const rp__hdr *h, const char *m
     pthread_cond_broadcast(&rt->done);
 }
 
-static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src) {
+static void handle_ack(rp_runtime *rt, int rank, const rp__hdr *h, const char *m, size_t len) {
+    rp_pool *p = find_pool(rt, h->pool);
+    if (p == NULL || p->init_pending <= 0) {
+        fprintf(stderr, "rankpool: unexpected POOL_ACK from rank %d dropped\n", rank);
+        return;
+    }
+    pool_ack(rt, p, rank, h->code, m, len);
+}
+
+/* An unreadable POOL_ACK from worker wi still answers the oldest pool that
+ * waits for that worker, so pool creation cannot wait for it forever. */
+static void handle_bad_ack(rp_runtime *rt, int wi) {
+    static const char why[] = "malformed POOL_ACK";
+    rp_pool *oldest = NULL;
+    for (rp_pool *p = rt->pools; p; p = p->next) /* newest first */
+        for (int k = 0; p->init_pending > 0 && k < p->nworkers; k++)
+            if (p->widx[k] == wi)
+                oldest = p;
+    fprintf(stderr, "rankpool: rank %d: %s\n", rt->workers[wi].rank, why);
+    if (oldest != NULL)
+        pool_ack(rt, oldest, rt->workers[wi].rank, RP_EPROTO, why, sizeof why - 1);
+}
+
+/* A message from src with MPI tag @p tag; msg is NULL if it could not be
+ * stored.  The header must decode and its kind match the tag. */
+static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) {
     rp__hdr h;
-    if (src < 1 || src >= rt->size || rp__hdr_decode(msg, len, &h) != 0) {
-        fprintf(stderr, "rankpool: malformed message from rank %d dropped\n", src);
+    if (src < 1 || src >= rt->size) {
+        fprintf(stderr, "rankpool: message from rank %d dropped\n", src);
         free(msg);
         return;
     }
-    if (h.kind == RP__MSG_RESULT) {
-        handle_result(rt, src - 1, &h, msg);
-        return;
+    int ok = msg != NULL && rp__hdr_decode(msg, len, &h) == 0 && h.kind == tag;
+    if (tag == RP__MSG_RESULT) {
+        if (ok) {
+            handle_result(rt, src - 1, &h, msg);
+            return;
+        }
+        fail_head(rt, src - 1, "malformed RESULT message");
+    } else if (tag == RP__MSG_POOL_ACK) {
+        if (ok)
+            handle_ack(rt, src, &h, (char *)msg + RP__HDR_SIZE, (size_t)h.body_len);
+        else
+            handle_bad_ack(rt, src - 1);
+    } else {
+        fprintf(stderr, "rankpool: unexpected message (tag %d) from rank %d dropped\n", tag, src);
     }
-    if (h.kind == RP__MSG_POOL_ACK)
-        handle_ack(rt, src, &h, (char *)msg + RP__HDR_SIZE, (size_t)h.body_len);
-    else
-        fprintf(stderr, "rankpool: unexpected %s message from rank %d dropped\n",
-                rp__msg_name(h.kind), src);
     free(msg);
 }
 
-static int fifo_push(rp__worker *w, const rp__chunk *c) {
+/* Make room for one more chunk in flight (before sending it). */
+static int fifo_reserve(rp__worker *w) {
     if (w->len == w->cap) {
         int cap = w->cap ? w->cap * 2 : 4;
         rp__chunk *f = malloc((size_t)cap * sizeof *f);
@@ -278,9 +377,12 @@ static int fifo_push(rp__worker *w, const rp__chunk *c) {
         w->cap = cap;
         w->head = 0;
     }
+    return 0;
+}
+
+static void fifo_push(rp__worker *w, const rp__chunk *c) {
     w->fifo[(w->head + w->len) % w->cap] = *c;
     w->len++;
-    return 0;
 }
 
 /* How many items of job, from job->next, go into the next chunk. */
@@ -295,12 +397,14 @@ static uint32_t chunk_count(const rp_result *job) {
         size_t fit = room / job->in_size;
         return (uint32_t)(want < fit ? want : fit);
     }
-    size_t used = 0, k = 0;
+    /* The length table, padded, plus each item padded (the last needs no
+     * padding, so this bound is safe). */
+    size_t data = 0, k = 0;
     for (; k < want; k++) {
-        size_t need = 8 + rp__pad(job->sizes[job->next + k]);
-        if (need > room - used)
+        size_t len = rp__pad(job->sizes[job->next + k]);
+        if (rp__pad(8 * (k + 1)) + data + len > room)
             break;
-        used += need;
+        data += len;
     }
     return (uint32_t)(k ? k : 1); /* single items were checked at submit */
 }
@@ -310,6 +414,8 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
     static const uint8_t zeros[RP__ALIGN];
     rp_result *job = p->qhead;
     rp__worker *w = &rt->workers[wi];
+    if (fifo_reserve(w) != 0)
+        return RP_ENOMEM; /* before sending: a sent chunk must be on the books */
     uint32_t count = chunk_count(job);
     rp__chunk c = {.job = job, .start = job->next, .count = count, .est_ns = job->item_ns * count};
     c.send.req = MPI_REQUEST_NULL;
@@ -373,13 +479,17 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
         rc = rp__send_iov(rt->comm, w->rank, RP__MSG_TASK, iov, n, head, &c.send, NULL);
     }
     free(iov);
-    if (rc != 0)
-        return rc;
-    if (fifo_push(w, &c) != 0) {
-        rp__send_wait(&c.send);
-        return RP_ENOMEM;
+    if (rc == RP_ENOMEM || rc == RP_EMPI)
+        return rc; /* retried later, or fatal */
+    if (rc != 0) {
+        /* This chunk cannot be sent as it is: its items fail, the rest goes on. */
+        for (uint32_t i = 0; i < count; i++)
+            item_fail(job, job->next + i, RP__ST_ERROR, rc, rp_last_error(),
+                      strlen(rp_last_error()));
+    } else {
+        fifo_push(w, &c);
+        w->queued_ns += c.est_ns;
     }
-    w->queued_ns += c.est_ns;
     job->next += count;
     if (job->next == job->n) {
         p->qhead = job->qnext;
@@ -387,6 +497,8 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
             p->qtail = NULL;
         job->qnext = NULL;
     }
+    if (job->ndone == job->n)
+        job_items_done(rt, job);
     return 0;
 }
 
@@ -417,19 +529,35 @@ static int pick_worker(const rp_runtime *rt, const rp_pool *p) {
 
 static int dispatch(rp_runtime *rt) {
     int sent = 0;
+    if (rt->fatal)
+        return 0;
     for (rp_pool *p = rt->pools; p; p = p->next) {
         int wi;
         while (p->qhead && (wi = pick_worker(rt, p)) >= 0) {
             int rc = send_chunk(rt, p, wi);
             if (rc != 0) {
                 if (rc == RP_EMPI)
-                    rt->fatal = RP_EMPI;
+                    set_fatal(rt, rc);
                 return sent;
             }
             sent++;
         }
     }
     return sent;
+}
+
+struct local_cancel {
+    rp_runtime *rt;
+    const rp_pool *pool;
+};
+
+/* Polled between items in single-rank mode: has the pool been terminated? */
+static int local_canceled(void *arg) {
+    struct local_cancel *lc = arg;
+    pthread_mutex_lock(&lc->rt->lock);
+    int t = lc->pool != NULL && lc->pool->state == RP__POOL_TERMINATED;
+    pthread_mutex_unlock(&lc->rt->lock);
+    return t;
 }
 
 /* Single-rank mode: run the oldest chunk given to rank 0 itself. */
@@ -440,15 +568,20 @@ static int run_local(rp_runtime *rt) {
     rp__chunk *c = &w->fifo[w->head];
     const uint8_t *m = c->send.owned;
     rp__hdr th;
-    if (rp__hdr_decode(m, c->len, &th) != 0)
-        return 0;
-    const int canceled = c->job->pool && c->job->pool->state == RP__POOL_TERMINATED;
     rp__rwriter wr;
-    if (rp__rwriter_init(&wr, &th) != 0)
-        return 0;
+    if (rp__hdr_decode(m, c->len, &th) != 0 || rp__rwriter_init(&wr, &th) != 0) {
+        fail_head(rt, 0, "could not run a chunk");
+        return 1;
+    }
+    struct local_cancel lc = {rt, c->job->pool};
     pthread_mutex_unlock(&rt->lock);
-    rp__exec_chunk(&rt->tasks, 0, &th, m + RP__HDR_SIZE, &canceled, &wr);
+    int rc = rp__exec_chunk(&rt->tasks, 0, &th, m + RP__HDR_SIZE, local_canceled, &lc, &wr);
     pthread_mutex_lock(&rt->lock);
+    if (rc != 0) {
+        rp__buf_free(&wr.buf);
+        fail_head(rt, 0, "could not run a chunk");
+        return 1;
+    }
     rp__hdr rh;
     rp__hdr_decode(wr.buf.p, wr.buf.len, &rh);
     handle_result(rt, 0, &rh, wr.buf.p);
@@ -476,8 +609,9 @@ static int send_ctrl(rp_runtime *rt) {
                 }
                 handle_ack(rt, 0, &a, err, strlen(err));
             }
-        } else if (rp__send_ctrl(rt->comm, rank, &c->h, c->body, c->len, &rt->sendq) == RP_EMPI) {
-            rt->fatal = RP_EMPI;
+        } else if (!rt->fatal &&
+                   rp__send_ctrl(rt->comm, rank, &c->h, c->body, c->len, &rt->sendq) == RP_EMPI) {
+            set_fatal(rt, RP_EMPI);
         }
         free(c->body);
         free(c);
@@ -535,30 +669,31 @@ void *rp__manager_main(void *arg) {
     pthread_mutex_lock(&rt->lock);
     for (;;) {
         int progress = send_ctrl(rt);
-        if (rt->size > 1) {
+        if (rt->size > 1 && !rt->fatal) {
             /* Polling MPI needs no lock (only this thread calls MPI); the
              * user's thread can submit and collect meanwhile. */
             pthread_mutex_unlock(&rt->lock);
             void *msg;
             size_t len;
-            int src, rc = 0;
+            int src, tag, rc = 0;
             /* Bounded, so a flood of results cannot starve dispatch. */
-            for (int k = 0; k < 256 && (rc = rp__recv_any(rt->comm, &msg, &len, &src)) != 0; k++) {
+            for (int k = 0; k < 256; k++) {
+                if ((rc = rp__recv_any(rt->comm, &msg, &len, &src, &tag)) != 1)
+                    break;
                 progress++;
-                if (rc != 1)
-                    continue; /* a dropped message; RP_EMPI is handled below */
                 pthread_mutex_lock(&rt->lock);
-                handle_msg(rt, msg, len, src);
+                handle_msg(rt, msg, len, src, tag);
                 pthread_mutex_unlock(&rt->lock);
             }
             int d = rp__sendq_progress(&rt->sendq);
             pthread_mutex_lock(&rt->lock);
-            if (rc == RP_EMPI || d == RP_EMPI) {
-                rt->fatal = RP_EMPI;
-                pthread_cond_broadcast(&rt->done);
-            }
+            if (rc == RP_EMPI || d == RP_EMPI)
+                set_fatal(rt, RP_EMPI);
             if (d > 0)
                 progress += d;
+            /* Control messages queued while the lock was free must not wait
+             * for the next wakeup: their signal found nobody waiting. */
+            progress += send_ctrl(rt);
         }
         progress += dispatch(rt);
         progress += run_local(rt);

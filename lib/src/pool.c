@@ -13,12 +13,24 @@
 
 static const rp_call_options default_call = RP_CALL_OPTIONS_INIT;
 
+/* Blocking calls from the manager thread (a callback, or a task in
+ * single-rank mode) would wait for that very thread: refuse them before
+ * anything is queued, so the failed call has no effect. */
+static int check_may_block(const rp_runtime *rt, const char *what) {
+    if (rp__on_manager(rt))
+        return rp__err(RP_EDEADLK, "%s from a callback (or a single-rank task) would deadlock",
+                       what);
+    return 0;
+}
+
 int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
     static const rp_pool_options defaults = RP_POOL_OPTIONS_INIT;
     if (rt == NULL || out == NULL)
         return rp__err(RP_EINVAL, "rp_pool_create: NULL runtime or pool pointer");
     if (rt->rank != 0)
         return rp__err(RP_ENOTMANAGER, "rp_pool_create on rank %d", rt->rank);
+    if (check_may_block(rt, "rp_pool_create") != 0)
+        return RP_EDEADLK;
     if (opts == NULL)
         opts = &defaults;
     if (opts->workers < 0)
@@ -133,6 +145,13 @@ static int job_new(rp_pool *pool, const char *task, size_t n, const rp_call_opti
 static int job_submit(rp_pool *pool, rp_result *job, size_t default_chunk, rp_result **res) {
     rp_runtime *rt = pool->rt;
     pthread_mutex_lock(&rt->lock);
+    if (rt->fatal) {
+        int f = rt->fatal;
+        pthread_mutex_unlock(&rt->lock);
+        job->refs = 1;
+        rp__job_unref(job);
+        return rp__err(f, "the runtime's communication failed earlier");
+    }
     if (pool->state != RP__POOL_OPEN) {
         pthread_mutex_unlock(&rt->lock);
         job->refs = 1;
@@ -141,6 +160,10 @@ static int job_submit(rp_pool *pool, rp_result *job, size_t default_chunk, rp_re
                        pool->state == RP__POOL_CLOSED ? "closed" : "terminated");
     }
     job->id = ++rt->next_job;
+    job->lnext = rt->live;
+    if (rt->live)
+        rt->live->lprev = job;
+    rt->live = job;
     job->item_ns = rt->task_ns[job->task]; /* a start from earlier calls of this task */
     job->refs = res ? 2 : 1;
     job->chunksize = job->call.chunksize ? job->call.chunksize : default_chunk;
@@ -161,6 +184,39 @@ static int job_submit(rp_pool *pool, rp_result *job, size_t default_chunk, rp_re
         *res = job;
     rp__err_clear();
     return 0;
+}
+
+/*
+ * The blocking forms' wait.  On timeout the call's undispatched items fail
+ * with RP_ETIMEDOUT and the chunks already out are waited for, so that on
+ * return no borrowed input or output buffer is used any more.
+ */
+static int wait_or_withdraw(rp_result *job, double timeout) {
+    int rc = rp_result_wait(job, timeout);
+    if (rc != RP_ETIMEDOUT)
+        return rc;
+    rp_runtime *rt = job->rt;
+    pthread_mutex_lock(&rt->lock);
+    rp_pool *p = job->pool;
+    if (job->next < job->n) {
+        rp_result **pp = &p->qhead, *prev = NULL;
+        while (*pp != job) {
+            prev = *pp;
+            pp = &(*pp)->qnext;
+        }
+        *pp = job->qnext;
+        if (p->qtail == job)
+            p->qtail = prev;
+        job->qnext = NULL;
+        rp__job_fail_rest(rt, job, RP__ST_ERROR, RP_ETIMEDOUT, "timed out before it was sent");
+        pthread_cond_signal(&rt->wake);
+    }
+    int w = 0;
+    while (w == 0 && !job->complete)
+        w = rp__wait_step(rt, -1.0);
+    pthread_mutex_unlock(&rt->lock);
+    return rp__err(RP_ETIMEDOUT, "timed out after %g s; items not yet sent were withdrawn",
+                   timeout);
 }
 
 /* Outcome of a finished call for the blocking forms: 0 or the first failure. */
@@ -202,6 +258,8 @@ int rp_pool_apply(rp_pool *pool, const char *task, const void *arg, size_t arg_s
                   size_t out_cap, size_t *out_size, const rp_call_options *opts) {
     if (out == NULL && out_cap > 0)
         return rp__err(RP_EINVAL, "NULL out buffer with capacity %zu", out_cap);
+    if (pool != NULL && check_may_block(pool->rt, "rp_pool_apply") != 0)
+        return RP_EDEADLK;
     rp_call_options o = opts ? *opts : default_call;
     double timeout = o.timeout;
     rp_result *res;
@@ -254,11 +312,13 @@ int rp_pool_map(rp_pool *pool, const char *task, const void *in, size_t n, size_
                 void *out, size_t out_size, const rp_call_options *opts) {
     if (out == NULL || out_size == 0)
         return rp__err(RP_EINVAL, "map needs an out array and a result record size");
+    if (pool != NULL && check_may_block(pool->rt, "rp_pool_map") != 0)
+        return RP_EDEADLK;
     rp_result *res;
     int rc = rp_pool_map_async(pool, task, in, n, in_size, out, out_size, opts, &res);
     if (rc != 0)
         return rc;
-    rc = rp_result_wait(res, RP_FOREVER);
+    rc = wait_or_withdraw(res, opts ? opts->timeout : RP_FOREVER);
     if (rc == 0)
         rc = job_outcome(res);
     rp_result_free(res);
@@ -289,10 +349,12 @@ int rp_pool_starmap(rp_pool *pool, const char *task, const void *const *args, co
                     size_t n, const rp_call_options *opts, rp_result **res) {
     if (res == NULL)
         return rp__err(RP_EINVAL, "starmap needs a result pointer");
+    if (pool != NULL && check_may_block(pool->rt, "rp_pool_starmap") != 0)
+        return RP_EDEADLK;
     int rc = rp_pool_starmap_async(pool, task, args, sizes, n, opts, res);
     if (rc != 0)
         return rc;
-    rc = rp_result_wait(*res, RP_FOREVER);
+    rc = wait_or_withdraw(*res, opts ? opts->timeout : RP_FOREVER);
     return rc ? rc : job_outcome(*res);
 }
 
@@ -343,9 +405,10 @@ int rp_pool_terminate(rp_pool *pool) {
         for (rp_result *j = pool->qhead, *nx; j; j = nx) {
             nx = j->qnext;
             j->qnext = NULL;
-            rp__job_cancel_rest(rt, j);
+            rp__job_fail_rest(rt, j, RP__ST_CANCELED, RP_ECANCELED, "canceled by pool terminate");
         }
         pool->qhead = pool->qtail = NULL;
+        pthread_cond_broadcast(&rt->done); /* imap readers: canceled items are ready */
         for (int k = 0; k < pool->nworkers; k++) {
             rp__hdr h = {.kind = RP__MSG_POOL_CANCEL, .pool = pool->id};
             int r = rp__ctrl_push(rt, pool->widx[k], &h, NULL, 0);
@@ -381,9 +444,13 @@ void rp_pool_destroy(rp_pool *pool) {
     pthread_mutex_unlock(&rt->lock);
     if (open)
         rp_pool_terminate(pool);
-    if (rp_pool_join(pool, RP_FOREVER) != 0)
-        return; /* from a callback (RP_EDEADLK) or a dead communicator: leave it */
+    if (rp_pool_join(pool, RP_FOREVER) == RP_EDEADLK)
+        return; /* from a callback: terminated, freed by rp_finalize */
     pthread_mutex_lock(&rt->lock);
+    /* After a communication failure the manager fails all work, so this
+     * ends; the pool must not be freed while a call still points at it. */
+    while (pool->active > 0)
+        pthread_cond_wait(&rt->done, &rt->lock);
     for (rp_pool **pp = &rt->pools; *pp; pp = &(*pp)->next)
         if (*pp == pool) {
             *pp = pool->next;
@@ -407,5 +474,10 @@ void rp__pools_destroy_all(rp_runtime *rt) {
         if (p == NULL)
             return;
         rp_pool_destroy(p);
+        pthread_mutex_lock(&rt->lock);
+        int stuck = rt->pools == p; /* destroy refused (called from a callback) */
+        pthread_mutex_unlock(&rt->lock);
+        if (stuck)
+            return;
     }
 }

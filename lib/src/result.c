@@ -22,10 +22,23 @@ static int is_ready(const rp_result *res) {
     return res->complete || (res->ndone == res->n && rp__on_manager(res->rt));
 }
 
+/* A handle kept past rp_finalize is complete and detached: no lock then. */
+static void res_lock(const rp_result *res) {
+    if (res->rt != NULL)
+        pthread_mutex_lock(&res->rt->lock);
+}
+
+static void res_unlock(const rp_result *res) {
+    if (res->rt != NULL)
+        pthread_mutex_unlock(&res->rt->lock);
+}
+
 int rp_result_wait(rp_result *res, double timeout) {
     if (res == NULL)
         return rp__err(RP_EINVAL, "NULL result");
     rp_runtime *rt = res->rt;
+    if (rt == NULL)
+        return 0;
     double dl = rp__deadline(timeout);
     int rc = 0;
     pthread_mutex_lock(&rt->lock);
@@ -38,18 +51,18 @@ int rp_result_wait(rp_result *res, double timeout) {
 int rp_result_ready(const rp_result *res) {
     if (res == NULL)
         return 0;
-    pthread_mutex_lock(&res->rt->lock);
+    res_lock(res);
     int r = is_ready(res);
-    pthread_mutex_unlock(&res->rt->lock);
+    res_unlock(res);
     return r;
 }
 
 int rp_result_successful(const rp_result *res) {
     if (res == NULL)
         return 0;
-    pthread_mutex_lock(&res->rt->lock);
+    res_lock(res);
     int r = is_ready(res) && res->nfailed == 0;
-    pthread_mutex_unlock(&res->rt->lock);
+    res_unlock(res);
     return r;
 }
 
@@ -102,9 +115,9 @@ int rp_result_item(const rp_result *res, size_t i, const void **data, size_t *si
         return rp__err(RP_EINVAL, "NULL result");
     if (i >= res->n)
         return rp__err(RP_ERANGE, "item %zu of %zu", i, res->n);
-    pthread_mutex_lock(&res->rt->lock);
+    res_lock(res);
     int rc = read_item(res, i, data, size);
-    pthread_mutex_unlock(&res->rt->lock);
+    res_unlock(res);
     return rc;
 }
 
@@ -114,9 +127,9 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
     rp_runtime *rt = res->rt;
     double dl = rp__deadline(timeout);
     int rc = 0;
-    pthread_mutex_lock(&rt->lock);
+    res_lock(res);
     if (res->nread == res->n) {
-        pthread_mutex_unlock(&rt->lock);
+        res_unlock(res);
         return RP_EDONE;
     }
     /* In input order, wait for the next index; in completion order, for any. */
@@ -128,7 +141,7 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
         rc = rp__wait_step(rt, dl);
         res->nextwaiters--;
         if (rc != 0) {
-            pthread_mutex_unlock(&rt->lock);
+            res_unlock(res);
             return rc;
         }
     }
@@ -137,14 +150,14 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
     if (index)
         *index = i;
     rc = read_item(res, i, data, size);
-    pthread_mutex_unlock(&rt->lock);
+    res_unlock(res);
     return rc;
 }
 
 int rp_result_error(const rp_result *res, rp_task_error *err) {
     if (res == NULL || err == NULL)
         return rp__err(RP_EINVAL, "NULL argument");
-    pthread_mutex_lock(&res->rt->lock);
+    res_lock(res);
     int rc = RP_EDONE;
     if (!is_ready(res)) {
         rc = RP_ESTATE;
@@ -159,7 +172,7 @@ int rp_result_error(const rp_result *res, rp_task_error *err) {
             }
         }
     }
-    pthread_mutex_unlock(&res->rt->lock);
+    res_unlock(res);
     return rc;
 }
 
@@ -167,6 +180,10 @@ void rp_result_free(rp_result *res) {
     if (res == NULL)
         return;
     rp_runtime *rt = res->rt;
+    if (rt == NULL) {
+        rp__job_unref(res);
+        return;
+    }
     pthread_mutex_lock(&rt->lock);
     rp__job_unref(res);
     pthread_mutex_unlock(&rt->lock);

@@ -45,7 +45,8 @@ static uint64_t table_hash(const rp_options *o) {
     return h ^ o->ntasks;
 }
 
-static int start_manager(rp_runtime *rt) {
+/* Rank 0's state for the manager; a failure here is agreed on by all ranks. */
+static int prepare_manager(rp_runtime *rt) {
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -60,10 +61,30 @@ static int start_manager(rp_runtime *rt) {
         return RP_ENOMEM;
     for (int i = 0; i < rt->nworkers; i++)
         rt->workers[i].rank = rt->size > 1 ? i + 1 : 0;
-    if (pthread_create(&rt->mgr, NULL, rp__manager_main, rt) != 0)
-        return RP_ENOMEM;
-    rt->mgr_started = 1;
     return 0;
+}
+
+static void release_manager(rp_runtime *rt) {
+    pthread_mutex_destroy(&rt->lock);
+    pthread_cond_destroy(&rt->wake);
+    pthread_cond_destroy(&rt->done);
+    free(rt->workers);
+    free(rt->task_ns);
+}
+
+/* After the agreement the workers are serving: if the manager thread cannot
+ * start, this thread (still the only MPI user) sends them home. */
+static int start_manager(rp_runtime *rt) {
+    if (pthread_create(&rt->mgr, NULL, rp__manager_main, rt) == 0) {
+        rt->mgr_started = 1;
+        return 0;
+    }
+    uint8_t m[RP__HDR_SIZE];
+    rp__hdr h = {.kind = RP__MSG_SHUTDOWN};
+    rp__hdr_encode(m, &h);
+    for (int r = 1; r < rt->size; r++)
+        MPI_Send(m, RP__HDR_SIZE, MPI_BYTE, r, RP__MSG_SHUTDOWN, rt->comm);
+    return rp__err(RP_ENOMEM, "could not start the manager thread");
 }
 
 int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
@@ -97,6 +118,11 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
             local = rp__err(RP_ETHREAD,
                             "rank 0 needs MPI_THREAD_SERIALIZED or better (MPI_Init_thread)");
     }
+    int prepared = 0;
+    if (local == 0 && rt->rank == 0) {
+        local = prepare_manager(rt);
+        prepared = 1;
+    }
     uint64_t h = local == 0 ? table_hash(&rt->opt) : 0;
     uint64_t v[3] = {h, ~h, (uint64_t)(-local)}, all[3];
     int rc = local;
@@ -112,8 +138,8 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
         rc = start_manager(rt);
     if (rc != 0) {
         MPI_Comm_free(&rt->comm);
-        free(rt->workers);
-        free(rt->task_ns);
+        if (prepared)
+            release_manager(rt);
         free(rt);
         return rc;
     }
@@ -174,13 +200,15 @@ int rp_finalize(rp_runtime *rt) {
         pthread_cond_signal(&rt->wake);
         pthread_mutex_unlock(&rt->lock);
         pthread_join(rt->mgr, NULL);
+        /* Handles the user still holds are complete (their pools were
+         * joined): detach them so they outlive the runtime. */
+        for (rp_result *j = rt->live; j; j = j->lnext) {
+            j->rt = NULL;
+            j->pool = NULL;
+        }
         for (int i = 0; i < rt->nworkers; i++)
             free(rt->workers[i].fifo);
-        free(rt->workers);
-        free(rt->task_ns);
-        pthread_mutex_destroy(&rt->lock);
-        pthread_cond_destroy(&rt->wake);
-        pthread_cond_destroy(&rt->done);
+        release_manager(rt);
     } else if (!rt->served) {
         rc = rp_serve(rt);
     }

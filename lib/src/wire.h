@@ -54,8 +54,9 @@ typedef enum {
 /** Name of a message kind, for tracing ("TASK"); "?" if out of range. */
 const char *rp__msg_name(int kind);
 
-/* Item status in a RESULT table. */
-enum { RP__ST_OK = 0, RP__ST_FAILED = 1, RP__ST_CANCELED = 2, RP__ST_TOOBIG = 3, RP__ST_COUNT };
+/* Item status in a RESULT table: done, the task failed (code = its return
+ * value), canceled, or failed in the library (code = an RP_E* code). */
+enum { RP__ST_OK = 0, RP__ST_FAILED = 1, RP__ST_CANCELED = 2, RP__ST_ERROR = 3, RP__ST_COUNT };
 
 typedef struct rp__hdr {
     uint16_t kind;

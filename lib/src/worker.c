@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A queued message: a chunk (msg NULL: unreadable, answered as such) or an
+ * initializer that arrived while a chunk ran. */
 typedef struct wmsg {
     void *msg;
     rp__hdr h;
@@ -17,7 +19,7 @@ typedef struct wmsg {
 
 typedef struct wstate {
     rp_runtime *rt;
-    wmsg *q; /* FIFO ring of TASK messages */
+    wmsg *q; /* FIFO ring of queued messages */
     size_t qhead, qlen, qcap;
     uint32_t *canceled; /* pools whose queued chunks are skipped */
     size_t ncanceled, capcanceled;
@@ -70,56 +72,113 @@ static void set_canceled(wstate *s, uint32_t pool, int on) {
     s->canceled[s->ncanceled++] = pool;
 }
 
+/* Answer "could not read this chunk": a RESULT with no items.  The manager
+ * fails its oldest chunk in flight to us, which is this one (answers keep
+ * the order of the chunks). */
+static int answer_unreadable(wstate *s) {
+    uint8_t *m = malloc(RP__HDR_SIZE);
+    if (m == NULL)
+        return RP_ENOMEM;
+    rp__hdr h = {.kind = RP__MSG_RESULT};
+    rp__hdr_encode(m, &h);
+    rp__iov iov = {m, RP__HDR_SIZE};
+    return rp__send_iov(s->rt->comm, 0, RP__MSG_RESULT, &iov, 1, m, NULL, &s->sendq);
+}
+
+static int handle(wstate *s, void *msg, size_t len, int src, int tag, int running);
+
+/* Between items of a chunk: has its pool been terminated?  Looks at the
+ * network at most once a millisecond; what else arrives waits its turn. */
+typedef struct poll_state {
+    wstate *s;
+    uint32_t pool;
+    double last;
+} poll_state;
+
+static int chunk_canceled(void *arg) {
+    poll_state *ps = arg;
+    if (is_canceled(ps->s, ps->pool))
+        return 1;
+    double now = rp__now();
+    if (now - ps->last < 1e-3)
+        return 0;
+    ps->last = now;
+    void *msg;
+    size_t len;
+    int src, tag;
+    while (rp__recv_any(ps->s->rt->comm, &msg, &len, &src, &tag) == 1)
+        if (handle(ps->s, msg, len, src, tag, 1) != 0)
+            break;
+    return is_canceled(ps->s, ps->pool);
+}
+
 /* Run one queued chunk and send its results. */
 static int run_chunk(wstate *s, wmsg *m) {
     rp_runtime *rt = s->rt;
+    if (m->msg == NULL)
+        return answer_unreadable(s);
     rp__rwriter w;
     int rc = rp__rwriter_init(&w, &m->h);
     if (rc != 0)
-        return rc;
-    const int canceled = is_canceled(s, m->h.pool);
-    rc = rp__exec_chunk(&rt->tasks, rt->rank, &m->h, (uint8_t *)m->msg + RP__HDR_SIZE, &canceled,
-                        &w);
+        return answer_unreadable(s);
+    poll_state ps = {s, m->h.pool, rp__now()};
+    rc = rp__exec_chunk(&rt->tasks, rt->rank, &m->h, (uint8_t *)m->msg + RP__HDR_SIZE,
+                        chunk_canceled, &ps, &w);
     if (rc != 0) {
-        /* A malformed chunk still gets an answer, so the manager's books stay
-         * right and nothing waits for it forever. */
-        fprintf(stderr, "rankpool: rank %d: malformed TASK message dropped (%s)\n", rt->rank,
+        fprintf(stderr, "rankpool: rank %d: malformed TASK message (%s)\n", rt->rank,
                 rp_err_name(rc));
         rp__buf_free(&w.buf);
-        if (rp__rwriter_init(&w, &m->h) != 0)
-            return RP_ENOMEM;
-        for (uint32_t i = 0; i < m->h.count; i++)
-            rp__rwriter_commit(&w, RP__ST_FAILED, RP_EPROTO, 0);
-        rp__rwriter_finish(&w, 0);
+        return answer_unreadable(s);
     }
     rp__iov iov = {w.buf.p, w.buf.len};
     return rp__send_iov(rt->comm, 0, RP__MSG_RESULT, &iov, 1, w.buf.p, NULL, &s->sendq);
 }
 
-static int handle(wstate *s, void *msg, size_t len, int src) {
+/* Run a pool's initializer and answer POOL_ACK. */
+static int run_init(wstate *s, void *msg, const rp__hdr *h) {
+    rp_runtime *rt = s->rt;
+    char err[RP__MAX_ERRMSG + 1] = "";
+    int rc = 0;
+    if (h->code >= 0)
+        rc = rp__exec_init(&rt->tasks, rt->rank, h->code, (uint8_t *)msg + RP__HDR_SIZE,
+                           (size_t)h->body_len, err, sizeof err);
+    rp__hdr a = {.kind = RP__MSG_POOL_ACK, .pool = h->pool, .code = rc};
+    return rp__send_ctrl(rt->comm, 0, &a, err, strlen(err), &s->sendq);
+}
+
+/*
+ * One message from the manager (msg NULL: it could not be stored).  Chunks
+ * are queued; cancels apply at once.  While a chunk is @p running, an
+ * initializer is queued behind the chunks instead of run.  Takes msg.
+ */
+static int handle(wstate *s, void *msg, size_t len, int src, int tag, int running) {
     rp_runtime *rt = s->rt;
     rp__hdr h;
-    if (src != 0 || rp__hdr_decode(msg, len, &h) != 0) {
-        fprintf(stderr, "rankpool: rank %d: malformed message from rank %d dropped\n", rt->rank,
-                src);
+    if (src != 0 || msg == NULL || rp__hdr_decode(msg, len, &h) != 0 || h.kind != tag) {
+        fprintf(stderr, "rankpool: rank %d: malformed message (tag %d) from rank %d\n", rt->rank,
+                tag, src);
         free(msg);
+        /* An unreadable chunk is still answered, in its turn. */
+        if (src == 0 && tag == RP__MSG_TASK) {
+            rp__hdr none = {.kind = RP__MSG_TASK};
+            return q_push(s, NULL, &none);
+        }
         return 0;
     }
     switch (h.kind) {
     case RP__MSG_TASK:
-        if (q_push(s, msg, &h) != 0) {
+        if (q_push(s, msg, &h) == 0)
+            return 0; /* the queue owns msg now */
+        free(msg);
+        return RP_ENOMEM;
+    case RP__MSG_POOL_INIT: {
+        if (running) {
+            if (q_push(s, msg, &h) == 0)
+                return 0;
             free(msg);
             return RP_ENOMEM;
         }
-        return 0; /* the queue owns msg now */
-    case RP__MSG_POOL_INIT: {
-        char err[RP__MAX_ERRMSG + 1] = "";
-        int rc = 0;
-        if (h.code >= 0)
-            rc = rp__exec_init(&rt->tasks, rt->rank, h.code, (uint8_t *)msg + RP__HDR_SIZE,
-                               (size_t)h.body_len, err, sizeof err);
-        rp__hdr a = {.kind = RP__MSG_POOL_ACK, .pool = h.pool, .code = rc};
-        rc = rp__send_ctrl(rt->comm, 0, &a, err, strlen(err), &s->sendq);
+        int rc = run_init(s, msg, &h);
         free(msg);
         return rc;
     }
@@ -149,11 +208,11 @@ int rp__worker_serve(rp_runtime *rt) {
         int progress = 0;
         void *msg;
         size_t len;
-        int src;
+        int src, tag;
         /* Take everything waiting first: chunks queue up, cancels apply to them. */
-        while ((rc = rp__recv_any(rt->comm, &msg, &len, &src)) == 1) {
+        while ((rc = rp__recv_any(rt->comm, &msg, &len, &src, &tag)) == 1) {
             progress = 1;
-            if ((rc = handle(&s, msg, len, src)) != 0)
+            if ((rc = handle(&s, msg, len, src, tag, 0)) != 0)
                 break;
         }
         if (rc == RP_EMPI)
@@ -163,7 +222,7 @@ int rp__worker_serve(rp_runtime *rt) {
             wmsg m = s.q[s.qhead];
             s.qhead = (s.qhead + 1) % s.qcap;
             s.qlen--;
-            rc = run_chunk(&s, &m);
+            rc = m.h.kind == RP__MSG_POOL_INIT ? run_init(&s, m.msg, &m.h) : run_chunk(&s, &m);
             free(m.msg);
             if (rc == RP_EMPI)
                 break;
