@@ -73,7 +73,8 @@ static void on_error(rp_result *res, void *user) {
     record_failure(c, RP_ETASK);
 }
 
-static int run(rp_runtime *rt) {
+static int run(rp_runtime *rt, int argc, char **argv, void *user) {
+    (void)argc, (void)argv, (void)user;
     rp_pool_options po = RP_POOL_OPTIONS_INIT;
     po.workers = 4; /* Pool(4): as many as there are, up to 4 */
     rp_pool *pool = NULL;
@@ -134,17 +135,5 @@ int main(int argc, char **argv) {
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
     opt.ntasks = 1;
-    rp_runtime *rt;
-    int rc = rp_init(&rt, &argc, &argv, &opt);
-    if (rc != 0) {
-        fprintf(stderr, "rp_init: %s: %s\n", rp_err_name(rc), rp_last_error());
-        return 1;
-    }
-    int status = rp_is_manager(rt) ? run(rt) : 0;
-    rc = rp_finalize(rt);
-    if (rc != 0) {
-        fprintf(stderr, "rp_finalize: %s: %s\n", rp_err_name(rc), rp_last_error());
-        status = 1;
-    }
-    return status;
+    return rp_main(&argc, &argv, &opt, run, NULL); /* run() on rank 0, workers serve */
 }

@@ -173,28 +173,18 @@ static int parse_n(int argc, char **argv, uint64_t *n) {
     return 0;
 }
 
+/* Rank 0's program: the argument, then the comparison. */
+static int body(rp_runtime *rt, int argc, char **argv, void *user) {
+    (void)user;
+    uint64_t n;
+    int status = parse_n(argc, argv, &n);
+    return status ? status : run(rt, n);
+}
+
 int main(int argc, char **argv) {
     static const rp_task_def tasks[] = {RP_TASK(partial_sum)};
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
     opt.ntasks = 1;
-    rp_runtime *rt;
-    int rc = rp_init(&rt, &argc, &argv, &opt);
-    if (rc != 0) {
-        fprintf(stderr, "rp_init: %s: %s\n", rp_err_name(rc), rp_last_error());
-        return 1;
-    }
-    int status = 0;
-    if (rp_is_manager(rt)) {
-        uint64_t n;
-        status = parse_n(argc, argv, &n);
-        if (status == 0)
-            status = run(rt, n);
-    }
-    rc = rp_finalize(rt);
-    if (rc != 0) {
-        fprintf(stderr, "rp_finalize: %s: %s\n", rp_err_name(rc), rp_last_error());
-        status = 1;
-    }
-    return status;
+    return rp_main(&argc, &argv, &opt, body, NULL); /* body() on rank 0, workers serve */
 }

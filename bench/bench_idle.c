@@ -61,51 +61,46 @@ static int sample_all(rp_pool *pool, int nranks, sample *per_rank, int latest) {
     return rc;
 }
 
+/* Rank 0: sample, stay idle for argv[1] seconds, sample again, report. */
+static int body(rp_runtime *rt, int argc, char **argv, void *user) {
+    (void)user;
+    double t = argc > 1 ? atof(argv[1]) : 5.0;
+    int size = rp_size(rt);
+    sample *before = calloc((size_t)size, sizeof *before);
+    sample *after = calloc((size_t)size, sizeof *after);
+    rp_pool *pool = NULL;
+    int rc = rp_pool_create(rt, NULL, &pool);
+    if (rc == 0)
+        rc = sample_all(pool, size, before, 1);
+    double c0 = cpu_seconds(), w0 = now();
+    struct timespec ts = {(time_t)t, (long)((t - (double)(time_t)t) * 1e9)};
+    nanosleep(&ts, NULL);
+    double c1 = cpu_seconds(), w1 = now();
+    if (rc == 0)
+        rc = sample_all(pool, size, after, 0);
+    if (rc != 0) {
+        fprintf(stderr, "bench_idle: %s: %s\n", rp_err_name(rc), rp_last_error());
+    } else {
+        double worst = 0;
+        printf("idle rank=0 role=manager cpu_percent=%.2f\n", 100 * (c1 - c0) / (w1 - w0));
+        for (int r = 1; r < size; r++) {
+            double pct = 100 * (after[r].cpu - before[r].cpu) / (after[r].when - before[r].when);
+            printf("idle rank=%d role=worker cpu_percent=%.2f\n", r, pct);
+            worst = pct > worst ? pct : worst;
+        }
+        printf("idle summary seconds=%.1f manager_cpu_percent=%.2f worker_max_cpu_percent=%.2f\n",
+               w1 - w0, 100 * (c1 - c0) / (w1 - w0), worst);
+    }
+    rp_pool_destroy(pool);
+    free(before);
+    free(after);
+    return rc ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
     static const rp_task_def tasks[] = {RP_TASK(sample_cpu)};
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
     opt.ntasks = 1;
-    rp_runtime *rt;
-    if (rp_init(&rt, &argc, &argv, &opt) != 0) {
-        fprintf(stderr, "rp_init: %s\n", rp_last_error());
-        return 1;
-    }
-    int rc = 0;
-    if (rp_is_manager(rt)) {
-        double t = argc > 1 ? atof(argv[1]) : 5.0;
-        int size = rp_size(rt);
-        sample *before = calloc((size_t)size, sizeof *before);
-        sample *after = calloc((size_t)size, sizeof *after);
-        rp_pool *pool = NULL;
-        rc = rp_pool_create(rt, NULL, &pool);
-        if (rc == 0)
-            rc = sample_all(pool, size, before, 1);
-        double c0 = cpu_seconds(), w0 = now();
-        struct timespec ts = {(time_t)t, (long)((t - (double)(time_t)t) * 1e9)};
-        nanosleep(&ts, NULL);
-        double c1 = cpu_seconds(), w1 = now();
-        if (rc == 0)
-            rc = sample_all(pool, size, after, 0);
-        if (rc != 0) {
-            fprintf(stderr, "bench_idle: %s: %s\n", rp_err_name(rc), rp_last_error());
-        } else {
-            double worst = 0;
-            printf("idle rank=0 role=manager cpu_percent=%.2f\n", 100 * (c1 - c0) / (w1 - w0));
-            for (int r = 1; r < size; r++) {
-                double pct =
-                    100 * (after[r].cpu - before[r].cpu) / (after[r].when - before[r].when);
-                printf("idle rank=%d role=worker cpu_percent=%.2f\n", r, pct);
-                worst = pct > worst ? pct : worst;
-            }
-            printf(
-                "idle summary seconds=%.1f manager_cpu_percent=%.2f worker_max_cpu_percent=%.2f\n",
-                w1 - w0, 100 * (c1 - c0) / (w1 - w0), worst);
-        }
-        rp_pool_destroy(pool);
-        free(before);
-        free(after);
-    }
-    int frc = rp_finalize(rt);
-    return rc || frc ? 1 : 0;
+    return rp_main(&argc, &argv, &opt, body, NULL);
 }
