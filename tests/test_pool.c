@@ -497,35 +497,43 @@ static void test_timeouts(void **state) {
     rp_pool_destroy(pool);
 }
 
-static void test_terminate(void **state) {
-    (void)state;
-    rp_pool *pool = new_pool(0);
-    enum { N = 400 };
-    int ms[N];
-    for (int i = 0; i < N; i++)
-        ms[i] = 5;
+/* Map n naps of ms milliseconds in chunks of chunksize, terminate after
+ * delay_ms, join, and count the items that ran; every item must be either
+ * done or canceled.  Returns how many ran. */
+static int nap_then_terminate(rp_pool *pool, int n, int ms, size_t chunksize, long delay_ms) {
+    int *naps = malloc((size_t)n * sizeof *naps);
+    for (int i = 0; i < n; i++)
+        naps[i] = ms;
     rp_call_options co = RP_CALL_OPTIONS_INIT;
-    co.chunksize = 1;
+    co.chunksize = chunksize;
     rp_result *res;
-    assert_int_equal(rp_pool_map_async(pool, "nap", ms, N, sizeof ms[0], NULL, 0, &co, &res), 0);
-    struct timespec ts = {0, 30 * 1000000L};
+    assert_int_equal(
+        rp_pool_map_async(pool, "nap", naps, (size_t)n, sizeof naps[0], NULL, 0, &co, &res), 0);
+    struct timespec ts = {0, delay_ms * 1000000L};
     nanosleep(&ts, NULL);
     assert_int_equal(rp_pool_terminate(pool), 0);
-    assert_int_equal(rp_pool_apply_async(pool, "nap", ms, sizeof ms[0], NULL, NULL), RP_ECLOSED);
+    assert_int_equal(rp_pool_apply_async(pool, "nap", naps, sizeof naps[0], NULL, NULL),
+                     RP_ECLOSED);
     assert_int_equal(rp_pool_join(pool, 30.0), 0);
     assert_true(rp_result_ready(res));
-    int ok = 0, canceled = 0;
-    for (size_t i = 0; i < N; i++) {
+    int ran = 0, canceled = 0;
+    for (size_t i = 0; i < (size_t)n; i++) {
         int rc = rp_result_item(res, i, NULL, NULL);
-        if (rc == 0)
-            ok++;
-        else if (rc == RP_ECANCELED)
-            canceled++;
+        ran += rc == 0;
+        canceled += rc == RP_ECANCELED;
     }
-    assert_int_equal(ok + canceled, N); /* every item accounted for */
+    assert_int_equal(ran + canceled, n); /* every item accounted for */
     assert_true(canceled > 0);
     assert_int_equal(rp_result_get(res, 0, NULL, NULL), RP_ECANCELED);
     rp_result_free(res);
+    free(naps);
+    return ran;
+}
+
+static void test_terminate(void **state) {
+    (void)state;
+    rp_pool *pool = new_pool(0);
+    nap_then_terminate(pool, 400, 5, 1, 30);
     rp_pool_destroy(pool);
     /* Workers are fine afterwards. */
     pool = new_pool(0);
@@ -729,24 +737,10 @@ static void test_blocking_timeouts(void **state) {
 static void test_terminate_inside_a_chunk(void **state) {
     (void)state;
     rp_pool *pool = new_pool(1);
-    enum { N = 60 };
-    int ms[N];
-    for (int i = 0; i < N; i++)
-        ms[i] = 25;
-    rp_call_options co = RP_CALL_OPTIONS_INIT;
-    co.chunksize = N; /* one chunk holds all: cancel must act between its items */
-    rp_result *res;
-    assert_int_equal(rp_pool_map_async(pool, "nap", ms, N, sizeof ms[0], NULL, 0, &co, &res), 0);
-    struct timespec ts = {0, 100 * 1000000L};
-    nanosleep(&ts, NULL);
-    assert_int_equal(rp_pool_terminate(pool), 0);
-    assert_int_equal(rp_pool_join(pool, RP_FOREVER), 0);
-    int ran = 0;
-    for (size_t i = 0; i < N; i++)
-        ran += rp_result_item(res, i, NULL, NULL) == 0;
-    /* About 4 ran before terminate; all 60 would mean the chunk ran out. */
-    assert_true(ran >= 1 && ran < N / 2);
-    rp_result_free(res);
+    /* One chunk holds all 60 naps of 25 ms: cancel must act between its
+     * items.  About 4 run before terminate; all 60 would mean it did not. */
+    int ran = nap_then_terminate(pool, 60, 25, 60, 100);
+    assert_true(ran >= 1 && ran < 30);
     rp_pool_destroy(pool);
 }
 
