@@ -176,6 +176,8 @@ static void test_handles_outlive_runtime(void) {
         /* Closed, not destroyed: rp_finalize joins it (an open pool would be
          * terminated, as Python's `with Pool()` does). */
         CHECK(rp_pool_close(pool) == 0);
+        /* A refused call must not disturb the handles kept. */
+        CHECK(rp_pool_apply_async(pool, "add_one", &x, sizeof x, NULL, NULL) == RP_ECLOSED);
     }
     CHECK(rp_finalize(rt) == 0);
     if (res != NULL) {

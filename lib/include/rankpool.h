@@ -225,7 +225,10 @@ int rp_serve(rp_runtime *rt);
  * stops the workers and the manager thread; on workers it serves until then.
  * Frees the duplicate communicator and @p rt, and calls MPI_Finalize if
  * rp_init started MPI.  Afterwards a program that brought its own MPI keeps
- * using it.  NULL is a no-op returning 0.  Returns the first error seen.
+ * using it.  NULL is a no-op returning 0.  Returns the first error seen:
+ * RP_EMPI on rank 0 if the communicator failed while the runtime was up.
+ * If then the workers cannot be told to stop, it ends the job with
+ * MPI_Abort and a message rather than hang.
  */
 int rp_finalize(rp_runtime *rt);
 
@@ -338,7 +341,12 @@ int rp_pool_apply_async(rp_pool *pool, const char *task, const void *arg, size_t
  * RP_EPROTO, RP_EMPI, RP_EDEADLK (from a callback, before anything is queued),
  * RP_ETIMEDOUT: after opts->timeout the items not yet sent are withdrawn and
  * the chunks already out are waited for, so on return in and out are no
- * longer used (out holds the results that came in).  n == 0 succeeds at once.
+ * longer used (out holds the results that came in); if nothing was left to
+ * withdraw, the call's own outcome is returned.  n == 0 succeeds at once.
+ *
+ * After a communication failure (RP_EMPI) every outstanding item fails with
+ * RP_EMPI and all waits return; chunks of over 16 KiB sent straight from
+ * @p in may then still be read by MPI until the program ends.
  */
 int rp_pool_map(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
                 void *out, size_t out_size, const rp_call_options *opts);
@@ -355,9 +363,11 @@ int rp_pool_map_async(rp_pool *pool, const char *task, const void *in, size_t n,
  * Pool.starmap over @p n variable-size argument buffers args[i] of sizes[i]
  * bytes (an argument tuple packed by the caller; sizes may be 0).  Blocks,
  * then hands back the ready result in @p res: read item i with rp_result_item.
- * On RP_ETASK/RP_ECANCELED/RP_ETIMEDOUT (as for map: withdrawn items fail
- * with RP_ETIMEDOUT) *res is still set, ready, so the items that succeeded
- * can be read.  RP_EDEADLK from a callback, before anything is queued.
+ * *res is NULL if the call was refused (RP_EINVAL, RP_ENOTASK, RP_ECLOSED,
+ * RP_ETOOBIG, RP_ENOMEM, RP_EMPI, RP_EDEADLK from a callback); otherwise it
+ * is the ready handle, to free, whatever the return code: 0 or the first
+ * failed item's code (RP_ETASK, RP_ECANCELED, ...; RP_ETIMEDOUT as for map:
+ * the items withdrawn fail with it).
  */
 int rp_pool_starmap(rp_pool *pool, const char *task, const void *const *args, const size_t *sizes,
                     size_t n, const rp_call_options *opts, rp_result **res);
@@ -392,7 +402,8 @@ int rp_pool_terminate(rp_pool *pool);
 
 /**
  * Pool.join: wait until every call of the pool is complete and its callbacks
- * have run.  RP_ESTATE if the pool was neither closed nor terminated;
+ * have run (also after a communication failure: the calls then complete with
+ * failed items).  RP_ESTATE if the pool was neither closed nor terminated;
  * RP_ETIMEDOUT after @p timeout seconds; RP_EDEADLK from a callback.
  */
 int rp_pool_join(rp_pool *pool, double timeout);

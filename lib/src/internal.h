@@ -88,8 +88,12 @@ int rp__sendq_progress(rp__sendq *q);
 /** Wait for one send to complete and release its memory. */
 int rp__send_wait(rp__send *s);
 
-/** Wait for all queued sends (with backoff), then free the queue. */
-int rp__sendq_drain(rp__sendq *q, const rp_options *opt);
+/**
+ * Wait for all queued sends (with backoff), at most @p limit seconds
+ * (negative: no limit), then free the queue.  Returns 0, RP_EMPI, or
+ * RP_ETIMEDOUT (the sends left are abandoned).
+ */
+int rp__sendq_drain(rp__sendq *q, const rp_options *opt, double limit);
 
 /**
  * Receive one message if one is waiting: *msg (malloc'd, caller frees),
@@ -237,7 +241,8 @@ struct rp_runtime {
     pthread_cond_t wake;  /* manager: work arrived */
     pthread_cond_t done;  /* waiters: some call progressed */
     int stop;
-    int fatal; /* an MPI failure on the manager: every wait returns it */
+    int fatal;           /* the communicator failed (set_fatal): all work was failed */
+    int shutdown_failed; /* SHUTDOWN may not have reached every worker */
     rp__worker *workers;
     int nworkers;
     rp_pool *pools;

@@ -33,12 +33,12 @@ double rp__deadline(double timeout) {
 }
 
 int rp__wait_step(rp_runtime *rt, double deadline) {
-    if (rt->fatal)
-        return rt->fatal;
-    if (deadline >= 0 && rp__now() >= deadline)
-        return RP_ETIMEDOUT;
+    /* No early return when the communicator failed: set_fatal completes all
+     * work, so every condition a caller waits for comes true. */
     if (rp__on_manager(rt))
         return rp__err(RP_EDEADLK, "a callback may not wait for a result");
+    if (deadline >= 0 && rp__now() >= deadline)
+        return RP_ETIMEDOUT;
     if (deadline < 0) {
         pthread_cond_wait(&rt->done, &rt->lock);
         return 0;
@@ -73,7 +73,8 @@ int rp__ctrl_push(rp_runtime *rt, int w, const rp__hdr *h, void *body, size_t le
 void rp__job_unref(rp_result *job) {
     if (--job->refs > 0)
         return;
-    if (job->rt != NULL) {
+    /* Refused calls were never linked; detached ones no longer are. */
+    if (job->rt != NULL && (job->lprev != NULL || job->rt->live == job)) {
         if (job->lprev)
             job->lprev->lnext = job->lnext;
         else
@@ -609,6 +610,11 @@ static int send_ctrl(rp_runtime *rt) {
                 }
                 handle_ack(rt, 0, &a, err, strlen(err));
             }
+        } else if (c->h.kind == RP__MSG_SHUTDOWN) {
+            /* Even after a failure: workers that can still hear must leave,
+             * or the job cannot end.  rp_finalize aborts if this fails. */
+            if (rp__send_ctrl(rt->comm, rank, &c->h, NULL, 0, &rt->sendq) != 0)
+                rt->shutdown_failed = 1;
         } else if (!rt->fatal &&
                    rp__send_ctrl(rt->comm, rank, &c->h, c->body, c->len, &rt->sendq) == RP_EMPI) {
             set_fatal(rt, RP_EMPI);
@@ -706,8 +712,9 @@ void *rp__manager_main(void *arg) {
             rp__backoff_idle(&b, &rt->opt, sleep_limit(rt), &rt->lock, &rt->wake);
     }
     pthread_mutex_unlock(&rt->lock);
-    if (rt->size > 1)
-        rp__sendq_drain(&rt->sendq, &rt->opt);
+    /* After a failure some sends may never complete: give up after a while. */
+    if (rt->size > 1 && rp__sendq_drain(&rt->sendq, &rt->opt, rt->fatal ? 5.0 : -1.0) != 0)
+        rt->shutdown_failed = 1;
     rp__timer_slack_restore(slack);
     return NULL;
 }

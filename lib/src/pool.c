@@ -198,7 +198,8 @@ static int wait_or_withdraw(rp_result *job, double timeout) {
     rp_runtime *rt = job->rt;
     pthread_mutex_lock(&rt->lock);
     rp_pool *p = job->pool;
-    if (job->next < job->n) {
+    size_t withdrawn = job->n - job->next;
+    if (withdrawn > 0) {
         rp_result **pp = &p->qhead, *prev = NULL;
         while (*pp != job) {
             prev = *pp;
@@ -215,8 +216,10 @@ static int wait_or_withdraw(rp_result *job, double timeout) {
     while (w == 0 && !job->complete)
         w = rp__wait_step(rt, -1.0);
     pthread_mutex_unlock(&rt->lock);
-    return rp__err(RP_ETIMEDOUT, "timed out after %g s; items not yet sent were withdrawn",
-                   timeout);
+    if (withdrawn == 0)
+        return w; /* all had been sent and came back: the outcome counts */
+    return rp__err(RP_ETIMEDOUT, "timed out after %g s; %zu items not yet sent were withdrawn",
+                   timeout, withdrawn);
 }
 
 /* Outcome of a finished call for the blocking forms: 0 or the first failure. */
@@ -349,6 +352,7 @@ int rp_pool_starmap(rp_pool *pool, const char *task, const void *const *args, co
                     size_t n, const rp_call_options *opts, rp_result **res) {
     if (res == NULL)
         return rp__err(RP_EINVAL, "starmap needs a result pointer");
+    *res = NULL;
     if (pool != NULL && check_may_block(pool->rt, "rp_pool_starmap") != 0)
         return RP_EDEADLK;
     int rc = rp_pool_starmap_async(pool, task, args, sizes, n, opts, res);
@@ -444,7 +448,7 @@ void rp_pool_destroy(rp_pool *pool) {
     pthread_mutex_unlock(&rt->lock);
     if (open)
         rp_pool_terminate(pool);
-    if (rp_pool_join(pool, RP_FOREVER) == RP_EDEADLK)
+    if (rp__on_manager(rt) || rp_pool_join(pool, RP_FOREVER) == RP_EDEADLK)
         return; /* from a callback: terminated, freed by rp_finalize */
     pthread_mutex_lock(&rt->lock);
     /* After a communication failure the manager fails all work, so this

@@ -196,10 +196,17 @@ int rp_finalize(rp_runtime *rt) {
                 rp__ctrl_push(rt, i, &h, NULL, 0);
             }
         rt->stop = 1;
-        rc = rt->fatal;
         pthread_cond_signal(&rt->wake);
         pthread_mutex_unlock(&rt->lock);
         pthread_join(rt->mgr, NULL);
+        rc = rt->fatal;
+        if (rt->shutdown_failed) {
+            /* Workers that did not hear SHUTDOWN would serve forever and the
+             * collective calls below would wait for them: end the job. */
+            fprintf(stderr, "rankpool: could not stop the workers after a communication failure; "
+                            "aborting the job\n");
+            MPI_Abort(rt->comm, 1);
+        }
         /* Handles the user still holds are complete (their pools were
          * joined): detach them so they outlive the runtime. */
         for (rp_result *j = rt->live; j; j = j->lnext) {

@@ -225,11 +225,16 @@ int rp__send_wait(rp__send *s) {
     return rc == MPI_SUCCESS ? 0 : rp__err(RP_EMPI, "MPI_Wait failed (%d)", rc);
 }
 
-int rp__sendq_drain(rp__sendq *q, const rp_options *opt) {
+int rp__sendq_drain(rp__sendq *q, const rp_options *opt, double limit) {
     rp__backoff b;
     rp__backoff_reset(&b);
     int rc = 0;
+    double until = limit < 0 ? -1 : rp__now() + limit;
     while (q->n > 0) {
+        if (until >= 0 && rp__now() > until) {
+            rc = RP_ETIMEDOUT; /* the requests and their memory are left to MPI */
+            break;
+        }
         int d = rp__sendq_progress(q);
         if (d < 0) {
             rc = d;

@@ -17,32 +17,51 @@ typedef struct wmsg {
     rp__hdr h;
 } wmsg;
 
+/* A FIFO of messages. */
+typedef struct ring {
+    wmsg *v;
+    size_t head, len, cap;
+} ring;
+
 typedef struct wstate {
     rp_runtime *rt;
-    wmsg *q; /* FIFO ring of queued messages */
-    size_t qhead, qlen, qcap;
+    ring chunks;        /* to run, in arrival order */
+    ring inits;         /* initializers that came while a chunk ran: first, next */
     uint32_t *canceled; /* pools whose queued chunks are skipped */
     size_t ncanceled, capcanceled;
     rp__sendq sendq;
     int stop;
 } wstate;
 
-static int q_push(wstate *s, void *msg, const rp__hdr *h) {
-    if (s->qlen == s->qcap) {
-        size_t cap = s->qcap ? s->qcap * 2 : 8;
-        wmsg *q = malloc(cap * sizeof *q);
-        if (q == NULL)
+static int ring_push(ring *r, void *msg, const rp__hdr *h) {
+    if (r->len == r->cap) {
+        size_t cap = r->cap ? r->cap * 2 : 8;
+        wmsg *v = malloc(cap * sizeof *v);
+        if (v == NULL)
             return RP_ENOMEM;
-        for (size_t i = 0; i < s->qlen; i++)
-            q[i] = s->q[(s->qhead + i) % s->qcap];
-        free(s->q);
-        s->q = q;
-        s->qcap = cap;
-        s->qhead = 0;
+        for (size_t i = 0; i < r->len; i++)
+            v[i] = r->v[(r->head + i) % r->cap];
+        free(r->v);
+        r->v = v;
+        r->cap = cap;
+        r->head = 0;
     }
-    s->q[(s->qhead + s->qlen) % s->qcap] = (wmsg){msg, *h};
-    s->qlen++;
+    r->v[(r->head + r->len) % r->cap] = (wmsg){msg, *h};
+    r->len++;
     return 0;
+}
+
+static wmsg ring_pop(ring *r) {
+    wmsg m = r->v[r->head];
+    r->head = (r->head + 1) % r->cap;
+    r->len--;
+    return m;
+}
+
+static void ring_free(ring *r) {
+    while (r->len > 0)
+        free(ring_pop(r).msg);
+    free(r->v);
 }
 
 static int is_canceled(const wstate *s, uint32_t pool) {
@@ -149,7 +168,7 @@ static int run_init(wstate *s, void *msg, const rp__hdr *h) {
 /*
  * One message from the manager (msg NULL: it could not be stored).  Chunks
  * are queued; cancels apply at once.  While a chunk is @p running, an
- * initializer is queued behind the chunks instead of run.  Takes msg.
+ * initializer is kept to run right after it.  Takes msg.
  */
 static int handle(wstate *s, void *msg, size_t len, int src, int tag, int running) {
     rp_runtime *rt = s->rt;
@@ -161,19 +180,19 @@ static int handle(wstate *s, void *msg, size_t len, int src, int tag, int runnin
         /* An unreadable chunk is still answered, in its turn. */
         if (src == 0 && tag == RP__MSG_TASK) {
             rp__hdr none = {.kind = RP__MSG_TASK};
-            return q_push(s, NULL, &none);
+            return ring_push(&s->chunks, NULL, &none);
         }
         return 0;
     }
     switch (h.kind) {
     case RP__MSG_TASK:
-        if (q_push(s, msg, &h) == 0)
+        if (ring_push(&s->chunks, msg, &h) == 0)
             return 0; /* the queue owns msg now */
         free(msg);
         return RP_ENOMEM;
     case RP__MSG_POOL_INIT: {
         if (running) {
-            if (q_push(s, msg, &h) == 0)
+            if (ring_push(&s->inits, msg, &h) == 0)
                 return 0;
             free(msg);
             return RP_ENOMEM;
@@ -204,7 +223,7 @@ int rp__worker_serve(rp_runtime *rt) {
     rp__backoff_reset(&b);
     long slack = rp__timer_slack_tight();
     int rc = 0;
-    while (!(s.stop && s.qlen == 0)) {
+    while (!(s.stop && s.chunks.len == 0)) {
         int progress = 0;
         void *msg;
         size_t len;
@@ -218,11 +237,11 @@ int rp__worker_serve(rp_runtime *rt) {
         if (rc == RP_EMPI)
             break;
         rc = 0;
-        if (s.qlen > 0) {
-            wmsg m = s.q[s.qhead];
-            s.qhead = (s.qhead + 1) % s.qcap;
-            s.qlen--;
-            rc = m.h.kind == RP__MSG_POOL_INIT ? run_init(&s, m.msg, &m.h) : run_chunk(&s, &m);
+        /* A new pool's chunks come only after all its acks: run it first. */
+        if (s.inits.len > 0 || s.chunks.len > 0) {
+            int init = s.inits.len > 0;
+            wmsg m = ring_pop(init ? &s.inits : &s.chunks);
+            rc = init ? run_init(&s, m.msg, &m.h) : run_chunk(&s, &m);
             free(m.msg);
             if (rc == RP_EMPI)
                 break;
@@ -238,10 +257,9 @@ int rp__worker_serve(rp_runtime *rt) {
         else
             rp__backoff_idle(&b, &rt->opt, 0, NULL, NULL);
     }
-    int drc = rp__sendq_drain(&s.sendq, &rt->opt);
-    for (size_t i = 0; i < s.qlen; i++)
-        free(s.q[(s.qhead + i) % s.qcap].msg);
-    free(s.q);
+    int drc = rp__sendq_drain(&s.sendq, &rt->opt, -1.0);
+    ring_free(&s.chunks);
+    ring_free(&s.inits);
     free(s.canceled);
     rp__timer_slack_restore(slack);
     return rc ? rc : drc;
