@@ -36,6 +36,7 @@ void rp__timer_slack_restore(long old);
 typedef struct rp__backoff {
     double idle_since; /* 0 while active */
     unsigned spins;    /* polls since idle_since */
+    int slept;         /* slept since the caller last looked (see rp__recv_any) */
     double sleep;      /* next sleep, seconds */
 } rp__backoff;
 
@@ -98,10 +99,12 @@ int rp__sendq_drain(rp__sendq *q, const rp_options *opt, double limit);
 /**
  * Receive one message if one is waiting: *msg (malloc'd, caller frees),
  * *len, *src and the MPI *tag (unchecked: the caller compares it with the
- * header).  Returns 1 when a message was taken, with *msg NULL if there was no
- * memory for it; 0 if none was waiting; RP_EMPI.
+ * header).  @p woke: the caller just slept (then it probes twice, as a
+ * message that came meanwhile can need a second progress call to show).
+ * Returns 1 when a message was taken, with *msg NULL if there was no memory
+ * for it; 0 if none was waiting; RP_EMPI.
  */
-int rp__recv_any(MPI_Comm comm, void **msg, size_t *len, int *src, int *tag);
+int rp__recv_any(MPI_Comm comm, int woke, void **msg, size_t *len, int *src, int *tag);
 
 /* ---- executor.c: run a chunk of items ---------------------------------- */
 
@@ -213,6 +216,7 @@ struct rp_pool {
     rp_result *qhead, *qtail; /* calls with items still to dispatch */
     size_t active;            /* calls not yet complete */
     int init_pending;         /* initializer acks still expected */
+    unsigned char *acked;     /* per worker of the pool: its ack came */
     int init_rc;
     char init_msg[RP__MAX_ERRMSG + 1];
     rp_pool *next;

@@ -302,39 +302,50 @@ static rp_pool *find_pool(rp_runtime *rt, uint32_t id) {
     return NULL;
 }
 
-/* One worker's answer to a pool's POOL_INIT. */
-static void pool_ack(rp_runtime *rt, rp_pool *p, int rank, int code, const char *m, size_t len) {
+/* Position of worker wi in pool p, if p waits for its ack; else -1. */
+static int awaited(const rp_pool *p, int wi) {
+    for (int k = 0; p->init_pending > 0 && k < p->nworkers; k++)
+        if (p->widx[k] == wi && !p->acked[k])
+            return k;
+    return -1;
+}
+
+/* Worker wi's answer to pool p's POOL_INIT. */
+static void pool_ack(rp_runtime *rt, rp_pool *p, int wi, int code, const char *m, size_t len) {
+    p->acked[awaited(p, wi)] = 1;
     p->init_pending--;
     if (code != 0 && p->init_rc == 0) {
         p->init_rc = code;
         if (len > RP__MAX_ERRMSG - 32)
             len = RP__MAX_ERRMSG - 32;
-        snprintf(p->init_msg, sizeof p->init_msg, "rank %d: %.*s", rank, (int)len, m);
+        snprintf(p->init_msg, sizeof p->init_msg, "rank %d: %.*s", rt->workers[wi].rank, (int)len,
+                 m);
     }
     pthread_cond_broadcast(&rt->done);
 }
 
-static void handle_ack(rp_runtime *rt, int rank, const rp__hdr *h, const char *m, size_t len) {
+static void handle_ack(rp_runtime *rt, int wi, const rp__hdr *h, const char *m, size_t len) {
     rp_pool *p = find_pool(rt, h->pool);
-    if (p == NULL || p->init_pending <= 0) {
-        fprintf(stderr, "rankpool: unexpected POOL_ACK from rank %d dropped\n", rank);
+    if (p == NULL || awaited(p, wi) < 0) {
+        fprintf(stderr, "rankpool: unexpected POOL_ACK from rank %d dropped\n",
+                rt->workers[wi].rank);
         return;
     }
-    pool_ack(rt, p, rank, h->code, m, len);
+    pool_ack(rt, p, wi, h->code, m, len);
 }
 
 /* An unreadable POOL_ACK from worker wi still answers the oldest pool that
- * waits for that worker, so pool creation cannot wait for it forever. */
+ * waits for that worker (acks come in the order of the inits), so pool
+ * creation cannot wait for it forever. */
 static void handle_bad_ack(rp_runtime *rt, int wi) {
     static const char why[] = "malformed POOL_ACK";
     rp_pool *oldest = NULL;
     for (rp_pool *p = rt->pools; p; p = p->next) /* newest first */
-        for (int k = 0; p->init_pending > 0 && k < p->nworkers; k++)
-            if (p->widx[k] == wi)
-                oldest = p;
+        if (awaited(p, wi) >= 0)
+            oldest = p;
     fprintf(stderr, "rankpool: rank %d: %s\n", rt->workers[wi].rank, why);
     if (oldest != NULL)
-        pool_ack(rt, oldest, rt->workers[wi].rank, RP_EPROTO, why, sizeof why - 1);
+        pool_ack(rt, oldest, wi, RP_EPROTO, why, sizeof why - 1);
 }
 
 /* A message from src with MPI tag @p tag; msg is NULL if it could not be
@@ -355,7 +366,7 @@ static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) 
         fail_head(rt, src - 1, "malformed RESULT message");
     } else if (tag == RP__MSG_POOL_ACK) {
         if (ok)
-            handle_ack(rt, src, &h, (char *)msg + RP__HDR_SIZE, (size_t)h.body_len);
+            handle_ack(rt, src - 1, &h, (char *)msg + RP__HDR_SIZE, (size_t)h.body_len);
         else
             handle_bad_ack(rt, src - 1);
     } else {
@@ -608,7 +619,7 @@ static int send_ctrl(rp_runtime *rt) {
                         rp__exec_init(&rt->tasks, 0, c->h.code, c->body, c->len, err, sizeof err);
                     pthread_mutex_lock(&rt->lock);
                 }
-                handle_ack(rt, 0, &a, err, strlen(err));
+                handle_ack(rt, c->dest, &a, err, strlen(err));
             }
         } else if (c->h.kind == RP__MSG_SHUTDOWN) {
             /* Even after a failure: workers that can still hear must leave,
@@ -652,6 +663,9 @@ static int finish_jobs(rp_runtime *rt) {
 /* The longest the manager may sleep now (0: no limit beyond the options). */
 static double sleep_limit(const rp_runtime *rt) {
     double lim = 0;
+    for (const rp_pool *p = rt->pools; p; p = p->next)
+        if (p->init_pending > 0)
+            lim = RP__BUSY_SLEEP_UNKNOWN; /* a pool creation waits for acks */
     for (int i = 0; i < rt->nworkers; i++) {
         const rp__worker *w = &rt->workers[i];
         if (w->len == 0)
@@ -683,8 +697,10 @@ void *rp__manager_main(void *arg) {
             size_t len;
             int src, tag, rc = 0;
             /* Bounded, so a flood of results cannot starve dispatch. */
+            int woke = b.slept;
+            b.slept = 0;
             for (int k = 0; k < 256; k++) {
-                if ((rc = rp__recv_any(rt->comm, &msg, &len, &src, &tag)) != 1)
+                if ((rc = rp__recv_any(rt->comm, woke && k == 0, &msg, &len, &src, &tag)) != 1)
                     break;
                 progress++;
                 pthread_mutex_lock(&rt->lock);

@@ -48,9 +48,15 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
 
     rp_pool *p = calloc(1, sizeof *p);
     int n = opts->workers == 0 || opts->workers > rt->nworkers ? rt->nworkers : opts->workers;
-    if (p != NULL)
+    if (p != NULL) {
         p->widx = malloc((size_t)n * sizeof *p->widx);
-    if (p == NULL || p->widx == NULL) {
+        p->acked = calloc((size_t)n, 1);
+    }
+    if (p == NULL || p->widx == NULL || p->acked == NULL) {
+        if (p != NULL) {
+            free(p->widx);
+            free(p->acked);
+        }
         free(p);
         return rp__err(RP_ENOMEM, "rp_pool_create: out of memory");
     }
@@ -467,6 +473,7 @@ void rp_pool_destroy(rp_pool *pool) {
     }
     pthread_mutex_unlock(&rt->lock);
     free(pool->widx);
+    free(pool->acked);
     free(pool);
 }
 

@@ -46,6 +46,7 @@ void rp__timer_slack_restore(long old) {
 }
 
 void rp__backoff_reset(rp__backoff *b) {
+    b->slept = 0;
     b->idle_since = 0;
     b->sleep = 0;
     b->spins = 0;
@@ -91,11 +92,13 @@ void rp__backoff_idle(rp__backoff *b, const rp_options *opt, double limit, pthre
         }
         if (pthread_cond_timedwait(cv, m, &ts) == 0)
             rp__backoff_reset(b); /* woken by a signal: work arrived */
+        b->slept = 1;
         return;
     }
     struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
+    b->slept = 1;
 }
 
 static int sendq_push(rp__sendq *q, MPI_Request req, void *owned) {
@@ -248,11 +251,17 @@ int rp__sendq_drain(rp__sendq *q, const rp_options *opt, double limit) {
     return rc;
 }
 
-int rp__recv_any(MPI_Comm comm, void **msg, size_t *len, int *src, int *tag) {
+int rp__recv_any(MPI_Comm comm, int woke, void **msg, size_t *len, int *src, int *tag) {
     int flag = 0;
     MPI_Message m;
     MPI_Status st;
     if (MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &m, &st) != MPI_SUCCESS)
+        return rp__err(RP_EMPI, "MPI_Improbe failed");
+    /* A message that arrived while we slept can take a second progress call
+     * to show up; without it an idle rank sleeps one more full period.  Only
+     * after a sleep: on a busy loop the extra probe halves throughput. */
+    if (!flag && woke &&
+        MPI_Improbe(MPI_ANY_SOURCE, MPI_ANY_TAG, comm, &flag, &m, &st) != MPI_SUCCESS)
         return rp__err(RP_EMPI, "MPI_Improbe failed");
     if (!flag)
         return 0;

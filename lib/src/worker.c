@@ -125,7 +125,7 @@ static int chunk_canceled(void *arg) {
     void *msg;
     size_t len;
     int src, tag;
-    while (rp__recv_any(ps->s->rt->comm, &msg, &len, &src, &tag) == 1)
+    while (rp__recv_any(ps->s->rt->comm, 0, &msg, &len, &src, &tag) == 1)
         if (handle(ps->s, msg, len, src, tag, 1) != 0)
             break;
     return is_canceled(ps->s, ps->pool);
@@ -229,7 +229,10 @@ int rp__worker_serve(rp_runtime *rt) {
         size_t len;
         int src, tag;
         /* Take everything waiting first: chunks queue up, cancels apply to them. */
-        while ((rc = rp__recv_any(rt->comm, &msg, &len, &src, &tag)) == 1) {
+        int woke = b.slept;
+        b.slept = 0;
+        while ((rc = rp__recv_any(rt->comm, woke, &msg, &len, &src, &tag)) == 1) {
+            woke = 0;
             progress = 1;
             if ((rc = handle(&s, msg, len, src, tag, 0)) != 0)
                 break;
