@@ -172,7 +172,8 @@ typedef struct rp_options {
     const rp_task_def *tasks;
     /** Entries in tasks. */
     size_t ntasks;
-    /** Chunks kept in flight per worker (1..1024; default 2). */
+    /** Chunks a worker may always hold (1..1024; default 2); it gets more, up to
+     *  64, while its queued work is expected to take under 250 us. */
     int prefetch;
     /** Seconds an idle loop polls before it starts to sleep (default 200e-6). */
     double idle_spin;

@@ -101,8 +101,8 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
     while (rc == 0 && p->init_pending > 0)
         rc = rp__wait_step(rt, -1.0);
     if (rc == 0 && p->init_rc != 0)
-        rc = rp__err(RP_EINIT, "initializer '%s' failed (%d) on %s", opts->initializer, p->init_rc,
-                     p->init_msg);
+        rc = rp__err(RP_EINIT, "initializer '%s' failed (%d) on %s",
+                     opts->initializer ? opts->initializer : "(none)", p->init_rc, p->init_msg);
     pthread_mutex_unlock(&rt->lock);
     if (rc != 0) {
         p->state = RP__POOL_TERMINATED;

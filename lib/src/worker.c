@@ -1,7 +1,7 @@
 /*
  * Worker ranks: the service loop.  Incoming chunks are queued locally (the
- * manager keeps `prefetch` chunks in flight per worker), so the next chunk is
- * already here when one finishes.  Idle workers poll with backoff and sleep,
+ * manager keeps several in flight per worker), so the next chunk is already
+ * here when one finishes.  Idle workers poll with backoff and sleep,
  * so they cost next to no CPU.
  */
 #include "internal.h"
