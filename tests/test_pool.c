@@ -279,14 +279,20 @@ static void on_error(rp_result *res, void *user) {
     }
 }
 
+/* Call options whose callbacks collect into s. */
+static rp_call_options collecting(cb_state *s) {
+    rp_call_options co = RP_CALL_OPTIONS_INIT;
+    co.callback = on_done;
+    co.error_callback = on_error;
+    co.user = s;
+    return co;
+}
+
 static void test_apply_async_callbacks(void **state) {
     (void)state;
     rp_pool *pool = new_pool(0);
     cb_state s = {0};
-    rp_call_options co = RP_CALL_OPTIONS_INIT;
-    co.callback = on_done;
-    co.error_callback = on_error;
-    co.user = &s;
+    rp_call_options co = collecting(&s);
     int64_t sum = 0;
     for (int64_t i = 0; i < 200; i++) {
         /* fire and forget: the callback collects, join waits */
@@ -310,10 +316,7 @@ static void test_map_async_failure(void **state) {
     (void)state;
     rp_pool *pool = new_pool(0);
     cb_state s = {0};
-    rp_call_options co = RP_CALL_OPTIONS_INIT;
-    co.callback = on_done;
-    co.error_callback = on_error;
-    co.user = &s;
+    rp_call_options co = collecting(&s);
     co.chunksize = 3;
     int64_t in[20], out[20];
     for (int i = 0; i < 20; i++)
