@@ -195,7 +195,7 @@ static int t_index(rp_task_ctx *ctx, const void *arg, size_t size) {
     return 0;
 }
 static const rp_task_def defs[] = {RP_TASK(t_double), RP_TASK(t_fail_plain), RP_TASK(t_index)};
-static const rp__tasks table = {defs, 3};
+static const rp__tasks table = {defs, 3, NULL};
 
 static void test_executor_results(void **state) {
     (void)state;

@@ -12,6 +12,7 @@
 
 struct rp_task_ctx {
     rp__rwriter *w;
+    rp_runtime *rt;
     int rank;
     size_t index;
     size_t len; /* bytes of the result written so far */
@@ -75,6 +76,10 @@ size_t rp_task_index(const rp_task_ctx *ctx) {
     return ctx ? ctx->index : 0;
 }
 
+rp_runtime *rp_task_runtime(const rp_task_ctx *ctx) {
+    return ctx ? ctx->rt : NULL;
+}
+
 /* Write a failure message as the current item's bytes. */
 static void commit_failure(rp__rwriter *w, int status, int32_t code, const char *msg) {
     size_t n = strlen(msg);
@@ -109,7 +114,7 @@ int rp__exec_chunk(const rp__tasks *t, int rank, const rp__hdr *h, const void *b
             commit_failure(w, RP__ST_CANCELED, RP_ECANCELED, "canceled by pool terminate");
             continue;
         }
-        rp_task_ctx ctx = {.w = w, .rank = rank, .index = (size_t)(h->start + i)};
+        rp_task_ctx ctx = {.w = w, .rt = t->rt, .rank = rank, .index = (size_t)(h->start + i)};
         int trc = def->fn(&ctx, arg, len);
         if (trc == 0 && !ctx.oom) {
             rp__rwriter_commit(w, RP__ST_OK, 0, ctx.len);
@@ -141,7 +146,7 @@ int rp__exec_init(const rp__tasks *t, int rank, int idx, const void *arg, size_t
         snprintf(msg, cap, "out of memory");
         return RP_ENOMEM;
     }
-    rp_task_ctx ctx = {.w = &w, .rank = rank};
+    rp_task_ctx ctx = {.w = &w, .rt = t->rt, .rank = rank};
     int rc = t->defs[idx].fn(&ctx, arg, len);
     if (rc != 0)
         snprintf(msg, cap, "%s", ctx.has_msg ? ctx.msg : "initializer failed");

@@ -106,11 +106,21 @@ int rp__sendq_drain(rp__sendq *q, const rp_options *opt, double limit);
  */
 int rp__recv_any(MPI_Comm comm, int woke, void **msg, size_t *len, int *src, int *tag);
 
+/**
+ * A shared-object call from a worker rank: send request @p req (@p len bytes,
+ * taken) to rank 0 and wait, with backoff, for the OBJ_REP carrying sequence
+ * number @p seq; only that tag is received meanwhile.  *rep (malloc'd) /
+ * *rep_len get the whole answer.  Returns 0, RP_ENOMEM or RP_EMPI.
+ */
+int rp__rpc(MPI_Comm comm, const rp_options *opt, void *req, size_t len, uint64_t seq, void **rep,
+            size_t *rep_len);
+
 /* ---- executor.c: run a chunk of items ---------------------------------- */
 
 typedef struct rp__tasks {
     const rp_task_def *defs;
     size_t n;
+    rp_runtime *rt; /* the owner, handed to tasks (rp_task_runtime) */
 } rp__tasks;
 
 /** Index of the task named @p name, or -1. */
@@ -134,6 +144,24 @@ int rp__exec_chunk(const rp__tasks *t, int rank, const rp__hdr *h, const void *b
  */
 int rp__exec_init(const rp__tasks *t, int rank, int idx, const void *arg, size_t len, char *msg,
                   size_t cap);
+
+/* ---- store.c: the manager's shared objects ------------------------------ */
+
+typedef struct rp__store rp__store;
+
+/** A new, empty store with the limits of @p opt.  NULL if out of memory. */
+rp__store *rp__store_new(const rp_options *opt);
+
+/** Free the store and every object in it.  NULL-safe. */
+void rp__store_free(rp__store *s);
+
+/**
+ * Execute one object request (header @p h, body of h->body_len bytes, not
+ * yet validated) atomically and build its OBJ_REP answer in *rep (malloc'd,
+ * *rep_len bytes).  Errors in the request are answers, not return codes.
+ * Thread-safe.  Returns 0, or RP_ENOMEM if no answer could be built.
+ */
+int rp__store_exec(rp__store *s, const rp__hdr *h, const void *body, void **rep, size_t *rep_len);
 
 /* ---- manager side (rank 0) --------------------------------------------- */
 
@@ -258,6 +286,10 @@ struct rp_runtime {
     rp_result *completed; /* callbacks to run */
     rp_result *live;      /* every call not yet freed */
     rp__sendq sendq;
+    rp__store *store; /* shared objects (rank 0; the manager thread serves them) */
+    /* object calls from a worker rank: one at a time, matched by sequence */
+    pthread_mutex_t client_lock;
+    uint64_t client_seq;
 };
 
 /** Manager thread body (manager.c). */

@@ -375,6 +375,39 @@ static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) 
     free(msg);
 }
 
+/*
+ * A shared-object request from rank @p src: executed on the store and
+ * answered at once, without the pool lock (the store has its own).  One
+ * that cannot be read is still answered, with sequence number 0, which the
+ * caller (it has one call outstanding) takes as the answer to its call.
+ */
+static void serve_obj(rp_runtime *rt, void *msg, size_t len, int src) {
+    rp__hdr h;
+    void *rep = NULL;
+    size_t rlen = 0;
+    int rc;
+    if (msg != NULL && rp__hdr_decode(msg, len, &h) == 0 && h.kind == RP__MSG_OBJ_REQ) {
+        rc = rp__store_exec(rt->store, &h, (uint8_t *)msg + RP__HDR_SIZE, &rep, &rlen);
+    } else {
+        static int logged;
+        if (!logged++)
+            fprintf(stderr, "rankpool: unreadable object request from rank %d\n", src);
+        rp__hdr bad = {.kind = RP__MSG_OBJ_REQ, .code = RP__OP_NONE, .body_len = 0};
+        rc = rp__store_exec(rt->store, &bad, NULL, &rep, &rlen);
+    }
+    free(msg);
+    if (rc != 0) {
+        fprintf(stderr, "rankpool: no memory to answer rank %d\n", src);
+        return;
+    }
+    rp__iov iov = {rep, rlen};
+    if (rp__send_iov(rt->comm, src, RP__MSG_OBJ_REP, &iov, 1, rep, NULL, &rt->sendq) == RP_EMPI) {
+        pthread_mutex_lock(&rt->lock);
+        set_fatal(rt, RP_EMPI);
+        pthread_mutex_unlock(&rt->lock);
+    }
+}
+
 /* Make room for one more chunk in flight (before sending it). */
 static int fifo_reserve(rp__worker *w) {
     if (w->len == w->cap) {
@@ -703,6 +736,10 @@ void *rp__manager_main(void *arg) {
                 if ((rc = rp__recv_any(rt->comm, woke && k == 0, &msg, &len, &src, &tag)) != 1)
                     break;
                 progress++;
+                if (tag == RP__MSG_OBJ_REQ && src > 0 && src < rt->size) {
+                    serve_obj(rt, msg, len, src);
+                    continue;
+                }
                 pthread_mutex_lock(&rt->lock);
                 handle_msg(rt, msg, len, src, tag);
                 pthread_mutex_unlock(&rt->lock);

@@ -22,6 +22,11 @@ static int check_options(const rp_options *o) {
         !(o->idle_deep_sleep >= o->idle_sleep_max) || o->idle_deep_sleep > 1.0)
         return rp__err(RP_EINVAL, "need idle_spin >= 0 and 0 < idle_sleep_max <= "
                                   "idle_deep_sleep <= 1 s");
+    const size_t gib = (size_t)1 << 30;
+    if (o->obj_key_max < 1 || o->obj_key_max > gib || o->obj_value_max < 1 ||
+        o->obj_value_max > gib || o->obj_mem_max < 1)
+        return rp__err(RP_EINVAL, "need 1 <= obj_key_max, obj_value_max <= 2^30 and "
+                                  "obj_mem_max >= 1");
     for (size_t i = 0; i < o->ntasks; i++) {
         const char *n = o->tasks[i].name;
         if (n == NULL || n[0] == '\0' || strlen(n) > RP__MAX_NAME || o->tasks[i].fn == NULL)
@@ -57,7 +62,8 @@ static int prepare_manager(rp_runtime *rt) {
     rt->nworkers = rt->size > 1 ? rt->size - 1 : 1;
     rt->workers = calloc((size_t)rt->nworkers, sizeof *rt->workers);
     rt->task_ns = calloc(rt->tasks.n ? rt->tasks.n : 1, sizeof *rt->task_ns);
-    if (rt->workers == NULL || rt->task_ns == NULL)
+    rt->store = rp__store_new(&rt->opt);
+    if (rt->workers == NULL || rt->task_ns == NULL || rt->store == NULL)
         return RP_ENOMEM;
     for (int i = 0; i < rt->nworkers; i++)
         rt->workers[i].rank = rt->size > 1 ? i + 1 : 0;
@@ -70,6 +76,7 @@ static void release_manager(rp_runtime *rt) {
     pthread_cond_destroy(&rt->done);
     free(rt->workers);
     free(rt->task_ns);
+    rp__store_free(rt->store);
 }
 
 /* After the agreement the workers are serving: if the manager thread cannot
@@ -108,6 +115,7 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
     MPI_Comm_size(rt->comm, &rt->size);
     rt->tasks.defs = rt->opt.tasks;
     rt->tasks.n = rt->opt.ntasks;
+    rt->tasks.rt = rt;
 
     /* Local checks first; then all ranks agree on the outcome and the table. */
     int local = check_options(&rt->opt);
@@ -143,6 +151,7 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
         free(rt);
         return rc;
     }
+    pthread_mutex_init(&rt->client_lock, NULL);
     *out = rt;
     rp__err_clear();
     return 0;
@@ -223,6 +232,7 @@ int rp_finalize(rp_runtime *rt) {
         rc = rp__err(RP_EMPI, "MPI_Comm_free failed");
     if (rt->own_mpi && MPI_Finalize() != MPI_SUCCESS && rc == 0)
         rc = rp__err(RP_EMPI, "MPI_Finalize failed");
+    pthread_mutex_destroy(&rt->client_lock);
     free(rt);
     return rc;
 }

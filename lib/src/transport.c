@@ -9,6 +9,7 @@
 #include <sched.h>
 #include <sys/prctl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -285,4 +286,75 @@ int rp__recv_any(MPI_Comm comm, int woke, void **msg, size_t *len, int *src, int
         return rp__err(RP_EMPI, "MPI_Mrecv failed");
     }
     return 1;
+}
+
+int rp__rpc(MPI_Comm comm, const rp_options *opt, void *req, size_t len, uint64_t seq, void **rep,
+            size_t *rep_len) {
+    MPI_Request sreq;
+    if (MPI_Isend(req, (int)len, MPI_BYTE, 0, RP__MSG_OBJ_REQ, comm, &sreq) != MPI_SUCCESS) {
+        free(req);
+        return rp__err(RP_EMPI, "MPI_Isend of OBJ_REQ failed");
+    }
+    rp__backoff b;
+    rp__backoff_reset(&b);
+    int sent = 0, rc = 0;
+    *rep = NULL;
+    while (!sent || *rep == NULL) {
+        int flag = 0, progress = 0;
+        if (!sent) {
+            if (MPI_Test(&sreq, &flag, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+                rc = rp__err(RP_EMPI, "MPI_Test failed");
+                break; /* the request's memory is left to MPI */
+            }
+            if (flag) {
+                sent = progress = 1;
+                free(req);
+            }
+        }
+        MPI_Message m;
+        MPI_Status st;
+        if (*rep == NULL) {
+            if (MPI_Improbe(0, RP__MSG_OBJ_REP, comm, &flag, &m, &st) != MPI_SUCCESS) {
+                rc = rp__err(RP_EMPI, "MPI_Improbe failed");
+                break;
+            }
+            if (flag) {
+                progress = 1;
+                int count = 0;
+                MPI_Get_count(&st, MPI_BYTE, &count);
+                void *msg = malloc(count > 0 ? (size_t)count : 1);
+                if (msg == NULL) {
+                    char dummy;
+                    MPI_Mrecv(&dummy, 0, MPI_BYTE, &m, MPI_STATUS_IGNORE);
+                    rc = rp__err(RP_ENOMEM, "no memory for a %d-byte answer", count);
+                    break;
+                }
+                if (MPI_Mrecv(msg, count, MPI_BYTE, &m, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+                    free(msg);
+                    rc = rp__err(RP_EMPI, "MPI_Mrecv failed");
+                    break;
+                }
+                rp__hdr h;
+                /* Sequence 0: the manager could not read our request. */
+                if (rp__hdr_decode(msg, (size_t)count, &h) != 0 ||
+                    (h.start != seq && h.start != 0)) {
+                    /* Not ours (an answer to a call that gave up): drop it. */
+                    fprintf(stderr, "rankpool: stray OBJ_REP dropped\n");
+                    free(msg);
+                } else {
+                    *rep = msg;
+                    *rep_len = (size_t)count;
+                }
+            }
+        }
+        if (progress)
+            rp__backoff_reset(&b);
+        else
+            rp__backoff_idle(&b, opt, 0, NULL, NULL);
+    }
+    if (rc != 0) {
+        free(*rep);
+        *rep = NULL;
+    }
+    return rc;
 }

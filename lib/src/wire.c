@@ -19,6 +19,18 @@ const char *rp__msg_name(int kind) {
     return msg_names[kind];
 }
 
+static const char *const op_names[RP__OP_COUNT] = {"NONE",
+#define RP__OP_STR(name) #name,
+                                                   RP__OP_MAP(RP__OP_STR)
+#undef RP__OP_STR
+};
+
+const char *rp__op_name(int op) {
+    if (op < 0 || op >= RP__OP_COUNT)
+        return "?";
+    return op_names[op];
+}
+
 /* Explicit little-endian stores and loads: the layout does not depend on the
  * compiler's struct padding or the host's byte order. */
 static void put16(uint8_t *p, uint16_t v) {
@@ -235,6 +247,160 @@ void rp__rwriter_finish(rp__rwriter *w, int64_t exec_ns) {
         exec_ns = 0;
     put32(w->buf.p + 12, (uint32_t)(exec_ns > INT32_MAX ? INT32_MAX : exec_ns));
     put64(w->buf.p + 40, w->buf.len - RP__HDR_SIZE);
+}
+
+#define RP__FIELD_HEAD 16u
+
+/* Bytes a field of @p len data bytes takes after its 16-byte head. */
+static size_t field_data_room(size_t len) {
+    return (len + 1 + 7) & ~(size_t)7;
+}
+
+void rp__fw_init(rp__fwriter *w, const rp__hdr *h) {
+    memset(w, 0, sizeof *w);
+    w->h = *h;
+    w->h.count = 0;
+    w->err = rp__buf_reserve(&w->buf, RP__HDR_SIZE + 64);
+    if (w->err == 0)
+        w->buf.len = RP__HDR_SIZE;
+}
+
+void rp__fw_reset(rp__fwriter *w) {
+    w->h.count = 0;
+    if (w->buf.p != NULL) {
+        w->buf.len = RP__HDR_SIZE;
+        w->err = 0;
+    }
+}
+
+static uint8_t *field_head(rp__fwriter *w, int type, uint64_t v, size_t data) {
+    if (w->err == 0 && w->h.count == RP__MAX_COUNT)
+        w->err = RP_ETOOBIG;
+    if (w->err == 0)
+        w->err = rp__buf_reserve(&w->buf, RP__FIELD_HEAD + data);
+    if (w->err != 0)
+        return NULL;
+    uint8_t *p = w->buf.p + w->buf.len;
+    memset(p, 0, RP__FIELD_HEAD);
+    p[0] = (uint8_t)type;
+    put64(p + 8, v);
+    w->buf.len += RP__FIELD_HEAD;
+    w->h.count++;
+    return p;
+}
+
+void rp__fw_none(rp__fwriter *w) {
+    field_head(w, RP__F_NONE, 0, 0);
+}
+
+void rp__fw_int(rp__fwriter *w, int64_t v) {
+    field_head(w, RP__F_INT, (uint64_t)v, 0);
+}
+
+void rp__fw_double(rp__fwriter *w, double v) {
+    uint64_t bits;
+    memcpy(&bits, &v, sizeof bits);
+    field_head(w, RP__F_DOUBLE, bits, 0);
+}
+
+void rp__fw_bytes(rp__fwriter *w, const void *p, size_t len) {
+    if (w->err == 0 && len > RP__MAX_MSG)
+        w->err = RP_ETOOBIG;
+    size_t room = field_data_room(len);
+    if (field_head(w, RP__F_BYTES, len, room) == NULL)
+        return;
+    uint8_t *d = w->buf.p + w->buf.len;
+    if (len > 0)
+        memcpy(d, p, len);
+    memset(d + len, 0, room - len);
+    w->buf.len += room;
+}
+
+void rp__fw_field(rp__fwriter *w, const rp__field *f) {
+    switch (f->type) {
+    case RP__F_INT:
+        rp__fw_int(w, f->i);
+        break;
+    case RP__F_DOUBLE:
+        rp__fw_double(w, f->d);
+        break;
+    case RP__F_BYTES:
+        rp__fw_bytes(w, f->p, f->len);
+        break;
+    default:
+        rp__fw_none(w);
+        break;
+    }
+}
+
+int rp__fw_finish(rp__fwriter *w) {
+    if (w->err != 0) {
+        rp__buf_free(&w->buf);
+        return w->err;
+    }
+    w->h.body_len = w->buf.len - RP__HDR_SIZE;
+    rp__hdr_encode(w->buf.p, &w->h);
+    return 0;
+}
+
+int rp__freader_init(rp__freader *r, const rp__hdr *h, const void *body) {
+    memset(r, 0, sizeof *r);
+    if (h->kind != RP__MSG_OBJ_REQ && h->kind != RP__MSG_OBJ_REP)
+        return RP_EPROTO;
+    if (h->item_size != 0 || (h->body_len > 0 && body == NULL))
+        return RP_EPROTO;
+    const uint8_t *b = body;
+    size_t len = (size_t)h->body_len, off = 0;
+    for (uint32_t i = 0; i < h->count; i++) {
+        if (len - off < RP__FIELD_HEAD)
+            return RP_EPROTO;
+        const uint8_t *f = b + off;
+        if (f[0] >= RP__F_COUNT)
+            return RP_EPROTO;
+        for (int k = 1; k < 8; k++)
+            if (f[k] != 0)
+                return RP_EPROTO;
+        uint64_t v = get64(f + 8);
+        off += RP__FIELD_HEAD;
+        if (f[0] == RP__F_NONE && v != 0)
+            return RP_EPROTO;
+        if (f[0] != RP__F_BYTES)
+            continue;
+        if (v > len - off || field_data_room((size_t)v) > len - off)
+            return RP_EPROTO;
+        /* The NUL after the bytes makes every string field a C string. */
+        for (size_t k = (size_t)v; k < field_data_room((size_t)v); k++)
+            if (b[off + k] != 0)
+                return RP_EPROTO;
+        off += field_data_room((size_t)v);
+    }
+    if (off != len)
+        return RP_EPROTO;
+    r->body = b;
+    r->len = len;
+    r->count = h->count;
+    return 0;
+}
+
+int rp__freader_next(rp__freader *r, rp__field *f) {
+    if (r->next >= r->count)
+        return 0;
+    r->next++;
+    const uint8_t *p = r->body + r->off;
+    uint64_t v = get64(p + 8);
+    memset(f, 0, sizeof *f);
+    f->type = p[0];
+    r->off += RP__FIELD_HEAD;
+    if (f->type == RP__F_INT) {
+        f->i = (int64_t)v;
+    } else if (f->type == RP__F_DOUBLE) {
+        memcpy(&f->d, &v, sizeof f->d);
+    } else if (f->type == RP__F_BYTES) {
+        f->p = r->body + r->off;
+        f->len = (size_t)v;
+        r->off += field_data_room(f->len);
+    }
+    return 1;
 }
 
 size_t rp__default_chunksize(size_t n, int workers) {

@@ -16,6 +16,14 @@
  * RESULT body: count * {u8 status, 3 pad, i32 code, u64 length}, then each
  *   item's bytes (the result, or the failure message) padded to 16.  The
  *   header's code is the chunk's execution time in ns (clamped to INT32_MAX).
+ *
+ * OBJ_REQ (a shared-object call): code = operation (RP__OP_*), flags = the
+ *   operation's flags, job = object id, start = the caller's sequence number,
+ *   count = fields.  OBJ_REP: code = 0, a small non-negative result, or an
+ *   RP_E* code; job = object id; start = the request's sequence number.
+ * Both bodies are count typed fields, each  u8 type | 7 zero bytes | u64 v,
+ *   where v is the integer, the double's bits, or for bytes their length,
+ *   followed by the bytes, a NUL and zeros up to a multiple of 8.
  */
 #ifndef RP_WIRE_H
 #define RP_WIRE_H
@@ -41,7 +49,9 @@
     X(POOL_ACK)    /* worker -> manager: initializer outcome in code, message in body */           \
     X(POOL_CANCEL) /* manager -> worker: skip queued chunks of this pool */                        \
     X(POOL_FREE)   /* manager -> worker: forget this pool */                                       \
-    X(SHUTDOWN)    /* manager -> worker: leave the service loop */
+    X(SHUTDOWN)    /* manager -> worker: leave the service loop */                                 \
+    X(OBJ_REQ)     /* any rank -> manager: a shared-object call */                                 \
+    X(OBJ_REP)     /* manager -> caller: its answer */
 
 typedef enum {
     RP__MSG_NONE = 0,
@@ -53,6 +63,46 @@ typedef enum {
 
 /** Name of a message kind, for tracing ("TASK"); "?" if out of range. */
 const char *rp__msg_name(int kind);
+
+/* Shared-object operations (OBJ_REQ code) and the fields each takes. */
+#define RP__OP_MAP(X)                                                                              \
+    X(OPEN)         /* name (bytes, or none: anonymous), kind (int); flags RP_CREATE/RP_EXCL */    \
+    X(DESTROY)      /* - */                                                                        \
+    X(LIST)         /* - ; reply: per object name, kind, len, mem, id */                           \
+    X(MEMORY)       /* - ; reply: used, limit */                                                   \
+    X(D_GET)        /* key ; reply: value */                                                       \
+    X(D_SET)        /* key, value */                                                               \
+    X(D_DEL)        /* key */                                                                      \
+    X(D_CONTAINS)   /* key ; reply code 1 or 0 */                                                  \
+    X(D_LEN)        /* - ; reply: int */                                                           \
+    X(D_SETDEFAULT) /* key, value ; reply: value */                                                \
+    X(D_POP)        /* key ; reply: value */                                                       \
+    X(D_CLEAR)      /* - */                                                                        \
+    X(D_ITEMS)      /* - ; flags RP_KEYS/RP_VALUES ; reply: keys and/or values, interleaved */     \
+    X(D_UPDATE)     /* key, value, key, value, ... */                                              \
+    X(D_GETMANY)    /* key, ... ; reply: value or none per key */                                  \
+    X(D_ADD)        /* key, delta ; reply: new value */                                            \
+    X(D_CAS)        /* key, expected, desired ; reply code 1 or 0, and the old value */            \
+    X(D_SWAP)       /* key, value ; reply: old value or none */                                    \
+    X(L_APPEND)     /* value */                                                                    \
+    X(L_EXTEND)     /* value, ... */                                                               \
+    X(L_GET)        /* index ; reply: value */                                                     \
+    X(L_SET)        /* index, value */                                                             \
+    X(L_POP)        /* index ; reply: value */                                                     \
+    X(L_INSERT)     /* index, value */                                                             \
+    X(L_LEN)        /* - ; reply: int */                                                           \
+    X(L_SLICE)      /* start, stop (int or none) ; reply: values */
+
+typedef enum {
+    RP__OP_NONE = 0,
+#define RP__OP_ENUM(name) RP__OP_##name,
+    RP__OP_MAP(RP__OP_ENUM)
+#undef RP__OP_ENUM
+        RP__OP_COUNT
+} rp__op;
+
+/** Name of an operation ("D_GET"); "?" if out of range. */
+const char *rp__op_name(int op);
 
 /* Item status in a RESULT table: done, the task failed (code = its return
  * value), canceled, or failed in the library (code = an RP_E* code). */
@@ -149,6 +199,63 @@ void rp__rwriter_commit(rp__rwriter *w, int status, int32_t code, size_t len);
  * worker's queue with it).  The message is w->buf.p, w->buf.len bytes.
  */
 void rp__rwriter_finish(rp__rwriter *w, int64_t exec_ns);
+
+/* Field types; equal to the public rp_type values. */
+enum { RP__F_NONE = 0, RP__F_INT = 1, RP__F_DOUBLE = 2, RP__F_BYTES = 3, RP__F_COUNT };
+
+/** One decoded field: bytes point into the message, with a NUL after them. */
+typedef struct rp__field {
+    int type;
+    int64_t i;
+    double d;
+    const void *p;
+    size_t len;
+} rp__field;
+
+/**
+ * Writer of an OBJ_REQ / OBJ_REP message: the header, then fields.  Errors
+ * (RP_ENOMEM, RP_ETOOBIG) are sticky and reported by rp__fw_finish.
+ */
+typedef struct rp__fwriter {
+    rp__buf buf;
+    rp__hdr h; /* written by finish: set h.code etc. before it */
+    int err;
+} rp__fwriter;
+
+/** Start a message with header @p h (count and body_len are filled in by finish). */
+void rp__fw_init(rp__fwriter *w, const rp__hdr *h);
+void rp__fw_none(rp__fwriter *w);
+void rp__fw_int(rp__fwriter *w, int64_t v);
+void rp__fw_double(rp__fwriter *w, double v);
+void rp__fw_bytes(rp__fwriter *w, const void *p, size_t len);
+/** Append a decoded field as it is. */
+void rp__fw_field(rp__fwriter *w, const rp__field *f);
+
+/** Drop the fields written so far (to write an error answer instead). */
+void rp__fw_reset(rp__fwriter *w);
+
+/**
+ * Finish: write the header with count and body_len.  Returns 0 (the message is w->buf.p,
+ * w->buf.len bytes, owned by the caller) or the first error (buffer freed).
+ */
+int rp__fw_finish(rp__fwriter *w);
+
+/** Reader of the fields of an OBJ_REQ / OBJ_REP body. */
+typedef struct rp__freader {
+    const uint8_t *body;
+    size_t len, off;
+    uint32_t count, next;
+} rp__freader;
+
+/**
+ * Check a whole OBJ_REQ / OBJ_REP body against its header (every field's
+ * type, length, NUL and zero padding, and that the fields fill the body
+ * exactly) and prepare to read it.  Returns 0 or RP_EPROTO.
+ */
+int rp__freader_init(rp__freader *r, const rp__hdr *h, const void *body);
+
+/** Next field into @p f.  Returns 1, or 0 at the end. */
+int rp__freader_next(rp__freader *r, rp__field *f);
 
 /**
  * Split helper: the default chunk size (Python's): ceil(n / (4 * workers)),

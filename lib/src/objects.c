@@ -1,0 +1,618 @@
+/*
+ * Shared objects, the caller's side: every rp_dict_* / rp_list_* / rp_ns_*
+ * call encodes one OBJ_REQ, has it executed (on rank 0 directly on the store,
+ * elsewhere through the manager), and decodes the OBJ_REP.  Both paths carry
+ * the same bytes, so they behave the same.  See docs/objects.md.
+ */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One call: the request being written, then the answer being read. */
+typedef struct call {
+    rp__fwriter w;
+    rp__hdr rh;    /* the answer's header */
+    rp__freader r; /* its fields */
+    void *rep;     /* the answer message */
+} call;
+
+static void begin(call *c, int op, uint64_t id, int flags) {
+    rp__hdr h = {.kind = RP__MSG_OBJ_REQ, .code = op, .job = id, .flags = (uint16_t)flags};
+    rp__fw_init(&c->w, &h);
+    c->rep = NULL;
+}
+
+static void put_key(call *c, rp_key k) {
+    rp__fw_bytes(&c->w, k.data, k.len);
+}
+
+static void put_value(call *c, const rp_value *v) {
+    switch (v->type) {
+    case RP_T_INT:
+        rp__fw_int(&c->w, v->i);
+        break;
+    case RP_T_DOUBLE:
+        rp__fw_double(&c->w, v->d);
+        break;
+    case RP_T_BYTES:
+        rp__fw_bytes(&c->w, v->data, v->len);
+        break;
+    default:
+        rp__fw_none(&c->w);
+        break;
+    }
+}
+
+static int bad_key(rp_key k) {
+    return k.data == NULL && k.len > 0;
+}
+
+static int bad_value(const rp_value *v) {
+    return (v->type < RP_T_NONE || v->type > RP_T_BYTES) ||
+           (v->type == RP_T_BYTES && v->data == NULL && v->len > 0);
+}
+
+/* Abandon a call that was not sent. */
+static int drop(call *c, int rc, const char *why) {
+    rp__buf_free(&c->w.buf);
+    return rp__err(rc, "%s", why);
+}
+
+/*
+ * Send the request and read the answer's header and fields.  Returns the
+ * answer's code (>= 0) with c->rep kept, or a negative code (nothing kept;
+ * rp_last_error has the manager's message).
+ */
+static int run(rp_runtime *rt, call *c) {
+    if (rt == NULL)
+        return drop(c, RP_EINVAL, "NULL runtime");
+    int rc;
+    void *rep = NULL;
+    size_t len = 0;
+    if (rt->store != NULL) {
+        if ((rc = rp__fw_finish(&c->w)) != 0)
+            return rp__err(rc, "request too large or out of memory");
+        rc = rp__store_exec(rt->store, &c->w.h, c->w.buf.p + RP__HDR_SIZE, &rep, &len);
+        rp__buf_free(&c->w.buf);
+    } else {
+        pthread_mutex_lock(&rt->client_lock);
+        c->w.h.start = ++rt->client_seq;
+        if ((rc = rp__fw_finish(&c->w)) == 0)
+            rc = rp__rpc(rt->comm, &rt->opt, c->w.buf.p, c->w.buf.len, c->w.h.start, &rep, &len);
+        pthread_mutex_unlock(&rt->client_lock);
+        if (rc == RP_ETOOBIG || rc == RP_ENOMEM)
+            return rp__err(rc, "request too large or out of memory");
+    }
+    if (rc != 0)
+        return rc;
+    if (rp__hdr_decode(rep, len, &c->rh) != 0 || c->rh.kind != RP__MSG_OBJ_REP ||
+        rp__freader_init(&c->r, &c->rh, (uint8_t *)rep + RP__HDR_SIZE) != 0) {
+        free(rep);
+        return rp__err(RP_EPROTO, "malformed answer from the manager");
+    }
+    if (c->rh.code < 0) {
+        rp__field f;
+        if (rp__freader_next(&c->r, &f) && f.type == RP__F_BYTES)
+            rp__err(c->rh.code, "%s", (const char *)f.p);
+        else
+            rp__err(c->rh.code, "%s", rp_strerror(c->rh.code));
+        free(rep);
+        return c->rh.code;
+    }
+    c->rep = rep;
+    return c->rh.code;
+}
+
+/* The next answer field as a value; bytes point into the answer. */
+static int next_value(call *c, rp_value *v) {
+    rp__field f;
+    memset(v, 0, sizeof *v);
+    if (!rp__freader_next(&c->r, &f))
+        return 0;
+    v->type = (rp_type)f.type;
+    if (f.type == RP__F_INT)
+        v->i = f.i;
+    else if (f.type == RP__F_DOUBLE)
+        v->d = f.d;
+    v->data = f.p;
+    v->len = f.len;
+    return 1;
+}
+
+/* Hand the answer's one value to @p out (NULL: not wanted); out owns the
+ * answer when the value has bytes.  Frees the answer otherwise. */
+static int take_value(call *c, rp_value *out, int rc) {
+    rp_value v;
+    if (!next_value(c, &v)) {
+        free(c->rep);
+        return rp__err(RP_EPROTO, "answer without a value");
+    }
+    if (out != NULL && v.type == RP_T_BYTES) {
+        v.owned = c->rep;
+        *out = v;
+        return rc;
+    }
+    if (out != NULL)
+        *out = v;
+    free(c->rep);
+    return rc;
+}
+
+/* Run a call whose answer carries nothing but its code. */
+static int run_plain(rp_runtime *rt, call *c) {
+    int rc = run(rt, c);
+    if (rc >= 0)
+        free(c->rep);
+    return rc;
+}
+
+/* Private part of rp_items: the answer the entries point into. */
+typedef struct items_mem {
+    void *rep;
+} items_mem;
+
+/* The answer's fields as a batch of @p n entries: keys and/or values. */
+static int take_items(call *c, size_t n, int keys, int values, rp_items *out) {
+    size_t one = (keys ? sizeof(rp_key) : 0) + (values ? sizeof(rp_value) : 0);
+    items_mem *m = malloc(sizeof *m + n * one);
+    if (m == NULL) {
+        free(c->rep);
+        return rp__err(RP_ENOMEM, "no memory for %zu entries", n);
+    }
+    m->rep = c->rep;
+    uint8_t *at = (uint8_t *)(m + 1);
+    out->n = n;
+    out->keys = keys ? (rp_key *)at : NULL;
+    out->values = values ? (rp_value *)(at + (keys ? n * sizeof(rp_key) : 0)) : NULL;
+    out->mem = m;
+    for (size_t i = 0; i < n; i++) {
+        rp_value v;
+        if (keys) {
+            next_value(c, &v);
+            out->keys[i] = rp_key_bytes(v.data, v.len);
+        }
+        if (values)
+            next_value(c, &out->values[i]);
+    }
+    return 0;
+}
+
+void rp_value_free(rp_value *v) {
+    if (v == NULL)
+        return;
+    free(v->owned);
+    memset(v, 0, sizeof *v);
+}
+
+void rp_items_free(rp_items *items) {
+    if (items == NULL)
+        return;
+    items_mem *m = items->mem;
+    if (m != NULL)
+        free(m->rep);
+    free(m);
+    memset(items, 0, sizeof *items);
+}
+
+/* ---- objects ---------------------------------------------------------------- */
+
+static int obj_open(rp_runtime *rt, const char *name, int flags, int kind, uint64_t *id) {
+    if (id == NULL)
+        return rp__err(RP_EINVAL, "NULL handle pointer");
+    if (flags & ~(RP_CREATE | RP_EXCL))
+        return rp__err(RP_EINVAL, "unknown open flags %#x", (unsigned)flags);
+    call c;
+    begin(&c, RP__OP_OPEN, 0, name ? flags : RP_CREATE);
+    if (name != NULL)
+        rp__fw_bytes(&c.w, name, strlen(name));
+    else
+        rp__fw_none(&c.w);
+    rp__fw_int(&c.w, kind);
+    int rc = run(rt, &c);
+    if (rc < 0)
+        return rc;
+    *id = c.rh.job;
+    free(c.rep);
+    return 0;
+}
+
+static int obj_destroy(rp_runtime *rt, uint64_t id) {
+    call c;
+    begin(&c, RP__OP_DESTROY, id, 0);
+    return run_plain(rt, &c);
+}
+
+int rp_dict_open(rp_runtime *rt, const char *name, int flags, rp_dict *d) {
+    return obj_open(rt, name, flags, RP_KIND_DICT, d ? &d->id : NULL);
+}
+
+int rp_list_open(rp_runtime *rt, const char *name, int flags, rp_list *l) {
+    return obj_open(rt, name, flags, RP_KIND_LIST, l ? &l->id : NULL);
+}
+
+int rp_ns_open(rp_runtime *rt, const char *name, int flags, rp_ns *ns) {
+    return obj_open(rt, name, flags, RP_KIND_NS, ns ? &ns->id : NULL);
+}
+
+int rp_dict_destroy(rp_runtime *rt, rp_dict d) {
+    return obj_destroy(rt, d.id);
+}
+
+int rp_list_destroy(rp_runtime *rt, rp_list l) {
+    return obj_destroy(rt, l.id);
+}
+
+int rp_ns_destroy(rp_runtime *rt, rp_ns ns) {
+    return obj_destroy(rt, ns.id);
+}
+
+int rp_obj_list(rp_runtime *rt, rp_obj_info **out, size_t *n) {
+    if (out == NULL || n == NULL)
+        return rp__err(RP_EINVAL, "NULL output pointer");
+    call c;
+    begin(&c, RP__OP_LIST, 0, 0);
+    int rc = run(rt, &c);
+    if (rc < 0)
+        return rc;
+    size_t count = c.rh.count / 5, names = 0;
+    rp__freader r = c.r;
+    rp__field f;
+    for (size_t i = 0; i < count * 5 && rp__freader_next(&r, &f); i++)
+        if (i % 5 == 0)
+            names += f.len + 1;
+    rp_obj_info *v = malloc(count * sizeof *v + names + 1);
+    if (v == NULL) {
+        free(c.rep);
+        return rp__err(RP_ENOMEM, "no memory for the object list");
+    }
+    char *text = (char *)(v + count);
+    for (size_t i = 0; i < count; i++) {
+        rp__field fl[5];
+        for (int k = 0; k < 5; k++)
+            if (!rp__freader_next(&c.r, &fl[k]))
+                memset(&fl[k], 0, sizeof fl[k]);
+        memcpy(text, fl[0].p ? fl[0].p : "", fl[0].len);
+        text[fl[0].len] = '\0';
+        v[i] = (rp_obj_info){.name = text,
+                             .kind = (rp_kind)fl[1].i,
+                             .len = (size_t)fl[2].i,
+                             .mem = (size_t)fl[3].i,
+                             .id = (uint64_t)fl[4].i};
+        text += fl[0].len + 1;
+    }
+    free(c.rep);
+    *out = v;
+    *n = count;
+    return 0;
+}
+
+int rp_obj_memory(rp_runtime *rt, size_t *used, size_t *limit) {
+    call c;
+    begin(&c, RP__OP_MEMORY, 0, 0);
+    int rc = run(rt, &c);
+    if (rc < 0)
+        return rc;
+    rp_value u, l;
+    next_value(&c, &u);
+    next_value(&c, &l);
+    if (used)
+        *used = (size_t)u.i;
+    if (limit)
+        *limit = (size_t)l.i;
+    free(c.rep);
+    return 0;
+}
+
+/* ---- dict ------------------------------------------------------------------- */
+
+/* A dict call on key k with @p nvals values; the answer's value (if any)
+ * goes to out. */
+static int dict_call(rp_runtime *rt, rp_dict d, int op, rp_key k, const rp_value *vals, int nvals,
+                     rp_value *out, int answers) {
+    if (bad_key(k))
+        return rp__err(RP_EINVAL, "key with NULL data");
+    for (int i = 0; i < nvals; i++)
+        if (bad_value(&vals[i]))
+            return rp__err(RP_EINVAL, "bad value (type %d)", (int)vals[i].type);
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+    call c;
+    begin(&c, op, d.id, 0);
+    put_key(&c, k);
+    for (int i = 0; i < nvals; i++)
+        put_value(&c, &vals[i]);
+    int rc = run(rt, &c);
+    if (rc < 0)
+        return rc;
+    if (!answers) {
+        free(c.rep);
+        return rc;
+    }
+    return take_value(&c, out, rc);
+}
+
+int rp_dict_get(rp_runtime *rt, rp_dict d, rp_key k, rp_value *out) {
+    if (out == NULL)
+        return rp__err(RP_EINVAL, "NULL output pointer");
+    return dict_call(rt, d, RP__OP_D_GET, k, NULL, 0, out, 1);
+}
+
+int rp_dict_get_int(rp_runtime *rt, rp_dict d, rp_key k, int64_t *out) {
+    rp_value v;
+    if (out == NULL)
+        return rp__err(RP_EINVAL, "NULL output pointer");
+    int rc = rp_dict_get(rt, d, k, &v);
+    if (rc != 0)
+        return rc;
+    if (v.type != RP_T_INT) {
+        rp_value_free(&v);
+        return rp__err(RP_ETYPE, "the value is not an integer");
+    }
+    *out = v.i;
+    return 0;
+}
+
+int rp_dict_get_double(rp_runtime *rt, rp_dict d, rp_key k, double *out) {
+    rp_value v;
+    if (out == NULL)
+        return rp__err(RP_EINVAL, "NULL output pointer");
+    int rc = rp_dict_get(rt, d, k, &v);
+    if (rc != 0)
+        return rc;
+    if (v.type == RP_T_BYTES) {
+        rp_value_free(&v);
+        return rp__err(RP_ETYPE, "the value is bytes, not a number");
+    }
+    *out = v.type == RP_T_INT ? (double)v.i : v.d;
+    return 0;
+}
+
+int rp_dict_get_str(rp_runtime *rt, rp_dict d, rp_key k, char *buf, size_t cap) {
+    rp_value v;
+    if (buf == NULL || cap == 0)
+        return rp__err(RP_EINVAL, "no buffer");
+    int rc = rp_dict_get(rt, d, k, &v);
+    if (rc != 0)
+        return rc;
+    if (v.type != RP_T_BYTES) {
+        rp_value_free(&v);
+        return rp__err(RP_ETYPE, "the value is not a string");
+    }
+    size_t n = v.len < cap ? v.len : cap - 1;
+    memcpy(buf, v.data, n);
+    buf[n] = '\0';
+    rc = v.len < cap ? 0 : rp__err(RP_ETRUNC, "a %zu-byte string in a %zu-byte buffer", v.len, cap);
+    rp_value_free(&v);
+    return rc;
+}
+
+int rp_dict_set(rp_runtime *rt, rp_dict d, rp_key k, rp_value v) {
+    return dict_call(rt, d, RP__OP_D_SET, k, &v, 1, NULL, 0);
+}
+
+int rp_dict_del(rp_runtime *rt, rp_dict d, rp_key k) {
+    return dict_call(rt, d, RP__OP_D_DEL, k, NULL, 0, NULL, 0);
+}
+
+int rp_dict_contains(rp_runtime *rt, rp_dict d, rp_key k) {
+    return dict_call(rt, d, RP__OP_D_CONTAINS, k, NULL, 0, NULL, 0);
+}
+
+/* A call on object @p id with no fields whose answer is one integer. */
+static int len_call(rp_runtime *rt, uint64_t id, int op, size_t *n) {
+    if (n == NULL)
+        return rp__err(RP_EINVAL, "NULL output pointer");
+    call c;
+    begin(&c, op, id, 0);
+    int rc = run(rt, &c);
+    if (rc < 0)
+        return rc;
+    rp_value v;
+    next_value(&c, &v);
+    *n = (size_t)v.i;
+    free(c.rep);
+    return 0;
+}
+
+int rp_dict_len(rp_runtime *rt, rp_dict d, size_t *n) {
+    return len_call(rt, d.id, RP__OP_D_LEN, n);
+}
+
+int rp_dict_setdefault(rp_runtime *rt, rp_dict d, rp_key k, rp_value v, rp_value *out) {
+    return dict_call(rt, d, RP__OP_D_SETDEFAULT, k, &v, 1, out, 1);
+}
+
+int rp_dict_pop(rp_runtime *rt, rp_dict d, rp_key k, rp_value *out) {
+    return dict_call(rt, d, RP__OP_D_POP, k, NULL, 0, out, 1);
+}
+
+int rp_dict_clear(rp_runtime *rt, rp_dict d) {
+    call c;
+    begin(&c, RP__OP_D_CLEAR, d.id, 0);
+    return run_plain(rt, &c);
+}
+
+int rp_dict_items(rp_runtime *rt, rp_dict d, int what, rp_items *out) {
+    if (out == NULL)
+        return rp__err(RP_EINVAL, "NULL output pointer");
+    memset(out, 0, sizeof *out);
+    if (what & ~(RP_KEYS | RP_VALUES) || what == 0)
+        return rp__err(RP_EINVAL, "ask for RP_KEYS, RP_VALUES or both");
+    call c;
+    begin(&c, RP__OP_D_ITEMS, d.id, what);
+    int rc = run(rt, &c);
+    if (rc < 0)
+        return rc;
+    size_t per = (what & RP_KEYS ? 1 : 0) + (what & RP_VALUES ? 1 : 0);
+    return take_items(&c, c.rh.count / per, what & RP_KEYS, what & RP_VALUES, out);
+}
+
+int rp_dict_update(rp_runtime *rt, rp_dict d, const rp_key *keys, const rp_value *values,
+                   size_t n) {
+    if (n > 0 && (keys == NULL || values == NULL))
+        return rp__err(RP_EINVAL, "NULL keys or values");
+    if (n > RP__MAX_COUNT / 2)
+        return rp__err(RP_ETOOBIG, "more than %u pairs in one call", RP__MAX_COUNT / 2);
+    call c;
+    begin(&c, RP__OP_D_UPDATE, d.id, 0);
+    for (size_t i = 0; i < n; i++) {
+        if (bad_key(keys[i]) || bad_value(&values[i]) || values[i].type == RP_T_NONE)
+            return drop(&c, RP_EINVAL, "bad key or value in update");
+        put_key(&c, keys[i]);
+        put_value(&c, &values[i]);
+    }
+    return run_plain(rt, &c);
+}
+
+int rp_dict_get_many(rp_runtime *rt, rp_dict d, const rp_key *keys, size_t n, rp_items *out) {
+    if (out == NULL || (n > 0 && keys == NULL))
+        return rp__err(RP_EINVAL, "NULL keys or output pointer");
+    memset(out, 0, sizeof *out);
+    if (n > RP__MAX_COUNT)
+        return rp__err(RP_ETOOBIG, "more than %u keys in one call", RP__MAX_COUNT);
+    call c;
+    begin(&c, RP__OP_D_GETMANY, d.id, 0);
+    for (size_t i = 0; i < n; i++) {
+        if (bad_key(keys[i]))
+            return drop(&c, RP_EINVAL, "key with NULL data");
+        put_key(&c, keys[i]);
+    }
+    int rc = run(rt, &c);
+    if (rc < 0)
+        return rc;
+    if (c.rh.count != n) {
+        free(c.rep);
+        return rp__err(RP_EPROTO, "answer with %u values for %zu keys", c.rh.count, n);
+    }
+    return take_items(&c, n, 0, 1, out);
+}
+
+int rp_dict_add(rp_runtime *rt, rp_dict d, rp_key k, rp_value delta, rp_value *out) {
+    return dict_call(rt, d, RP__OP_D_ADD, k, &delta, 1, out, 1);
+}
+
+int rp_dict_add_int(rp_runtime *rt, rp_dict d, rp_key k, int64_t delta, int64_t *out) {
+    rp_value v;
+    int rc = rp_dict_add(rt, d, k, rp_int(delta), &v);
+    if (rc == 0 && out != NULL)
+        *out = v.type == RP_T_INT ? v.i : (int64_t)v.d;
+    return rc;
+}
+
+int rp_dict_cas(rp_runtime *rt, rp_dict d, rp_key k, rp_value expected, rp_value desired,
+                rp_value *current) {
+    rp_value v[2] = {expected, desired};
+    return dict_call(rt, d, RP__OP_D_CAS, k, v, 2, current, 1);
+}
+
+int rp_dict_swap(rp_runtime *rt, rp_dict d, rp_key k, rp_value v, rp_value *old) {
+    return dict_call(rt, d, RP__OP_D_SWAP, k, &v, 1, old, 1);
+}
+
+/* ---- list ------------------------------------------------------------------- */
+
+/* A list call with optional index and values; the answer's value to out. */
+static int list_call(rp_runtime *rt, rp_list l, int op, const int64_t *index, const rp_value *vals,
+                     size_t nvals, rp_value *out, int answers) {
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+    if (nvals > 0 && vals == NULL)
+        return rp__err(RP_EINVAL, "NULL values");
+    if (nvals > RP__MAX_COUNT - 1)
+        return rp__err(RP_ETOOBIG, "more than %u values in one call", RP__MAX_COUNT - 1);
+    call c;
+    begin(&c, op, l.id, 0);
+    if (index != NULL)
+        rp__fw_int(&c.w, *index);
+    for (size_t i = 0; i < nvals; i++) {
+        if (bad_value(&vals[i]) || vals[i].type == RP_T_NONE)
+            return drop(&c, RP_EINVAL, "bad value: a list holds ints, doubles or bytes");
+        put_value(&c, &vals[i]);
+    }
+    int rc = run(rt, &c);
+    if (rc < 0)
+        return rc;
+    if (!answers) {
+        free(c.rep);
+        return rc;
+    }
+    return take_value(&c, out, rc);
+}
+
+int rp_list_append(rp_runtime *rt, rp_list l, rp_value v) {
+    return list_call(rt, l, RP__OP_L_APPEND, NULL, &v, 1, NULL, 0);
+}
+
+int rp_list_extend(rp_runtime *rt, rp_list l, const rp_value *values, size_t n) {
+    return list_call(rt, l, RP__OP_L_EXTEND, NULL, values, n, NULL, 0);
+}
+
+int rp_list_get(rp_runtime *rt, rp_list l, int64_t i, rp_value *out) {
+    if (out == NULL)
+        return rp__err(RP_EINVAL, "NULL output pointer");
+    return list_call(rt, l, RP__OP_L_GET, &i, NULL, 0, out, 1);
+}
+
+int rp_list_set(rp_runtime *rt, rp_list l, int64_t i, rp_value v) {
+    return list_call(rt, l, RP__OP_L_SET, &i, &v, 1, NULL, 0);
+}
+
+int rp_list_pop(rp_runtime *rt, rp_list l, int64_t i, rp_value *out) {
+    return list_call(rt, l, RP__OP_L_POP, &i, NULL, 0, out, 1);
+}
+
+int rp_list_insert(rp_runtime *rt, rp_list l, int64_t i, rp_value v) {
+    return list_call(rt, l, RP__OP_L_INSERT, &i, &v, 1, NULL, 0);
+}
+
+int rp_list_len(rp_runtime *rt, rp_list l, size_t *n) {
+    return len_call(rt, l.id, RP__OP_L_LEN, n);
+}
+
+int rp_list_slice(rp_runtime *rt, rp_list l, int64_t start, int64_t stop, rp_items *out) {
+    if (out == NULL)
+        return rp__err(RP_EINVAL, "NULL output pointer");
+    memset(out, 0, sizeof *out);
+    call c;
+    begin(&c, RP__OP_L_SLICE, l.id, 0);
+    rp__fw_int(&c.w, start);
+    rp__fw_int(&c.w, stop);
+    int rc = run(rt, &c);
+    if (rc < 0)
+        return rc;
+    return take_items(&c, c.rh.count, 0, 1, out);
+}
+
+/* ---- namespace -------------------------------------------------------------- */
+
+rp_dict rp_ns_dict(rp_ns ns) {
+    rp_dict d = {ns.id};
+    return d;
+}
+
+static int attr_key(const char *attr, rp_key *k) {
+    if (attr == NULL || attr[0] == '\0')
+        return rp__err(RP_EINVAL, "an attribute needs a name");
+    *k = rp_key_str(attr);
+    return 0;
+}
+
+int rp_ns_get(rp_runtime *rt, rp_ns ns, const char *attr, rp_value *out) {
+    rp_key k;
+    int rc = attr_key(attr, &k);
+    return rc ? rc : rp_dict_get(rt, rp_ns_dict(ns), k, out);
+}
+
+int rp_ns_set(rp_runtime *rt, rp_ns ns, const char *attr, rp_value v) {
+    rp_key k;
+    int rc = attr_key(attr, &k);
+    return rc ? rc : rp_dict_set(rt, rp_ns_dict(ns), k, v);
+}
+
+int rp_ns_del(rp_runtime *rt, rp_ns ns, const char *attr) {
+    rp_key k;
+    int rc = attr_key(attr, &k);
+    return rc ? rc : rp_dict_del(rt, rp_ns_dict(ns), k);
+}
