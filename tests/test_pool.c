@@ -428,6 +428,10 @@ static void test_bad_arguments(void **state) {
     assert_int_equal(rp_pool_map(pool, "square", in, 4, 0, out, 8, NULL), RP_EINVAL);
     assert_int_equal(rp_pool_map(pool, "square", in, 4, 8, NULL, 8, NULL), RP_EINVAL);
     assert_int_equal(rp_pool_map(pool, "square", in, 4, 8, out, 0, NULL), RP_EINVAL);
+    /* No out array at all: results discarded, failures still reported. */
+    assert_int_equal(rp_pool_map(pool, "square", in, 4, 8, NULL, 0, NULL), 0);
+    int64_t seven[2] = {6, 7};
+    assert_int_equal(rp_pool_map(pool, "picky", seven, 2, 8, NULL, 0, NULL), RP_ETASK);
     assert_int_equal(rp_pool_map(pool, "square", in, SIZE_MAX / 4, 8, out, 8, NULL), RP_ETOOBIG);
     assert_int_equal(rp_pool_map(pool, "square", in, 1, (size_t)1 << 40, out, 8, NULL), RP_ETOOBIG);
     assert_int_equal(rp_pool_map(NULL, "square", in, 4, 8, out, 8, NULL), RP_EINVAL);

@@ -351,7 +351,9 @@ int rp_pool_apply_async(rp_pool *pool, const char *task, const void *arg, size_t
 
 /**
  * Pool.map over @p n records of @p in_size bytes at @p in; result i, which
- * must be exactly @p out_size bytes, goes to out + i * out_size.  Blocks.
+ * must be exactly @p out_size bytes, goes to out + i * out_size.  With
+ * @p out NULL and @p out_size 0 the results are discarded (tasks run for
+ * their side effects; failures are still reported).  Blocks.
  * Returns 0, RP_ETASK (first failing item in rp_last_error()), RP_EINVAL
  * (NULL buffer, zero size), RP_ETOOBIG, RP_ENOTASK, RP_ECLOSED, RP_ESIZE,
  * RP_EPROTO, RP_EMPI, RP_EDEADLK (from a callback, before anything is queued),

@@ -319,8 +319,8 @@ int rp_pool_map_async(rp_pool *pool, const char *task, const void *in, size_t n,
 
 int rp_pool_map(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
                 void *out, size_t out_size, const rp_call_options *opts) {
-    if (out == NULL || out_size == 0)
-        return rp__err(RP_EINVAL, "map needs an out array and a result record size");
+    if ((out == NULL) != (out_size == 0))
+        return rp__err(RP_EINVAL, "map needs an out array and a result record size, or neither");
     if (pool != NULL && check_may_block(pool->rt, "rp_pool_map") != 0)
         return RP_EDEADLK;
     rp_result *res;
