@@ -2,7 +2,8 @@
  * Garbage on the wire: rank 1 is a fake worker that answers the manager
  * with malformed messages, one kind per call.  Each call must fail with
  * RP_EPROTO (never hang, never crash), the pool must keep working, and the
- * job must shut down cleanly.  Run under mpiexec -n 2.
+ * job must shut down cleanly.  First the fake worker sends malformed object
+ * requests: each must be answered with an error.  Run under mpiexec -n 2.
  */
 #include "internal.h"
 
@@ -28,6 +29,86 @@ static const char *const case_names[NCASES] = {"bad magic",
 
 static void send(rp_runtime *rt, const void *m, size_t len, int tag) {
     MPI_Send(m, (int)len, MPI_BYTE, 0, tag, rt->comm);
+}
+
+/* Send an object request as raw bytes and wait for the answer's header. */
+static rp__hdr obj_exchange(rp_runtime *rt, const void *m, size_t len) {
+    send(rt, m, len, RP__MSG_OBJ_REQ);
+    MPI_Status st;
+    int n;
+    MPI_Probe(0, RP__MSG_OBJ_REP, rt->comm, &st);
+    MPI_Get_count(&st, MPI_BYTE, &n);
+    uint8_t *a = malloc((size_t)n);
+    MPI_Recv(a, n, MPI_BYTE, 0, RP__MSG_OBJ_REP, rt->comm, MPI_STATUS_IGNORE);
+    rp__hdr h = {0};
+    if (rp__hdr_decode(a, (size_t)n, &h) != 0)
+        h.code = 1; /* not an error code: fails every check below */
+    free(a);
+    return h;
+}
+
+/* Malformed object requests: each is answered with an error (sequence 0
+ * when the header itself is unreadable), and the manager keeps serving.
+ * Returns the number of failed checks. */
+static int object_garbage(rp_runtime *rt) {
+    int failed = 0;
+#define OBJ_CHECK(cond, what)                                                                      \
+    do {                                                                                           \
+        if (!(cond)) {                                                                             \
+            failed++;                                                                              \
+            fprintf(stderr, "FAIL (rank 1): %s\n", what);                                          \
+        }                                                                                          \
+    } while (0)
+    rp__fwriter w;
+    rp__hdr q = {.kind = RP__MSG_OBJ_REQ, .code = RP__OP_OPEN, .start = 11};
+    rp__fw_init(&w, &q);
+    rp__fw_bytes(&w, "g", 1);
+    rp__fw_int(&w, RP_KIND_DICT);
+    w.h.flags = RP_CREATE;
+    rp__fw_finish(&w);
+    rp__hdr a = obj_exchange(rt, w.buf.p, w.buf.len);
+    OBJ_CHECK(a.code == 0 && a.start == 11 && a.job != 0, "a good OPEN");
+    uint64_t id = a.job;
+    w.buf.p[0] ^= 0xff; /* bad magic: unreadable, answered with sequence 0 */
+    a = obj_exchange(rt, w.buf.p, w.buf.len);
+    OBJ_CHECK(a.code == RP_EPROTO && a.start == 0, "bad magic");
+    w.buf.p[0] ^= 0xff;
+    a = obj_exchange(rt, w.buf.p, w.buf.len - 8); /* truncated */
+    OBJ_CHECK(a.code == RP_EPROTO && a.start == 0, "truncated");
+    /* A header whose count lies about the fields. */
+    w.buf.p[32] = 9;
+    a = obj_exchange(rt, w.buf.p, w.buf.len);
+    OBJ_CHECK(a.code == RP_EPROTO && a.start == 11, "count lies");
+    w.buf.p[32] = 2;
+    /* A bytes field whose length runs past the body. */
+    w.buf.p[RP__HDR_SIZE + 14] = 0x40;
+    a = obj_exchange(rt, w.buf.p, w.buf.len);
+    OBJ_CHECK(a.code == RP_EPROTO && a.start == 11, "length lies");
+    rp__buf_free(&w.buf);
+    /* Unknown operation; unknown object; a huge count with no body. */
+    uint8_t m[RP__HDR_SIZE];
+    rp__hdr h = {.kind = RP__MSG_OBJ_REQ, .code = 9999, .job = id, .start = 12};
+    rp__hdr_encode(m, &h);
+    a = obj_exchange(rt, m, sizeof m);
+    OBJ_CHECK(a.code == RP_EPROTO && a.start == 12, "unknown operation");
+    h = (rp__hdr){.kind = RP__MSG_OBJ_REQ, .code = RP__OP_D_LEN, .job = id ^ 0x5, .start = 13};
+    rp__hdr_encode(m, &h);
+    a = obj_exchange(rt, m, sizeof m);
+    OBJ_CHECK(a.code == RP_ENOENT && a.start == 13, "unknown object");
+    h = (rp__hdr){.kind = RP__MSG_OBJ_REQ,
+                  .code = RP__OP_D_GETMANY,
+                  .job = id,
+                  .start = 14,
+                  .count = 1u << 24};
+    rp__hdr_encode(m, &h);
+    a = obj_exchange(rt, m, sizeof m);
+    OBJ_CHECK(a.code == RP_EPROTO && a.start == 14, "huge count");
+    /* Still serving. */
+    h = (rp__hdr){.kind = RP__MSG_OBJ_REQ, .code = RP__OP_D_LEN, .job = id, .start = 15};
+    rp__hdr_encode(m, &h);
+    a = obj_exchange(rt, m, sizeof m);
+    OBJ_CHECK(a.code == 0 && a.start == 15 && a.count == 1, "a good request after garbage");
+    return failed;
 }
 
 static void fake_worker(rp_runtime *rt) {
@@ -101,9 +182,10 @@ int main(int argc, char **argv) {
         return 1;
     }
     if (!rp_is_manager(rt)) {
+        int bad = object_garbage(rt);
         fake_worker(rt);
         rt->served = 1; /* the fake loop took SHUTDOWN */
-        return rp_finalize(rt) == 0 ? 0 : 1;
+        return rp_finalize(rt) == 0 && bad == 0 ? 0 : 1;
     }
     int failed = 0, passed = 0;
 #define CHECK(cond, what)                                                                          \
