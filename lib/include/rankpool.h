@@ -727,7 +727,11 @@ int rp_dict_get_many(rp_runtime *rt, rp_dict d, const rp_key *keys, size_t n, rp
  */
 int rp_dict_add(rp_runtime *rt, rp_dict d, rp_key k, rp_value delta, rp_value *out);
 
-/** rp_dict_add for integers: the new value to @p out (may be NULL). */
+/**
+ * rp_dict_add for integers: the new value to @p out (may be NULL; if the
+ * stored value was a double, the sum is a double and @p out gets it
+ * truncated).
+ */
 int rp_dict_add_int(rp_runtime *rt, rp_dict d, rp_key k, int64_t delta, int64_t *out);
 
 /**
