@@ -27,7 +27,7 @@ pc=$(dirname "$(find "$tmp/prefix" -name rankpool.pc)")
 cc "$src/apps/squares.c" $(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs rankpool) -o "$tmp/pc_squares"
 
 # The README's example program, so the README stays true.
-awk '/^```c/{f=1;next}/^```/{f=0}f' "$src/README.md" > "$tmp/readme.c"
+awk '/^```c/{n++; if (n == 1) {f=1; next}} /^```/{f=0} f' "$src/README.md" > "$tmp/readme.c"
 # shellcheck disable=SC2046
 cc "$tmp/readme.c" $(PKG_CONFIG_PATH=$pc pkg-config --cflags --libs rankpool) -o "$tmp/readme"
 
