@@ -64,6 +64,8 @@ static int object_garbage(rp_runtime *rt) {
     rp__fw_init(&w, &q);
     rp__fw_bytes(&w, "g", 1);
     rp__fw_int(&w, RP_KIND_DICT);
+    rp__fw_int(&w, 0);
+    rp__fw_int(&w, 0);
     w.h.flags = RP_CREATE;
     rp__fw_finish(&w);
     rp__hdr a = obj_exchange(rt, w.buf.p, w.buf.len);
@@ -79,7 +81,7 @@ static int object_garbage(rp_runtime *rt) {
     w.buf.p[32] = 9;
     a = obj_exchange(rt, w.buf.p, w.buf.len);
     OBJ_CHECK(a.code == RP_EPROTO && a.start == 11, "count lies");
-    w.buf.p[32] = 2;
+    w.buf.p[32] = 4;
     /* A bytes field whose length runs past the body. */
     w.buf.p[RP__HDR_SIZE + 14] = 0x40;
     a = obj_exchange(rt, w.buf.p, w.buf.len);

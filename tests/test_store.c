@@ -119,6 +119,9 @@ static void test_fields_reject_garbage(void **state) {
     assert_string_equal(rp__msg_name(RP__MSG_OBJ_REP), "OBJ_REP");
 }
 
+/* A caller on rank 0. */
+static const rp__caller me = {.rank = 0, .local = 1};
+
 /* Raw requests the client would never send: the store answers with errors. */
 static int raw_call(rp_runtime *rt, int op, uint64_t id, int nfields, int extra_type) {
     rp__fwriter w;
@@ -135,7 +138,7 @@ static int raw_call(rp_runtime *rt, int op, uint64_t id, int nfields, int extra_
     size_t len;
     rp__hdr d;
     rp__hdr_decode(w.buf.p, w.buf.len, &d);
-    assert_int_equal(rp__store_exec(rt->store, &d, w.buf.p + RP__HDR_SIZE, &rep, &len), 0);
+    assert_int_equal(rp__store_exec(rt->store, &d, w.buf.p + RP__HDR_SIZE, &me, &rep, &len), 0);
     rp__buf_free(&w.buf);
     rp__hdr a;
     assert_int_equal(rp__hdr_decode(rep, len, &a), 0);
@@ -158,12 +161,12 @@ static void test_garbage_requests(void **state) {
     assert_int_equal(raw_call(rt, RP__OP_L_GET, d.id, 1, RP__F_INT), RP_ETYPE);
     assert_int_equal(raw_call(rt, RP__OP_D_GET, 12345, 1, RP__F_BYTES), RP_ENOENT);
     assert_int_equal(raw_call(rt, RP__OP_D_GET, 0, 1, RP__F_BYTES), RP_ENOENT);
-    assert_int_equal(raw_call(rt, RP__OP_OPEN, 0, 2, RP__F_INT), RP_EPROTO); /* name an int */
+    assert_int_equal(raw_call(rt, RP__OP_OPEN, 0, 4, RP__F_INT), RP_EPROTO); /* name an int */
     /* A header whose body does not hold its fields. */
     rp__hdr h = {.kind = RP__MSG_OBJ_REQ, .code = RP__OP_D_LEN, .job = d.id, .count = 2};
     void *rep;
     size_t len;
-    assert_int_equal(rp__store_exec(rt->store, &h, NULL, &rep, &len), 0);
+    assert_int_equal(rp__store_exec(rt->store, &h, NULL, &me, &rep, &len), 0);
     rp__hdr a;
     assert_int_equal(rp__hdr_decode(rep, len, &a), 0);
     assert_int_equal(a.code, RP_EPROTO);

@@ -155,13 +155,84 @@ rp__store *rp__store_new(const rp_options *opt);
 /** Free the store and every object in it.  NULL-safe. */
 void rp__store_free(rp__store *s);
 
+/* Who sent a request. */
+typedef struct rp__caller {
+    int rank;
+    int local;   /* a thread of rank 0: it waits in rp__store_exec for a parked answer */
+    int no_wait; /* may not be parked (the manager thread of a multi-rank job) */
+} rp__caller;
+
+/* An answer to a remote caller, for the manager thread to send. */
+typedef struct rp__outmsg {
+    struct rp__outmsg *next;
+    int rank;
+    void *msg;
+    size_t len;
+} rp__outmsg;
+
+/* rp__store_exec: the request waits; its answer comes through the outbox. */
+#define RP__PARKED 1
+
 /**
  * Execute one object request (header @p h, body of h->body_len bytes, not
- * yet validated) atomically and build its OBJ_REP answer in *rep (malloc'd,
- * *rep_len bytes).  Errors in the request are answers, not return codes.
- * Thread-safe.  Returns 0, or RP_ENOMEM if no answer could be built.
+ * yet validated; h->pool is the calling thread's token) atomically and build
+ * its OBJ_REP answer in *rep (malloc'd, *rep_len bytes).  Errors in the
+ * request are answers, not return codes.  A request that must wait (a get
+ * on an empty queue) is parked: a local caller waits inside this call; for
+ * a remote one it returns RP__PARKED and the answer later appears in the
+ * outbox.  Thread-safe.  Returns 0, RP__PARKED, or RP_ENOMEM.
  */
-int rp__store_exec(rp__store *s, const rp__hdr *h, const void *body, void **rep, size_t *rep_len);
+int rp__store_exec(rp__store *s, const rp__hdr *h, const void *body, const rp__caller *who,
+                   void **rep, size_t *rep_len);
+
+/**
+ * Expire the remote waiters whose deadline has passed (their answers go to
+ * the outbox).  Returns the next remote deadline, or -1 if none.
+ */
+double rp__store_tick(rp__store *s, double now);
+
+/** Take the answers waiting to be sent (a list the caller frees). */
+rp__outmsg *rp__store_outbox(rp__store *s);
+
+/** Have @p fn(@p arg) called (store lock held) whenever an answer enters the outbox. */
+void rp__store_set_notify(rp__store *s, void (*fn)(void *), void *arg);
+
+/* ---- objects.c: a shared-object call on the caller's side --------------- */
+
+/* One call: the request being written, then the answer being read. */
+typedef struct rp__call {
+    rp__fwriter w;
+    rp__hdr rh;    /* the answer's header */
+    rp__freader r; /* its fields */
+    void *rep;     /* the answer message */
+} rp__call;
+
+/** Begin a request for operation @p op on object @p id. */
+void rp__call_begin(rp__call *c, int op, uint64_t id, int flags);
+/** Append a value field. */
+void rp__put_value(rp__call *c, const rp_value *v);
+/** Is @p v malformed (unknown type, NULL bytes)? */
+int rp__bad_value(const rp_value *v);
+/** Abandon a request not yet sent; returns @p rc with @p why as the detail. */
+int rp__call_drop(rp__call *c, int rc, const char *why);
+/**
+ * Execute the call (on rank 0 directly, elsewhere through the manager) and
+ * read the answer's header.  Returns the answer's code (>= 0) with c->rep
+ * kept for reading, or a negative code (nothing kept; rp_last_error has the
+ * manager's message).
+ */
+int rp__call_run(rp_runtime *rt, rp__call *c);
+/** rp__call_run for an answer that carries only its code (nothing kept). */
+int rp__call_plain(rp_runtime *rt, rp__call *c);
+/** The answer's next field as a value (bytes point into c->rep).  1, or 0 at the end. */
+int rp__call_next(rp__call *c, rp_value *v);
+/** Hand the answer's one value to @p out (or free it); returns @p rc. */
+int rp__call_value(rp__call *c, rp_value *out, int rc);
+/** Open or create an object of @p kind with parameters p1, p2. */
+int rp__obj_open(rp_runtime *rt, const char *name, int flags, int kind, int64_t p1, int64_t p2,
+                 uint64_t *id);
+/** Destroy an object. */
+int rp__obj_destroy(rp_runtime *rt, uint64_t id);
 
 /* ---- manager side (rank 0) --------------------------------------------- */
 
@@ -290,10 +361,15 @@ struct rp_runtime {
     /* object calls from a worker rank: one at a time, matched by sequence */
     pthread_mutex_t client_lock;
     uint64_t client_seq;
+    int obj_pending;     /* answers wait in the store's outbox (lock held) */
+    double obj_deadline; /* the next deadline of a remote waiter, or -1 */
 };
 
 /** Manager thread body (manager.c). */
 void *rp__manager_main(void *arg);
+
+/** The store's notify hook: wakes the manager thread to send ready answers. */
+void rp__objects_ready(void *arg);
 
 /** Worker service loop (worker.c).  Returns 0 after SHUTDOWN, or RP_EMPI. */
 int rp__worker_serve(rp_runtime *rt);

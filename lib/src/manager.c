@@ -386,16 +386,19 @@ static void serve_obj(rp_runtime *rt, void *msg, size_t len, int src) {
     void *rep = NULL;
     size_t rlen = 0;
     int rc;
+    rp__caller who = {.rank = src};
     if (msg != NULL && rp__hdr_decode(msg, len, &h) == 0 && h.kind == RP__MSG_OBJ_REQ) {
-        rc = rp__store_exec(rt->store, &h, (uint8_t *)msg + RP__HDR_SIZE, &rep, &rlen);
+        rc = rp__store_exec(rt->store, &h, (uint8_t *)msg + RP__HDR_SIZE, &who, &rep, &rlen);
     } else {
         static int logged;
         if (!logged++)
             fprintf(stderr, "rankpool: unreadable object request from rank %d\n", src);
         rp__hdr bad = {.kind = RP__MSG_OBJ_REQ, .code = RP__OP_NONE, .body_len = 0};
-        rc = rp__store_exec(rt->store, &bad, NULL, &rep, &rlen);
+        rc = rp__store_exec(rt->store, &bad, NULL, &who, &rep, &rlen);
     }
     free(msg);
+    if (rc == RP__PARKED)
+        return; /* answered later, from the outbox */
     if (rc != 0) {
         fprintf(stderr, "rankpool: no memory to answer rank %d\n", src);
         return;
@@ -406,6 +409,38 @@ static void serve_obj(rp_runtime *rt, void *msg, size_t len, int src) {
         set_fatal(rt, RP_EMPI);
         pthread_mutex_unlock(&rt->lock);
     }
+}
+
+/* Send the answers to parked object requests that the store has ready, and
+ * expire the ones whose deadline passed (no pool lock held). */
+static void flush_objects(rp_runtime *rt) {
+    double next = rp__store_tick(rt->store, rp__now());
+    int failed = 0;
+    for (rp__outmsg *m = rp__store_outbox(rt->store), *nx; m; m = nx) {
+        nx = m->next;
+        rp__iov iov = {m->msg, m->len};
+        if (!failed && rp__send_iov(rt->comm, m->rank, RP__MSG_OBJ_REP, &iov, 1, m->msg, NULL,
+                                    &rt->sendq) == RP_EMPI)
+            failed = 1;
+        else if (failed)
+            free(m->msg);
+        free(m);
+    }
+    pthread_mutex_lock(&rt->lock);
+    rt->obj_deadline = next;
+    if (failed)
+        set_fatal(rt, RP_EMPI);
+    pthread_mutex_unlock(&rt->lock);
+}
+
+/* The store has an answer for a remote caller: wake the manager thread.
+ * Called with the store's lock held (the lock order is store, then pool). */
+void rp__objects_ready(void *arg) {
+    rp_runtime *rt = arg;
+    pthread_mutex_lock(&rt->lock);
+    rt->obj_pending = 1;
+    pthread_cond_signal(&rt->wake);
+    pthread_mutex_unlock(&rt->lock);
 }
 
 /* Make room for one more chunk in flight (before sending it). */
@@ -696,6 +731,12 @@ static int finish_jobs(rp_runtime *rt) {
 /* The longest the manager may sleep now (0: no limit beyond the options). */
 static double sleep_limit(const rp_runtime *rt) {
     double lim = 0;
+    if (rt->obj_deadline >= 0) {
+        /* A parked object request's timeout is due: be awake for it. */
+        lim = rt->obj_deadline - rp__now();
+        if (lim < RP__BUSY_SLEEP_MIN)
+            lim = RP__BUSY_SLEEP_MIN;
+    }
     for (const rp_pool *p = rt->pools; p; p = p->next)
         if (p->init_pending > 0)
             lim = RP__BUSY_SLEEP_UNKNOWN; /* a pool creation waits for acks */
@@ -744,8 +785,13 @@ void *rp__manager_main(void *arg) {
                 handle_msg(rt, msg, len, src, tag);
                 pthread_mutex_unlock(&rt->lock);
             }
+            flush_objects(rt);
             int d = rp__sendq_progress(&rt->sendq);
             pthread_mutex_lock(&rt->lock);
+            if (rt->obj_pending) {
+                rt->obj_pending = 0; /* answers came meanwhile: go round again */
+                progress++;
+            }
             if (rc == RP_EMPI || d == RP_EMPI)
                 set_fatal(rt, RP_EMPI);
             if (d > 0)

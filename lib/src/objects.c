@@ -6,29 +6,32 @@
  */
 #include "internal.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* One call: the request being written, then the answer being read. */
-typedef struct call {
-    rp__fwriter w;
-    rp__hdr rh;    /* the answer's header */
-    rp__freader r; /* its fields */
-    void *rep;     /* the answer message */
-} call;
+/* Lock ownership is per thread: each thread that makes object calls gets a
+ * token, sent with every request. */
+static uint32_t thread_token(void) {
+    static atomic_uint next = 1;
+    static _Thread_local uint32_t token;
+    if (token == 0)
+        token = atomic_fetch_add(&next, 1);
+    return token;
+}
 
-static void begin(call *c, int op, uint64_t id, int flags) {
+void rp__call_begin(rp__call *c, int op, uint64_t id, int flags) {
     rp__hdr h = {.kind = RP__MSG_OBJ_REQ, .code = op, .job = id, .flags = (uint16_t)flags};
     rp__fw_init(&c->w, &h);
     c->rep = NULL;
 }
 
-static void put_key(call *c, rp_key k) {
+static void put_key(rp__call *c, rp_key k) {
     rp__fw_bytes(&c->w, k.data, k.len);
 }
 
-static void put_value(call *c, const rp_value *v) {
+void rp__put_value(rp__call *c, const rp_value *v) {
     switch (v->type) {
     case RP_T_INT:
         rp__fw_int(&c->w, v->i);
@@ -49,13 +52,13 @@ static int bad_key(rp_key k) {
     return k.data == NULL && k.len > 0;
 }
 
-static int bad_value(const rp_value *v) {
+int rp__bad_value(const rp_value *v) {
     return (v->type < RP_T_NONE || v->type > RP_T_BYTES) ||
            (v->type == RP_T_BYTES && v->data == NULL && v->len > 0);
 }
 
 /* Abandon a call that was not sent. */
-static int drop(call *c, int rc, const char *why) {
+int rp__call_drop(rp__call *c, int rc, const char *why) {
     rp__buf_free(&c->w.buf);
     return rp__err(rc, "%s", why);
 }
@@ -65,16 +68,20 @@ static int drop(call *c, int rc, const char *why) {
  * answer's code (>= 0) with c->rep kept, or a negative code (nothing kept;
  * rp_last_error has the manager's message).
  */
-static int run(rp_runtime *rt, call *c) {
+int rp__call_run(rp_runtime *rt, rp__call *c) {
     if (rt == NULL)
-        return drop(c, RP_EINVAL, "NULL runtime");
+        return rp__call_drop(c, RP_EINVAL, "NULL runtime");
     int rc;
     void *rep = NULL;
     size_t len = 0;
+    c->w.h.pool = thread_token();
     if (rt->store != NULL) {
         if ((rc = rp__fw_finish(&c->w)) != 0)
             return rp__err(rc, "request too large or out of memory");
-        rc = rp__store_exec(rt->store, &c->w.h, c->w.buf.p + RP__HDR_SIZE, &rep, &len);
+        /* The manager thread itself must not wait: remote callers would
+         * wait for it.  With one rank nobody else is served there. */
+        rp__caller who = {.rank = 0, .local = 1, .no_wait = rt->size > 1 && rp__on_manager(rt)};
+        rc = rp__store_exec(rt->store, &c->w.h, c->w.buf.p + RP__HDR_SIZE, &who, &rep, &len);
         rp__buf_free(&c->w.buf);
     } else {
         pthread_mutex_lock(&rt->client_lock);
@@ -106,7 +113,7 @@ static int run(rp_runtime *rt, call *c) {
 }
 
 /* The next answer field as a value; bytes point into the answer. */
-static int next_value(call *c, rp_value *v) {
+int rp__call_next(rp__call *c, rp_value *v) {
     rp__field f;
     memset(v, 0, sizeof *v);
     if (!rp__freader_next(&c->r, &f))
@@ -123,9 +130,9 @@ static int next_value(call *c, rp_value *v) {
 
 /* Hand the answer's one value to @p out (NULL: not wanted); out owns the
  * answer when the value has bytes.  Frees the answer otherwise. */
-static int take_value(call *c, rp_value *out, int rc) {
+int rp__call_value(rp__call *c, rp_value *out, int rc) {
     rp_value v;
-    if (!next_value(c, &v)) {
+    if (!rp__call_next(c, &v)) {
         free(c->rep);
         return rp__err(RP_EPROTO, "answer without a value");
     }
@@ -141,8 +148,8 @@ static int take_value(call *c, rp_value *out, int rc) {
 }
 
 /* Run a call whose answer carries nothing but its code. */
-static int run_plain(rp_runtime *rt, call *c) {
-    int rc = run(rt, c);
+int rp__call_plain(rp_runtime *rt, rp__call *c) {
+    int rc = rp__call_run(rt, c);
     if (rc >= 0)
         free(c->rep);
     return rc;
@@ -154,7 +161,7 @@ typedef struct items_mem {
 } items_mem;
 
 /* The answer's fields as a batch of @p n entries: keys and/or values. */
-static int take_items(call *c, size_t n, int keys, int values, rp_items *out) {
+static int take_items(rp__call *c, size_t n, int keys, int values, rp_items *out) {
     size_t one = (keys ? sizeof(rp_key) : 0) + (values ? sizeof(rp_value) : 0);
     items_mem *m = malloc(sizeof *m + n * one);
     if (m == NULL) {
@@ -170,11 +177,11 @@ static int take_items(call *c, size_t n, int keys, int values, rp_items *out) {
     for (size_t i = 0; i < n; i++) {
         rp_value v;
         if (keys) {
-            next_value(c, &v);
+            rp__call_next(c, &v);
             out->keys[i] = rp_key_bytes(v.data, v.len);
         }
         if (values)
-            next_value(c, &out->values[i]);
+            rp__call_next(c, &out->values[i]);
     }
     return 0;
 }
@@ -198,19 +205,22 @@ void rp_items_free(rp_items *items) {
 
 /* ---- objects ---------------------------------------------------------------- */
 
-static int obj_open(rp_runtime *rt, const char *name, int flags, int kind, uint64_t *id) {
+int rp__obj_open(rp_runtime *rt, const char *name, int flags, int kind, int64_t p1, int64_t p2,
+                 uint64_t *id) {
     if (id == NULL)
         return rp__err(RP_EINVAL, "NULL handle pointer");
     if (flags & ~(RP_CREATE | RP_EXCL))
         return rp__err(RP_EINVAL, "unknown open flags %#x", (unsigned)flags);
-    call c;
-    begin(&c, RP__OP_OPEN, 0, name ? flags : RP_CREATE);
+    rp__call c;
+    rp__call_begin(&c, RP__OP_OPEN, 0, name ? flags : RP_CREATE);
     if (name != NULL)
         rp__fw_bytes(&c.w, name, strlen(name));
     else
         rp__fw_none(&c.w);
     rp__fw_int(&c.w, kind);
-    int rc = run(rt, &c);
+    rp__fw_int(&c.w, p1);
+    rp__fw_int(&c.w, p2);
+    int rc = rp__call_run(rt, &c);
     if (rc < 0)
         return rc;
     *id = c.rh.job;
@@ -218,42 +228,42 @@ static int obj_open(rp_runtime *rt, const char *name, int flags, int kind, uint6
     return 0;
 }
 
-static int obj_destroy(rp_runtime *rt, uint64_t id) {
-    call c;
-    begin(&c, RP__OP_DESTROY, id, 0);
-    return run_plain(rt, &c);
+int rp__obj_destroy(rp_runtime *rt, uint64_t id) {
+    rp__call c;
+    rp__call_begin(&c, RP__OP_DESTROY, id, 0);
+    return rp__call_plain(rt, &c);
 }
 
 int rp_dict_open(rp_runtime *rt, const char *name, int flags, rp_dict *d) {
-    return obj_open(rt, name, flags, RP_KIND_DICT, d ? &d->id : NULL);
+    return rp__obj_open(rt, name, flags, RP_KIND_DICT, 0, 0, d ? &d->id : NULL);
 }
 
 int rp_list_open(rp_runtime *rt, const char *name, int flags, rp_list *l) {
-    return obj_open(rt, name, flags, RP_KIND_LIST, l ? &l->id : NULL);
+    return rp__obj_open(rt, name, flags, RP_KIND_LIST, 0, 0, l ? &l->id : NULL);
 }
 
 int rp_ns_open(rp_runtime *rt, const char *name, int flags, rp_ns *ns) {
-    return obj_open(rt, name, flags, RP_KIND_NS, ns ? &ns->id : NULL);
+    return rp__obj_open(rt, name, flags, RP_KIND_NS, 0, 0, ns ? &ns->id : NULL);
 }
 
 int rp_dict_destroy(rp_runtime *rt, rp_dict d) {
-    return obj_destroy(rt, d.id);
+    return rp__obj_destroy(rt, d.id);
 }
 
 int rp_list_destroy(rp_runtime *rt, rp_list l) {
-    return obj_destroy(rt, l.id);
+    return rp__obj_destroy(rt, l.id);
 }
 
 int rp_ns_destroy(rp_runtime *rt, rp_ns ns) {
-    return obj_destroy(rt, ns.id);
+    return rp__obj_destroy(rt, ns.id);
 }
 
 int rp_obj_list(rp_runtime *rt, rp_obj_info **out, size_t *n) {
     if (out == NULL || n == NULL)
         return rp__err(RP_EINVAL, "NULL output pointer");
-    call c;
-    begin(&c, RP__OP_LIST, 0, 0);
-    int rc = run(rt, &c);
+    rp__call c;
+    rp__call_begin(&c, RP__OP_LIST, 0, 0);
+    int rc = rp__call_run(rt, &c);
     if (rc < 0)
         return rc;
     size_t count = c.rh.count / 5, names = 0;
@@ -289,14 +299,14 @@ int rp_obj_list(rp_runtime *rt, rp_obj_info **out, size_t *n) {
 }
 
 int rp_obj_memory(rp_runtime *rt, size_t *used, size_t *limit) {
-    call c;
-    begin(&c, RP__OP_MEMORY, 0, 0);
-    int rc = run(rt, &c);
+    rp__call c;
+    rp__call_begin(&c, RP__OP_MEMORY, 0, 0);
+    int rc = rp__call_run(rt, &c);
     if (rc < 0)
         return rc;
     rp_value u, l;
-    next_value(&c, &u);
-    next_value(&c, &l);
+    rp__call_next(&c, &u);
+    rp__call_next(&c, &l);
     if (used)
         *used = (size_t)u.i;
     if (limit)
@@ -314,23 +324,23 @@ static int dict_call(rp_runtime *rt, rp_dict d, int op, rp_key k, const rp_value
     if (bad_key(k))
         return rp__err(RP_EINVAL, "key with NULL data");
     for (int i = 0; i < nvals; i++)
-        if (bad_value(&vals[i]))
+        if (rp__bad_value(&vals[i]))
             return rp__err(RP_EINVAL, "bad value (type %d)", (int)vals[i].type);
     if (out != NULL)
         memset(out, 0, sizeof *out);
-    call c;
-    begin(&c, op, d.id, 0);
+    rp__call c;
+    rp__call_begin(&c, op, d.id, 0);
     put_key(&c, k);
     for (int i = 0; i < nvals; i++)
-        put_value(&c, &vals[i]);
-    int rc = run(rt, &c);
+        rp__put_value(&c, &vals[i]);
+    int rc = rp__call_run(rt, &c);
     if (rc < 0)
         return rc;
     if (!answers) {
         free(c.rep);
         return rc;
     }
-    return take_value(&c, out, rc);
+    return rp__call_value(&c, out, rc);
 }
 
 int rp_dict_get(rp_runtime *rt, rp_dict d, rp_key k, rp_value *out) {
@@ -404,13 +414,13 @@ int rp_dict_contains(rp_runtime *rt, rp_dict d, rp_key k) {
 static int len_call(rp_runtime *rt, uint64_t id, int op, size_t *n) {
     if (n == NULL)
         return rp__err(RP_EINVAL, "NULL output pointer");
-    call c;
-    begin(&c, op, id, 0);
-    int rc = run(rt, &c);
+    rp__call c;
+    rp__call_begin(&c, op, id, 0);
+    int rc = rp__call_run(rt, &c);
     if (rc < 0)
         return rc;
     rp_value v;
-    next_value(&c, &v);
+    rp__call_next(&c, &v);
     *n = (size_t)v.i;
     free(c.rep);
     return 0;
@@ -429,9 +439,9 @@ int rp_dict_pop(rp_runtime *rt, rp_dict d, rp_key k, rp_value *out) {
 }
 
 int rp_dict_clear(rp_runtime *rt, rp_dict d) {
-    call c;
-    begin(&c, RP__OP_D_CLEAR, d.id, 0);
-    return run_plain(rt, &c);
+    rp__call c;
+    rp__call_begin(&c, RP__OP_D_CLEAR, d.id, 0);
+    return rp__call_plain(rt, &c);
 }
 
 int rp_dict_items(rp_runtime *rt, rp_dict d, int what, rp_items *out) {
@@ -440,9 +450,9 @@ int rp_dict_items(rp_runtime *rt, rp_dict d, int what, rp_items *out) {
     memset(out, 0, sizeof *out);
     if (what & ~(RP_KEYS | RP_VALUES) || what == 0)
         return rp__err(RP_EINVAL, "ask for RP_KEYS, RP_VALUES or both");
-    call c;
-    begin(&c, RP__OP_D_ITEMS, d.id, what);
-    int rc = run(rt, &c);
+    rp__call c;
+    rp__call_begin(&c, RP__OP_D_ITEMS, d.id, what);
+    int rc = rp__call_run(rt, &c);
     if (rc < 0)
         return rc;
     size_t per = (what & RP_KEYS ? 1 : 0) + (what & RP_VALUES ? 1 : 0);
@@ -455,15 +465,15 @@ int rp_dict_update(rp_runtime *rt, rp_dict d, const rp_key *keys, const rp_value
         return rp__err(RP_EINVAL, "NULL keys or values");
     if (n > RP__MAX_COUNT / 2)
         return rp__err(RP_ETOOBIG, "more than %u pairs in one call", RP__MAX_COUNT / 2);
-    call c;
-    begin(&c, RP__OP_D_UPDATE, d.id, 0);
+    rp__call c;
+    rp__call_begin(&c, RP__OP_D_UPDATE, d.id, 0);
     for (size_t i = 0; i < n; i++) {
-        if (bad_key(keys[i]) || bad_value(&values[i]) || values[i].type == RP_T_NONE)
-            return drop(&c, RP_EINVAL, "bad key or value in update");
+        if (bad_key(keys[i]) || rp__bad_value(&values[i]) || values[i].type == RP_T_NONE)
+            return rp__call_drop(&c, RP_EINVAL, "bad key or value in update");
         put_key(&c, keys[i]);
-        put_value(&c, &values[i]);
+        rp__put_value(&c, &values[i]);
     }
-    return run_plain(rt, &c);
+    return rp__call_plain(rt, &c);
 }
 
 int rp_dict_get_many(rp_runtime *rt, rp_dict d, const rp_key *keys, size_t n, rp_items *out) {
@@ -472,14 +482,14 @@ int rp_dict_get_many(rp_runtime *rt, rp_dict d, const rp_key *keys, size_t n, rp
     memset(out, 0, sizeof *out);
     if (n > RP__MAX_COUNT)
         return rp__err(RP_ETOOBIG, "more than %u keys in one call", RP__MAX_COUNT);
-    call c;
-    begin(&c, RP__OP_D_GETMANY, d.id, 0);
+    rp__call c;
+    rp__call_begin(&c, RP__OP_D_GETMANY, d.id, 0);
     for (size_t i = 0; i < n; i++) {
         if (bad_key(keys[i]))
-            return drop(&c, RP_EINVAL, "key with NULL data");
+            return rp__call_drop(&c, RP_EINVAL, "key with NULL data");
         put_key(&c, keys[i]);
     }
-    int rc = run(rt, &c);
+    int rc = rp__call_run(rt, &c);
     if (rc < 0)
         return rc;
     if (c.rh.count != n) {
@@ -522,23 +532,23 @@ static int list_call(rp_runtime *rt, rp_list l, int op, const int64_t *index, co
         return rp__err(RP_EINVAL, "NULL values");
     if (nvals > RP__MAX_COUNT - 1)
         return rp__err(RP_ETOOBIG, "more than %u values in one call", RP__MAX_COUNT - 1);
-    call c;
-    begin(&c, op, l.id, 0);
+    rp__call c;
+    rp__call_begin(&c, op, l.id, 0);
     if (index != NULL)
         rp__fw_int(&c.w, *index);
     for (size_t i = 0; i < nvals; i++) {
-        if (bad_value(&vals[i]) || vals[i].type == RP_T_NONE)
-            return drop(&c, RP_EINVAL, "bad value: a list holds ints, doubles or bytes");
-        put_value(&c, &vals[i]);
+        if (rp__bad_value(&vals[i]) || vals[i].type == RP_T_NONE)
+            return rp__call_drop(&c, RP_EINVAL, "bad value: a list holds ints, doubles or bytes");
+        rp__put_value(&c, &vals[i]);
     }
-    int rc = run(rt, &c);
+    int rc = rp__call_run(rt, &c);
     if (rc < 0)
         return rc;
     if (!answers) {
         free(c.rep);
         return rc;
     }
-    return take_value(&c, out, rc);
+    return rp__call_value(&c, out, rc);
 }
 
 int rp_list_append(rp_runtime *rt, rp_list l, rp_value v) {
@@ -575,11 +585,11 @@ int rp_list_slice(rp_runtime *rt, rp_list l, int64_t start, int64_t stop, rp_ite
     if (out == NULL)
         return rp__err(RP_EINVAL, "NULL output pointer");
     memset(out, 0, sizeof *out);
-    call c;
-    begin(&c, RP__OP_L_SLICE, l.id, 0);
+    rp__call c;
+    rp__call_begin(&c, RP__OP_L_SLICE, l.id, 0);
     rp__fw_int(&c.w, start);
     rp__fw_int(&c.w, stop);
-    int rc = run(rt, &c);
+    int rc = rp__call_run(rt, &c);
     if (rc < 0)
         return rc;
     return take_items(&c, c.rh.count, 0, 1, out);

@@ -65,6 +65,8 @@ static int prepare_manager(rp_runtime *rt) {
     rt->store = rp__store_new(&rt->opt);
     if (rt->workers == NULL || rt->task_ns == NULL || rt->store == NULL)
         return RP_ENOMEM;
+    rt->obj_deadline = -1;
+    rp__store_set_notify(rt->store, rp__objects_ready, rt);
     for (int i = 0; i < rt->nworkers; i++)
         rt->workers[i].rank = rt->size > 1 ? i + 1 : 0;
     return 0;

@@ -8,91 +8,30 @@
  * order and a sparse open-addressing index into it, so iteration follows
  * insertion order and the index costs 4 bytes a slot.
  */
-#include "internal.h"
+#include "store.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* What an entry, an element and an object count against obj_mem_max beyond
- * their key and value bytes: about what they take from malloc and the tables
- * (measured by bench/bench_dict). */
-#define RP__ENTRY_COST 64u
-#define RP__ELEM_COST 32u
-#define RP__OBJ_COST 256u
-
 #define IDX_EMPTY 0u
 #define IDX_DUMMY UINT32_MAX
 
-/* A value held by the store; bytes are owned, with a NUL after them. */
-typedef struct slot {
-    int type;
-    size_t len;
-    union {
-        int64_t i;
-        double d;
-        uint8_t *p;
-    };
-} slot;
-
-typedef struct entry {
-    uint64_t hash;
-    slot v;
-    size_t klen;
-    uint8_t key[];
-} entry;
-
-typedef struct map {
-    entry **ents; /* insertion order; NULL where deleted */
-    size_t nents; /* used positions in ents, deleted included */
-    size_t capents;
-    size_t live;   /* entries present */
-    uint32_t *idx; /* 1 + position in ents, IDX_EMPTY or IDX_DUMMY */
-    size_t idxcap; /* power of two, or 0 */
-} map;
-
-typedef struct vec {
-    slot *v;
-    size_t n, cap;
-} vec;
-
-typedef struct obj {
-    uint64_t id;
-    int kind;
-    char *name; /* NULL: anonymous */
-    size_t namelen;
-    size_t mem; /* counted against obj_mem_max */
-    map m;      /* dict, namespace */
-    vec l;      /* list */
-} obj;
-
-struct rp__store {
-    pthread_mutex_t lock;
-    obj **objs; /* by slot (the id's low 32 bits); NULL where free */
-    size_t nobjs, capobjs;
-    uint32_t *free_slots;
-    size_t nfree;
-    uint32_t serial; /* the id's high bits: never reused */
-    map names;       /* name -> slot (an integer value) */
-    size_t mem;
-    size_t key_max, value_max, mem_max;
-};
-
 /* ---- values ------------------------------------------------------------- */
 
-static size_t slot_bytes(const slot *s) {
+size_t rp__slot_bytes(const slot *s) {
     return s->type == RP__F_BYTES ? s->len + 16 : 0;
 }
 
-static void slot_free(slot *s) {
+void rp__slot_free(slot *s) {
     if (s->type == RP__F_BYTES)
         free(s->p);
     s->type = RP__F_NONE;
 }
 
 /* Copy a field into a new slot.  Returns 0 or RP_ENOMEM. */
-static int slot_set(slot *s, const rp__field *f) {
+int rp__slot_set(slot *s, const rp__field *f) {
     slot n = {.type = f->type, .len = 0};
     if (f->type == RP__F_INT) {
         n.i = f->i;
@@ -111,7 +50,7 @@ static int slot_set(slot *s, const rp__field *f) {
     return 0;
 }
 
-static void put_slot(rp__fwriter *w, const slot *s) {
+void rp__put_slot(rp__fwriter *w, const slot *s) {
     if (s->type == RP__F_INT)
         rp__fw_int(w, s->i);
     else if (s->type == RP__F_DOUBLE)
@@ -255,7 +194,7 @@ static int map_insert(map *m, const void *k, size_t klen, slot *v) {
 static void map_remove(map *m, size_t pos) {
     uint32_t e = m->idx[pos];
     entry *en = m->ents[e - 1];
-    slot_free(&en->v);
+    rp__slot_free(&en->v);
     free(en);
     m->ents[e - 1] = NULL;
     m->idx[pos] = IDX_DUMMY;
@@ -272,7 +211,7 @@ static void map_remove(map *m, size_t pos) {
 static void map_clear(map *m) {
     for (size_t i = 0; i < m->nents; i++)
         if (m->ents[i] != NULL) {
-            slot_free(&m->ents[i]->v);
+            rp__slot_free(&m->ents[i]->v);
             free(m->ents[i]);
         }
     free(m->ents);
@@ -281,26 +220,20 @@ static void map_clear(map *m) {
 }
 
 static size_t entry_cost(size_t klen, const slot *v) {
-    return klen + slot_bytes(v) + RP__ENTRY_COST;
+    return klen + rp__slot_bytes(v) + RP__ENTRY_COST;
 }
 
-static size_t field_cost(const rp__field *f) {
+size_t rp__field_cost(const rp__field *f) {
     return f->type == RP__F_BYTES ? f->len + 16 : 0;
 }
 
 /* ---- objects ------------------------------------------------------------- */
 
 static const char *kind_name(int kind) {
-    switch (kind) {
-    case RP_KIND_DICT:
-        return "dict";
-    case RP_KIND_LIST:
-        return "list";
-    case RP_KIND_NS:
-        return "namespace";
-    default:
-        return "object";
-    }
+    static const char *const names[] = {"object",    "dict",    "list",      "namespace",
+                                        "queue",     "lock",    "semaphore", "event",
+                                        "condition", "barrier", "pipe"};
+    return kind > 0 && kind <= RP_KIND_PIPE ? names[kind] : names[0];
 }
 
 rp__store *rp__store_new(const rp_options *opt) {
@@ -308,6 +241,7 @@ rp__store *rp__store_new(const rp_options *opt) {
     if (s == NULL)
         return NULL;
     pthread_mutex_init(&s->lock, NULL);
+    s->out_tail = &s->out;
     s->key_max = opt->obj_key_max;
     s->value_max = opt->obj_value_max;
     s->mem_max = opt->obj_mem_max;
@@ -315,9 +249,11 @@ rp__store *rp__store_new(const rp_options *opt) {
 }
 
 static void obj_free(obj *o) {
+    free(o->items[0]);
+    free(o->items[1]);
     map_clear(&o->m);
     for (size_t i = 0; i < o->l.n; i++)
-        slot_free(&o->l.v[i]);
+        rp__slot_free(&o->l.v[i]);
     free(o->l.v);
     free(o->name);
     free(o);
@@ -327,11 +263,19 @@ void rp__store_free(rp__store *s) {
     if (s == NULL)
         return;
     for (size_t i = 0; i < s->nobjs; i++)
-        if (s->objs[i] != NULL)
+        if (s->objs[i] != NULL) {
+            rp__sync_destroy(s, s->objs[i]);
             obj_free(s->objs[i]);
+        }
     free(s->objs);
     free(s->free_slots);
     map_clear(&s->names);
+    while (s->out != NULL) {
+        rp__outmsg *m = s->out;
+        s->out = m->next;
+        free(m->msg);
+        free(m);
+    }
     pthread_mutex_destroy(&s->lock);
     free(s);
 }
@@ -345,18 +289,8 @@ static obj *obj_get(const rp__store *s, uint64_t id) {
 
 /* ---- requests ------------------------------------------------------------ */
 
-/* One request being executed: its fields and its reply. */
-typedef struct req {
-    rp__store *s;
-    const rp__hdr *h;
-    rp__freader r;
-    rp__fwriter w;
-    obj *o;
-} req;
-
 /* Answer with an error code and a message instead of what was written. */
-static int fail(req *q, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(req *q, int code, const char *fmt, ...) {
+int rp__fail(req *q, int code, const char *fmt, ...) {
     char m[256];
     va_list ap;
     va_start(ap, fmt);
@@ -386,7 +320,7 @@ static const char *show(const void *p, size_t len, char *buf, size_t cap) {
     return buf;
 }
 
-static const char *obj_label(const obj *o, char *buf, size_t cap) {
+const char *rp__obj_label(const obj *o, char *buf, size_t cap) {
     if (o->name == NULL)
         snprintf(buf, cap, "anonymous %s", kind_name(o->kind));
     else {
@@ -397,65 +331,65 @@ static const char *obj_label(const obj *o, char *buf, size_t cap) {
 }
 
 /* The next field of the request, of type @p type (-1: any). */
-static int arg(req *q, rp__field *f, int type, const char *what) {
+int rp__arg(req *q, rp__field *f, int type, const char *what) {
     if (!rp__freader_next(&q->r, f))
-        return fail(q, RP_EPROTO, "%s: missing %s", rp__op_name(q->h->code), what);
+        return rp__fail(q, RP_EPROTO, "%s: missing %s", rp__op_name(q->h->code), what);
     if (type >= 0 && f->type != type)
-        return fail(q, RP_EPROTO, "%s: %s of the wrong type", rp__op_name(q->h->code), what);
+        return rp__fail(q, RP_EPROTO, "%s: %s of the wrong type", rp__op_name(q->h->code), what);
     return 0;
 }
 
 static int key_arg(req *q, rp__field *k) {
-    int rc = arg(q, k, RP__F_BYTES, "key");
+    int rc = rp__arg(q, k, RP__F_BYTES, "key");
     if (rc == 0 && k->len > q->s->key_max)
-        return fail(q, RP_ETOOBIG, "key of %zu bytes exceeds obj_key_max (%zu)", k->len,
-                    q->s->key_max);
+        return rp__fail(q, RP_ETOOBIG, "key of %zu bytes exceeds obj_key_max (%zu)", k->len,
+                        q->s->key_max);
     return rc;
 }
 
-static int value_arg(req *q, rp__field *v, int none_ok) {
-    int rc = arg(q, v, -1, "value");
+int rp__value_arg(req *q, rp__field *v, int none_ok) {
+    int rc = rp__arg(q, v, -1, "value");
     if (rc == 0 && !none_ok && v->type == RP__F_NONE)
-        return fail(q, RP_EINVAL, "a value must not be none");
+        return rp__fail(q, RP_EINVAL, "a value must not be none");
     if (rc == 0 && v->type == RP__F_BYTES && v->len > q->s->value_max)
-        return fail(q, RP_ETOOBIG, "value of %zu bytes exceeds obj_value_max (%zu)", v->len,
-                    q->s->value_max);
+        return rp__fail(q, RP_ETOOBIG, "value of %zu bytes exceeds obj_value_max (%zu)", v->len,
+                        q->s->value_max);
     return rc;
 }
 
-static int int_arg(req *q, int64_t *i, const char *what) {
+int rp__int_arg(req *q, int64_t *i, const char *what) {
     rp__field f;
-    int rc = arg(q, &f, RP__F_INT, what);
+    int rc = rp__arg(q, &f, RP__F_INT, what);
     if (rc == 0)
         *i = f.i;
     return rc;
 }
 
 /* Charge @p more bytes to the object (a negative change is a release). */
-static int charge(req *q, obj *o, size_t more) {
+int rp__charge(req *q, obj *o, size_t more) {
     if (more > q->s->mem_max || q->s->mem > q->s->mem_max - more)
-        return fail(q, RP_ENOSPC, "%zu more bytes would exceed obj_mem_max (%zu of %zu in use)",
-                    more, q->s->mem, q->s->mem_max);
+        return rp__fail(q, RP_ENOSPC, "%zu more bytes would exceed obj_mem_max (%zu of %zu in use)",
+                        more, q->s->mem, q->s->mem_max);
     q->s->mem += more;
     if (o != NULL)
         o->mem += more;
     return 0;
 }
 
-static void release(req *q, obj *o, size_t less) {
-    q->s->mem -= less;
+void rp__release(rp__store *s, obj *o, size_t less) {
+    s->mem -= less;
     if (o != NULL)
         o->mem -= less;
 }
 
-static int nomem(req *q) {
-    return fail(q, RP_ENOMEM, "the manager is out of memory");
+int rp__nomem(req *q) {
+    return rp__fail(q, RP_ENOMEM, "the manager is out of memory");
 }
 
 static int no_key(req *q, const rp__field *k) {
     char a[160], b[120];
-    return fail(q, RP_ENOKEY, "no key '%s' in %s", show(k->p, k->len, a, sizeof a),
-                obj_label(q->o, b, sizeof b));
+    return rp__fail(q, RP_ENOKEY, "no key '%s' in %s", show(k->p, k->len, a, sizeof a),
+                    rp__obj_label(q->o, b, sizeof b));
 }
 
 /* ---- OPEN, DESTROY, LIST, MEMORY ----------------------------------------- */
@@ -463,40 +397,53 @@ static int no_key(req *q, const rp__field *k) {
 static int op_open(req *q) {
     rp__store *s = q->s;
     rp__field name;
-    int64_t kind;
+    int64_t kind, p1, p2;
     if (!rp__freader_next(&q->r, &name) || (name.type != RP__F_BYTES && name.type != RP__F_NONE))
-        return fail(q, RP_EPROTO, "OPEN: bad name");
-    int rc = int_arg(q, &kind, "kind");
+        return rp__fail(q, RP_EPROTO, "OPEN: bad name");
+    int rc = rp__int_arg(q, &kind, "kind");
+    if (rc == 0)
+        rc = rp__int_arg(q, &p1, "parameter");
+    if (rc == 0)
+        rc = rp__int_arg(q, &p2, "parameter");
     if (rc != 0)
         return rc;
-    if (kind < RP_KIND_DICT || kind > RP_KIND_NS)
-        return fail(q, RP_EINVAL, "unknown object kind %lld", (long long)kind);
+    if (kind < RP_KIND_DICT || kind > RP_KIND_PIPE)
+        return rp__fail(q, RP_EINVAL, "unknown object kind %lld", (long long)kind);
     if (name.type == RP__F_BYTES) {
         if (name.len == 0 || name.len > s->key_max || memchr(name.p, 0, name.len) != NULL)
-            return fail(q, name.len > s->key_max ? RP_ETOOBIG : RP_EINVAL,
-                        "an object name must be 1..%zu bytes without NUL", s->key_max);
+            return rp__fail(q, name.len > s->key_max ? RP_ETOOBIG : RP_EINVAL,
+                            "an object name must be 1..%zu bytes without NUL", s->key_max);
         entry *e = map_find(&s->names, name.p, name.len, NULL);
         if (e != NULL) {
             obj *o = s->objs[e->v.i];
             char b[120];
             if ((q->h->flags & RP_CREATE) && (q->h->flags & RP_EXCL))
-                return fail(q, RP_EEXIST, "%s exists", obj_label(o, b, sizeof b));
+                return rp__fail(q, RP_EEXIST, "%s exists", rp__obj_label(o, b, sizeof b));
             if (o->kind != kind)
-                return fail(q, RP_ETYPE, "'%s' is a %s, not a %s", o->name, kind_name(o->kind),
-                            kind_name((int)kind));
+                return rp__fail(q, RP_ETYPE, "'%s' is a %s, not a %s", o->name, kind_name(o->kind),
+                                kind_name((int)kind));
+            if (kind >= RP_KIND_QUEUE && (rc = rp__sync_match(q, o, p1, p2)) != 0)
+                return rc;
             q->w.h.job = o->id;
             return 0;
         }
         if (!(q->h->flags & RP_CREATE))
-            return fail(q, RP_ENOENT, "no %s named '%s'", kind_name((int)kind),
-                        (const char *)name.p);
+            return rp__fail(q, RP_ENOENT, "no %s named '%s'", kind_name((int)kind),
+                            (const char *)name.p);
     }
     size_t cost = RP__OBJ_COST + (name.type == RP__F_BYTES ? name.len : 0);
-    if ((rc = charge(q, NULL, cost)) != 0)
+    if ((rc = rp__charge(q, NULL, cost)) != 0)
         return rc;
     obj *o = calloc(1, sizeof *o);
     if (o == NULL || (name.type == RP__F_BYTES && (o->name = strdup(name.p)) == NULL))
         goto oom;
+    o->kind = (int)kind;
+    if (kind >= RP_KIND_QUEUE && (rc = rp__sync_init(q, o, p1, p2)) != 0) {
+        free(o->name);
+        free(o);
+        rp__release(q->s, NULL, cost);
+        return rc;
+    }
     size_t slotno;
     if (s->nfree > 0) {
         slotno = s->free_slots[--s->nfree];
@@ -529,7 +476,6 @@ static int op_open(req *q) {
     if (++s->serial == 0)
         s->serial = 1; /* id 0 is never valid */
     o->id = ((uint64_t)s->serial << 32) | slotno;
-    o->kind = (int)kind;
     o->mem = cost;
     s->objs[slotno] = o;
     q->w.h.job = o->id;
@@ -538,8 +484,8 @@ oom:
     if (o != NULL)
         free(o->name);
     free(o);
-    release(q, NULL, cost);
-    return nomem(q);
+    rp__release(q->s, NULL, cost);
+    return rp__nomem(q);
 }
 
 static int op_destroy(req *q) {
@@ -551,9 +497,10 @@ static int op_destroy(req *q) {
             map_remove(&s->names, pos);
     }
     size_t slotno = (size_t)(o->id & 0xffffffffu);
+    rp__sync_destroy(s, o);
     s->objs[slotno] = NULL;
     s->free_slots[s->nfree++] = (uint32_t)slotno; /* room was made at creation */
-    release(q, NULL, o->mem);
+    rp__release(q->s, NULL, o->mem);
     obj_free(o);
     return 0;
 }
@@ -567,7 +514,7 @@ static int op_list(req *q) {
     rp__store *s = q->s;
     obj **v = malloc((s->nobjs ? s->nobjs : 1) * sizeof *v);
     if (v == NULL)
-        return nomem(q);
+        return rp__nomem(q);
     size_t n = 0;
     for (size_t i = 0; i < s->nobjs; i++)
         if (s->objs[i] != NULL)
@@ -576,7 +523,10 @@ static int op_list(req *q) {
     for (size_t i = 0; i < n; i++) {
         rp__fw_bytes(&q->w, v[i]->name ? v[i]->name : "", v[i]->namelen);
         rp__fw_int(&q->w, v[i]->kind);
-        rp__fw_int(&q->w, (int64_t)(v[i]->kind == RP_KIND_LIST ? v[i]->l.n : v[i]->m.live));
+        size_t len = v[i]->kind == RP_KIND_LIST    ? v[i]->l.n
+                     : v[i]->kind >= RP_KIND_QUEUE ? rp__sync_len(v[i])
+                                                   : v[i]->m.live;
+        rp__fw_int(&q->w, (int64_t)len);
         rp__fw_int(&q->w, (int64_t)v[i]->mem);
         rp__fw_int(&q->w, (int64_t)v[i]->id);
     }
@@ -597,26 +547,26 @@ static int dict_put(req *q, const rp__field *k, const rp__field *v) {
     map *m = &q->o->m;
     size_t pos;
     entry *e = map_find(m, k->p, k->len, &pos);
-    size_t old = e ? slot_bytes(&e->v) : 0;
-    size_t add = e ? field_cost(v) : k->len + field_cost(v) + RP__ENTRY_COST;
-    int rc = charge(q, q->o, add);
+    size_t old = e ? rp__slot_bytes(&e->v) : 0;
+    size_t add = e ? rp__field_cost(v) : k->len + rp__field_cost(v) + RP__ENTRY_COST;
+    int rc = rp__charge(q, q->o, add);
     if (rc != 0)
         return rc;
     slot n;
-    if (slot_set(&n, v) != 0) {
-        release(q, q->o, add);
-        return nomem(q);
+    if (rp__slot_set(&n, v) != 0) {
+        rp__release(q->s, q->o, add);
+        return rp__nomem(q);
     }
     if (e != NULL) {
-        slot_free(&e->v);
+        rp__slot_free(&e->v);
         e->v = n;
-        release(q, q->o, old);
+        rp__release(q->s, q->o, old);
         return 0;
     }
     if ((rc = map_insert(m, k->p, k->len, &n)) != 0) {
-        slot_free(&n);
-        release(q, q->o, add);
-        return rc == RP_ENOMEM ? nomem(q) : fail(q, rc, "dict too large");
+        rp__slot_free(&n);
+        rp__release(q->s, q->o, add);
+        return rc == RP_ENOMEM ? rp__nomem(q) : rp__fail(q, rc, "dict too large");
     }
     return 0;
 }
@@ -624,7 +574,7 @@ static int dict_put(req *q, const rp__field *k, const rp__field *v) {
 static void dict_del_at(req *q, size_t pos) {
     map *m = &q->o->m;
     entry *e = m->ents[m->idx[pos] - 1];
-    release(q, q->o, entry_cost(e->klen, &e->v));
+    rp__release(q->s, q->o, entry_cost(e->klen, &e->v));
     map_remove(m, pos);
 }
 
@@ -636,7 +586,7 @@ static int op_d_get(req *q) {
     entry *e = map_find(&q->o->m, k.p, k.len, NULL);
     if (e == NULL)
         return no_key(q, &k);
-    put_slot(&q->w, &e->v);
+    rp__put_slot(&q->w, &e->v);
     return 0;
 }
 
@@ -644,7 +594,7 @@ static int op_d_set(req *q) {
     rp__field k, v;
     int rc = key_arg(q, &k);
     if (rc == 0)
-        rc = value_arg(q, &v, 0);
+        rc = rp__value_arg(q, &v, 0);
     return rc ? rc : dict_put(q, &k, &v);
 }
 
@@ -678,12 +628,12 @@ static int op_d_setdefault(req *q) {
     rp__field k, v;
     int rc = key_arg(q, &k);
     if (rc == 0)
-        rc = value_arg(q, &v, 0);
+        rc = rp__value_arg(q, &v, 0);
     if (rc != 0)
         return rc;
     entry *e = map_find(&q->o->m, k.p, k.len, NULL);
     if (e != NULL) {
-        put_slot(&q->w, &e->v);
+        rp__put_slot(&q->w, &e->v);
         return 0;
     }
     if ((rc = dict_put(q, &k, &v)) == 0)
@@ -700,14 +650,14 @@ static int op_d_pop(req *q) {
     entry *e = map_find(&q->o->m, k.p, k.len, &pos);
     if (e == NULL)
         return no_key(q, &k);
-    put_slot(&q->w, &e->v);
+    rp__put_slot(&q->w, &e->v);
     if (q->w.err == 0) /* the value must reach the caller before it goes */
         dict_del_at(q, pos);
     return 0;
 }
 
 static int op_d_clear(req *q) {
-    release(q, q->o, q->o->mem - RP__OBJ_COST - q->o->namelen);
+    rp__release(q->s, q->o, q->o->mem - RP__OBJ_COST - q->o->namelen);
     map_clear(&q->o->m);
     return 0;
 }
@@ -716,7 +666,7 @@ static int op_d_items(req *q) {
     const map *m = &q->o->m;
     int what = q->h->flags & (RP_KEYS | RP_VALUES);
     if (what == 0)
-        return fail(q, RP_EINVAL, "items: ask for keys, values or both");
+        return rp__fail(q, RP_EINVAL, "items: ask for keys, values or both");
     for (size_t i = 0; i < m->nents && q->w.err == 0; i++) {
         const entry *e = m->ents[i];
         if (e == NULL)
@@ -724,27 +674,27 @@ static int op_d_items(req *q) {
         if (what & RP_KEYS)
             rp__fw_bytes(&q->w, e->key, e->klen);
         if (what & RP_VALUES)
-            put_slot(&q->w, &e->v);
+            rp__put_slot(&q->w, &e->v);
     }
     return 0;
 }
 
 static int op_d_update(req *q) {
     if (q->h->count % 2 != 0)
-        return fail(q, RP_EPROTO, "update: keys and values must pair up");
+        return rp__fail(q, RP_EPROTO, "update: keys and values must pair up");
     /* Check every pair and the memory first: all pairs go in, or none. */
     rp__freader start = q->r;
     size_t need = 0;
     rp__field k, v;
     int rc;
     for (uint32_t i = 0; i < q->h->count / 2; i++) {
-        if ((rc = key_arg(q, &k)) != 0 || (rc = value_arg(q, &v, 0)) != 0)
+        if ((rc = key_arg(q, &k)) != 0 || (rc = rp__value_arg(q, &v, 0)) != 0)
             return rc;
-        need += k.len + field_cost(&v) + RP__ENTRY_COST;
+        need += k.len + rp__field_cost(&v) + RP__ENTRY_COST;
     }
-    if ((rc = charge(q, q->o, need)) != 0)
+    if ((rc = rp__charge(q, q->o, need)) != 0)
         return rc;
-    release(q, q->o, need);
+    rp__release(q->s, q->o, need);
     q->r = start;
     for (uint32_t i = 0; i < q->h->count / 2; i++) {
         rp__freader_next(&q->r, &k);
@@ -763,7 +713,7 @@ static int op_d_getmany(req *q) {
             return rc;
         entry *e = map_find(&q->o->m, k.p, k.len, NULL);
         if (e != NULL)
-            put_slot(&q->w, &e->v);
+            rp__put_slot(&q->w, &e->v);
         else
             rp__fw_none(&q->w);
     }
@@ -774,11 +724,11 @@ static int op_d_add(req *q) {
     rp__field k, d;
     int rc = key_arg(q, &k);
     if (rc == 0)
-        rc = value_arg(q, &d, 0);
+        rc = rp__value_arg(q, &d, 0);
     if (rc != 0)
         return rc;
     if (d.type == RP__F_BYTES)
-        return fail(q, RP_ETYPE, "add: the delta must be an int or a double");
+        return rp__fail(q, RP_ETYPE, "add: the delta must be an int or a double");
     entry *e = map_find(&q->o->m, k.p, k.len, NULL);
     if (e == NULL) {
         if ((rc = dict_put(q, &k, &d)) == 0)
@@ -788,20 +738,20 @@ static int op_d_add(req *q) {
     slot *s = &e->v;
     char a[160], b[120];
     if (s->type == RP__F_BYTES)
-        return fail(q, RP_ETYPE, "add: '%s' in %s holds bytes", show(k.p, k.len, a, sizeof a),
-                    obj_label(q->o, b, sizeof b));
+        return rp__fail(q, RP_ETYPE, "add: '%s' in %s holds bytes", show(k.p, k.len, a, sizeof a),
+                        rp__obj_label(q->o, b, sizeof b));
     if (s->type == RP__F_INT && d.type == RP__F_INT) {
         int64_t r;
         if (__builtin_add_overflow(s->i, d.i, &r))
-            return fail(q, RP_EOVERFLOW, "add: %lld + %lld overflows", (long long)s->i,
-                        (long long)d.i);
+            return rp__fail(q, RP_EOVERFLOW, "add: %lld + %lld overflows", (long long)s->i,
+                            (long long)d.i);
         s->i = r;
     } else {
         double x = s->type == RP__F_INT ? (double)s->i : s->d;
         s->d = x + (d.type == RP__F_INT ? (double)d.i : d.d);
         s->type = RP__F_DOUBLE;
     }
-    put_slot(&q->w, s);
+    rp__put_slot(&q->w, s);
     return 0;
 }
 
@@ -809,16 +759,16 @@ static int op_d_cas(req *q) {
     rp__field k, expect, want;
     int rc = key_arg(q, &k);
     if (rc == 0)
-        rc = value_arg(q, &expect, 1);
+        rc = rp__value_arg(q, &expect, 1);
     if (rc == 0)
-        rc = value_arg(q, &want, 1);
+        rc = rp__value_arg(q, &want, 1);
     if (rc != 0)
         return rc;
     size_t pos;
     entry *e = map_find(&q->o->m, k.p, k.len, &pos);
     int match = e ? slot_equals(&e->v, &expect) : expect.type == RP__F_NONE;
     if (e != NULL)
-        put_slot(&q->w, &e->v);
+        rp__put_slot(&q->w, &e->v);
     else
         rp__fw_none(&q->w);
     if (q->w.err != 0 || !match)
@@ -837,12 +787,12 @@ static int op_d_swap(req *q) {
     rp__field k, v;
     int rc = key_arg(q, &k);
     if (rc == 0)
-        rc = value_arg(q, &v, 0);
+        rc = rp__value_arg(q, &v, 0);
     if (rc != 0)
         return rc;
     entry *e = map_find(&q->o->m, k.p, k.len, NULL);
     if (e != NULL)
-        put_slot(&q->w, &e->v);
+        rp__put_slot(&q->w, &e->v);
     else
         rp__fw_none(&q->w);
     if (q->w.err != 0)
@@ -855,7 +805,7 @@ static int op_d_swap(req *q) {
 
 static int vec_reserve(req *q, vec *l, size_t more) {
     if (more > SIZE_MAX / sizeof(slot) - l->n)
-        return fail(q, RP_ENOSPC, "list too large");
+        return rp__fail(q, RP_ENOSPC, "list too large");
     if (l->n + more <= l->cap)
         return 0;
     size_t cap = l->cap ? l->cap + l->cap / 2 : 8;
@@ -863,7 +813,7 @@ static int vec_reserve(req *q, vec *l, size_t more) {
         cap = l->n + more;
     slot *v = realloc(l->v, cap * sizeof *v);
     if (v == NULL)
-        return nomem(q);
+        return rp__nomem(q);
     l->v = v;
     l->cap = cap;
     return 0;
@@ -872,14 +822,14 @@ static int vec_reserve(req *q, vec *l, size_t more) {
 /* Python's index rule: negative counts from the end; out of range fails. */
 static int index_arg(req *q, size_t n, size_t *at) {
     int64_t i;
-    int rc = int_arg(q, &i, "index");
+    int rc = rp__int_arg(q, &i, "index");
     if (rc != 0)
         return rc;
     int64_t j = i < 0 ? i + (int64_t)n : i;
     if (j < 0 || (uint64_t)j >= n) {
         char b[120];
-        return fail(q, RP_ERANGE, "index %lld out of range for %s of %zu", (long long)i,
-                    obj_label(q->o, b, sizeof b), n);
+        return rp__fail(q, RP_ERANGE, "index %lld out of range for %s of %zu", (long long)i,
+                        rp__obj_label(q->o, b, sizeof b), n);
     }
     *at = (size_t)j;
     return 0;
@@ -888,18 +838,18 @@ static int index_arg(req *q, size_t n, size_t *at) {
 /* Insert @p v at @p at (0..n). */
 static int list_put(req *q, size_t at, const rp__field *v) {
     vec *l = &q->o->l;
-    size_t cost = field_cost(v) + RP__ELEM_COST;
-    int rc = charge(q, q->o, cost);
+    size_t cost = rp__field_cost(v) + RP__ELEM_COST;
+    int rc = rp__charge(q, q->o, cost);
     if (rc != 0)
         return rc;
     slot n;
     if ((rc = vec_reserve(q, l, 1)) != 0) {
-        release(q, q->o, cost);
+        rp__release(q->s, q->o, cost);
         return rc;
     }
-    if (slot_set(&n, v) != 0) {
-        release(q, q->o, cost);
-        return nomem(q);
+    if (rp__slot_set(&n, v) != 0) {
+        rp__release(q->s, q->o, cost);
+        return rp__nomem(q);
     }
     memmove(l->v + at + 1, l->v + at, (l->n - at) * sizeof *l->v);
     l->v[at] = n;
@@ -909,7 +859,7 @@ static int list_put(req *q, size_t at, const rp__field *v) {
 
 static int op_l_append(req *q) {
     rp__field v;
-    int rc = value_arg(q, &v, 0);
+    int rc = rp__value_arg(q, &v, 0);
     return rc ? rc : list_put(q, q->o->l.n, &v);
 }
 
@@ -919,13 +869,13 @@ static int op_l_extend(req *q) {
     rp__field v;
     int rc;
     for (uint32_t i = 0; i < q->h->count; i++) {
-        if ((rc = value_arg(q, &v, 0)) != 0)
+        if ((rc = rp__value_arg(q, &v, 0)) != 0)
             return rc;
-        need += field_cost(&v) + RP__ELEM_COST;
+        need += rp__field_cost(&v) + RP__ELEM_COST;
     }
-    if ((rc = charge(q, q->o, need)) != 0)
+    if ((rc = rp__charge(q, q->o, need)) != 0)
         return rc;
-    release(q, q->o, need);
+    rp__release(q->s, q->o, need);
     if ((rc = vec_reserve(q, &q->o->l, q->h->count)) != 0)
         return rc;
     q->r = start;
@@ -941,7 +891,7 @@ static int op_l_get(req *q) {
     size_t at;
     int rc = index_arg(q, q->o->l.n, &at);
     if (rc == 0)
-        put_slot(&q->w, &q->o->l.v[at]);
+        rp__put_slot(&q->w, &q->o->l.v[at]);
     return rc;
 }
 
@@ -950,21 +900,21 @@ static int op_l_set(req *q) {
     rp__field v;
     int rc = index_arg(q, q->o->l.n, &at);
     if (rc == 0)
-        rc = value_arg(q, &v, 0);
+        rc = rp__value_arg(q, &v, 0);
     if (rc != 0)
         return rc;
     slot *s = &q->o->l.v[at];
-    size_t old = slot_bytes(s);
-    if ((rc = charge(q, q->o, field_cost(&v))) != 0)
+    size_t old = rp__slot_bytes(s);
+    if ((rc = rp__charge(q, q->o, rp__field_cost(&v))) != 0)
         return rc;
     slot n;
-    if (slot_set(&n, &v) != 0) {
-        release(q, q->o, field_cost(&v));
-        return nomem(q);
+    if (rp__slot_set(&n, &v) != 0) {
+        rp__release(q->s, q->o, rp__field_cost(&v));
+        return rp__nomem(q);
     }
-    slot_free(s);
+    rp__slot_free(s);
     *s = n;
-    release(q, q->o, old);
+    rp__release(q->s, q->o, old);
     return 0;
 }
 
@@ -972,17 +922,17 @@ static int op_l_pop(req *q) {
     vec *l = &q->o->l;
     if (l->n == 0) {
         char b[120];
-        return fail(q, RP_ERANGE, "pop from empty %s", obj_label(q->o, b, sizeof b));
+        return rp__fail(q, RP_ERANGE, "pop from empty %s", rp__obj_label(q->o, b, sizeof b));
     }
     size_t at;
     int rc = index_arg(q, l->n, &at);
     if (rc != 0)
         return rc;
-    put_slot(&q->w, &l->v[at]);
+    rp__put_slot(&q->w, &l->v[at]);
     if (q->w.err != 0)
         return 0;
-    release(q, q->o, slot_bytes(&l->v[at]) + RP__ELEM_COST);
-    slot_free(&l->v[at]);
+    rp__release(q->s, q->o, rp__slot_bytes(&l->v[at]) + RP__ELEM_COST);
+    rp__slot_free(&l->v[at]);
     memmove(l->v + at, l->v + at + 1, (l->n - at - 1) * sizeof *l->v);
     l->n--;
     return 0;
@@ -1000,9 +950,9 @@ static size_t clamp_index(int64_t i, size_t n) {
 static int op_l_insert(req *q) {
     int64_t i;
     rp__field v;
-    int rc = int_arg(q, &i, "index");
+    int rc = rp__int_arg(q, &i, "index");
     if (rc == 0)
-        rc = value_arg(q, &v, 0);
+        rc = rp__value_arg(q, &v, 0);
     return rc ? rc : list_put(q, clamp_index(i, q->o->l.n), &v);
 }
 
@@ -1013,15 +963,15 @@ static int op_l_len(req *q) {
 
 static int op_l_slice(req *q) {
     int64_t a, b;
-    int rc = int_arg(q, &a, "start");
+    int rc = rp__int_arg(q, &a, "start");
     if (rc == 0)
-        rc = int_arg(q, &b, "stop");
+        rc = rp__int_arg(q, &b, "stop");
     if (rc != 0)
         return rc;
     const vec *l = &q->o->l;
     size_t from = clamp_index(a, l->n), to = clamp_index(b, l->n);
     for (size_t i = from; i < to && q->w.err == 0; i++)
-        put_slot(&q->w, &l->v[i]);
+        rp__put_slot(&q->w, &l->v[i]);
     return 0;
 }
 
@@ -1036,7 +986,7 @@ static const struct {
     int kind;
     int nargs;
 } ops[RP__OP_COUNT] = {
-    [RP__OP_OPEN] = {op_open, 0, 2},
+    [RP__OP_OPEN] = {op_open, 0, 4},
     [RP__OP_DESTROY] = {op_destroy, -1, 0},
     [RP__OP_LIST] = {op_list, 0, 0},
     [RP__OP_MEMORY] = {op_memory, 0, 0},
@@ -1062,6 +1012,28 @@ static const struct {
     [RP__OP_L_INSERT] = {op_l_insert, RP_KIND_LIST, 2},
     [RP__OP_L_LEN] = {op_l_len, RP_KIND_LIST, 0},
     [RP__OP_L_SLICE] = {op_l_slice, RP_KIND_LIST, 2},
+    [RP__OP_Q_PUT] = {rp__op_q_put, RP_KIND_QUEUE, 3},
+    [RP__OP_Q_GET] = {rp__op_q_get, RP_KIND_QUEUE, 1},
+    [RP__OP_Q_SIZE] = {rp__op_q_size, RP_KIND_QUEUE, 0},
+    [RP__OP_Q_CLOSE] = {rp__op_q_close, RP_KIND_QUEUE, 0},
+    [RP__OP_Q_TASK_DONE] = {rp__op_q_task_done, RP_KIND_QUEUE, 0},
+    [RP__OP_Q_JOIN] = {rp__op_q_join, RP_KIND_QUEUE, 1},
+    [RP__OP_ACQUIRE] = {rp__op_lock_acquire, -1, 1},
+    [RP__OP_RELEASE] = {rp__op_lock_release, -1, 0},
+    [RP__OP_SEM_VALUE] = {rp__op_sem_value, RP_KIND_SEM, 0},
+    [RP__OP_EV_SET] = {rp__op_ev_set, RP_KIND_EVENT, 0},
+    [RP__OP_EV_CLEAR] = {rp__op_ev_clear, RP_KIND_EVENT, 0},
+    [RP__OP_EV_WAIT] = {rp__op_ev_wait, RP_KIND_EVENT, 1},
+    [RP__OP_COND_WAIT] = {rp__op_cond_wait, RP_KIND_COND, 1},
+    [RP__OP_COND_NOTIFY] = {rp__op_cond_notify, RP_KIND_COND, 1},
+    [RP__OP_BAR_WAIT] = {rp__op_bar_wait, RP_KIND_BARRIER, 1},
+    [RP__OP_BAR_ABORT] = {rp__op_bar_abort, RP_KIND_BARRIER, 0},
+    [RP__OP_BAR_RESET] = {rp__op_bar_reset, RP_KIND_BARRIER, 0},
+    [RP__OP_BAR_STATE] = {rp__op_bar_state, RP_KIND_BARRIER, 0},
+    [RP__OP_PIPE_SEND] = {rp__op_pipe_send, RP_KIND_PIPE, 1},
+    [RP__OP_PIPE_RECV] = {rp__op_pipe_recv, RP_KIND_PIPE, 1},
+    [RP__OP_PIPE_POLL] = {rp__op_pipe_poll, RP_KIND_PIPE, 1},
+    [RP__OP_PIPE_CLOSE] = {rp__op_pipe_close, RP_KIND_PIPE, 0},
 };
 
 static void execute(req *q) {
@@ -1069,51 +1041,134 @@ static void execute(req *q) {
     const rp__hdr *h = q->h;
     int op = h->code;
     if (op <= RP__OP_NONE || op >= RP__OP_COUNT || ops[op].fn == NULL) {
-        fail(q, RP_EPROTO, "unknown operation %d", op);
+        rp__fail(q, RP_EPROTO, "unknown operation %d", op);
         return;
     }
     if (ops[op].nargs >= 0 && h->count != (uint32_t)ops[op].nargs) {
-        fail(q, RP_EPROTO, "%s takes %d fields, not %u", rp__op_name(op), ops[op].nargs, h->count);
+        rp__fail(q, RP_EPROTO, "%s takes %d fields, not %u", rp__op_name(op), ops[op].nargs,
+                 h->count);
         return;
     }
     if (ops[op].kind != 0) {
         q->o = obj_get(s, h->job);
         if (q->o == NULL) {
-            fail(q, RP_ENOENT, "no object with handle %#llx (destroyed?)",
-                 (unsigned long long)h->job);
+            rp__fail(q, RP_ENOENT, "no object with handle %#llx (destroyed?)",
+                     (unsigned long long)h->job);
             return;
         }
         /* A namespace is a dict underneath. */
         int kind = q->o->kind == RP_KIND_NS ? RP_KIND_DICT : q->o->kind;
         if (ops[op].kind > 0 && kind != ops[op].kind) {
             char b[120];
-            fail(q, RP_ETYPE, "%s is not a %s", obj_label(q->o, b, sizeof b),
-                 kind_name(ops[op].kind));
+            rp__fail(q, RP_ETYPE, "%s is not a %s", rp__obj_label(q->o, b, sizeof b),
+                     kind_name(ops[op].kind));
             return;
         }
     }
     ops[op].fn(q);
 }
 
-int rp__store_exec(rp__store *s, const rp__hdr *h, const void *body, void **rep, size_t *rep_len) {
-    req q = {.s = s, .h = h};
+/* A rank-0 caller waits here, store lock held, until its parked request is
+ * answered; past its deadline the request is expired (a condition waiter
+ * then still waits for its lock, without a deadline). */
+static void wait_local(rp__store *s, waiter *w, rp__lwait *lw) {
+    while (!lw->done) {
+        if (w->deadline >= 0 && rp__now() >= w->deadline) {
+            rp__sync_expire(s, w);
+            continue;
+        }
+        if (w->deadline < 0) {
+            pthread_cond_wait(&lw->cv, &s->lock);
+            continue;
+        }
+        struct timespec ts;
+        ts.tv_sec = (time_t)w->deadline;
+        ts.tv_nsec = (long)((w->deadline - (double)ts.tv_sec) * 1e9);
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&lw->cv, &s->lock, &ts);
+    }
+}
+
+int rp__store_exec(rp__store *s, const rp__hdr *h, const void *body, const rp__caller *who,
+                   void **rep, size_t *rep_len) {
+    req q = {.s = s, .h = h, .who = who};
     rp__hdr rh = {.kind = RP__MSG_OBJ_REP, .job = h->job, .start = h->start, .pool = h->pool};
     rp__fw_init(&q.w, &rh);
     pthread_mutex_lock(&s->lock);
     if (h->kind != RP__MSG_OBJ_REQ || rp__freader_init(&q.r, h, body) != 0)
-        fail(&q, RP_EPROTO, "malformed object request");
+        rp__fail(&q, RP_EPROTO, "malformed object request");
     else
         execute(&q);
+    if (q.parked != NULL) {
+        rp__buf_free(&q.w.buf);
+        if (!who->local) {
+            pthread_mutex_unlock(&s->lock);
+            return RP__PARKED; /* answered later through the outbox */
+        }
+        rp__lwait lw = {.done = 0};
+        pthread_condattr_t ca;
+        pthread_condattr_init(&ca);
+        pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+        pthread_cond_init(&lw.cv, &ca);
+        pthread_condattr_destroy(&ca);
+        q.parked->lw = &lw;
+        wait_local(s, q.parked, &lw);
+        pthread_mutex_unlock(&s->lock);
+        pthread_cond_destroy(&lw.cv);
+        if (lw.rc != 0)
+            return lw.rc;
+        *rep = lw.rep;
+        *rep_len = lw.len;
+        return 0;
+    }
     pthread_mutex_unlock(&s->lock);
     int rc = rp__fw_finish(&q.w);
     if (rc != 0) {
         /* The answer did not fit (a huge snapshot) or memory ran out. */
         rp__fw_init(&q.w, &rh);
-        fail(&q, rc, rc == RP_ETOOBIG ? "the answer exceeds one message" : "out of memory");
+        rp__fail(&q, rc, rc == RP_ETOOBIG ? "the answer exceeds one message" : "out of memory");
         if ((rc = rp__fw_finish(&q.w)) != 0)
             return rc;
     }
     *rep = q.w.buf.p;
     *rep_len = q.w.buf.len;
     return 0;
+}
+
+double rp__store_tick(rp__store *s, double now) {
+    double next = -1;
+    pthread_mutex_lock(&s->lock);
+    for (waiter *w = s->timed, *nx; w; w = nx) {
+        nx = w->dnext;
+        if (w->lw != NULL)
+            continue; /* a rank-0 thread expires its own */
+        if (now >= w->deadline) {
+            rp__sync_expire(s, w);
+            nx = s->timed; /* expiring can answer others: start over */
+            continue;
+        }
+        if (next < 0 || w->deadline < next)
+            next = w->deadline;
+    }
+    pthread_mutex_unlock(&s->lock);
+    return next;
+}
+
+rp__outmsg *rp__store_outbox(rp__store *s) {
+    pthread_mutex_lock(&s->lock);
+    rp__outmsg *m = s->out;
+    s->out = NULL;
+    s->out_tail = &s->out;
+    pthread_mutex_unlock(&s->lock);
+    return m;
+}
+
+void rp__store_set_notify(rp__store *s, void (*fn)(void *), void *arg) {
+    pthread_mutex_lock(&s->lock);
+    s->notify = fn;
+    s->notify_arg = arg;
+    pthread_mutex_unlock(&s->lock);
 }

@@ -19,11 +19,11 @@
  *
  * OBJ_REQ (a shared-object call): code = operation (RP__OP_*), flags = the
  *   operation's flags, job = object id, start = the caller's sequence number,
- *   count = fields.  OBJ_REP: code = 0, a small non-negative result, or an
- *   RP_E* code; job = object id; start = the request's sequence number.
- * Both bodies are count typed fields, each  u8 type | 7 zero bytes | u64 v,
- *   where v is the integer, the double's bits, or for bytes their length,
- *   followed by the bytes, a NUL and zeros up to a multiple of 8.
+ *   pool = the calling thread's token (who owns a lock), count = fields.  OBJ_REP: code = 0, a
+ * small non-negative result, or an RP_E* code; job = object id; start = the request's sequence
+ * number. Both bodies are count typed fields, each  u8 type | 7 zero bytes | u64 v, where v is the
+ * integer, the double's bits, or for bytes their length, followed by the bytes, a NUL and zeros up
+ * to a multiple of 8.
  */
 #ifndef RP_WIRE_H
 #define RP_WIRE_H
@@ -66,7 +66,7 @@ const char *rp__msg_name(int kind);
 
 /* Shared-object operations (OBJ_REQ code) and the fields each takes. */
 #define RP__OP_MAP(X)                                                                              \
-    X(OPEN)         /* name (bytes, or none: anonymous), kind (int); flags RP_CREATE/RP_EXCL */    \
+    X(OPEN)         /* name (bytes or none), kind, p1, p2 (ints); flags RP_CREATE/RP_EXCL */       \
     X(DESTROY)      /* - */                                                                        \
     X(LIST)         /* - ; reply: per object name, kind, len, mem, id */                           \
     X(MEMORY)       /* - ; reply: used, limit */                                                   \
@@ -91,7 +91,29 @@ const char *rp__msg_name(int kind);
     X(L_POP)        /* index ; reply: value */                                                     \
     X(L_INSERT)     /* index, value */                                                             \
     X(L_LEN)        /* - ; reply: int */                                                           \
-    X(L_SLICE)      /* start, stop (int or none) ; reply: values */
+    X(L_SLICE)      /* start, stop (int or none) ; reply: values */                                \
+    X(Q_PUT)        /* value, priority, timeout (double; < 0: none) */                             \
+    X(Q_GET)        /* timeout ; reply: value, priority */                                         \
+    X(Q_SIZE)       /* - ; reply: size, maxsize, unfinished, closed */                             \
+    X(Q_CLOSE)      /* - */                                                                        \
+    X(Q_TASK_DONE)  /* - */                                                                        \
+    X(Q_JOIN)       /* timeout */                                                                  \
+    X(ACQUIRE)      /* timeout ; a lock, a semaphore or a condition's lock */                      \
+    X(RELEASE)      /* - */                                                                        \
+    X(SEM_VALUE)    /* - ; reply: value */                                                         \
+    X(EV_SET)       /* - */                                                                        \
+    X(EV_CLEAR)     /* - */                                                                        \
+    X(EV_WAIT)      /* timeout */                                                                  \
+    X(COND_WAIT)    /* timeout */                                                                  \
+    X(COND_NOTIFY)  /* n (int, < 0: all) ; reply code: how many were woken */                      \
+    X(BAR_WAIT)     /* timeout ; reply code: the arrival index */                                  \
+    X(BAR_ABORT)    /* - */                                                                        \
+    X(BAR_RESET)    /* - */                                                                        \
+    X(BAR_STATE)    /* - ; reply: parties, waiting, broken */                                      \
+    X(PIPE_SEND)    /* value ; flags: the sending end */                                           \
+    X(PIPE_RECV)    /* timeout ; flags: the end ; reply: value */                                  \
+    X(PIPE_POLL)    /* timeout ; flags: the end ; reply code 1 or 0 */                             \
+    X(PIPE_CLOSE)   /* - ; flags: the end */
 
 typedef enum {
     RP__OP_NONE = 0,

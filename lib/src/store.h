@@ -1,0 +1,226 @@
+/*
+ * The manager's store, shared by store.c (objects, dicts, lists, requests)
+ * and sync.c (queues, locks and the other objects a caller can wait on).
+ * Not installed; everything here runs under the store's mutex.
+ */
+#ifndef RP_STORE_H
+#define RP_STORE_H
+
+#include "internal.h"
+
+/* What an entry, an element and an object count against obj_mem_max beyond
+ * their key and value bytes: about what they take from malloc and the tables
+ * (measured by bench/bench_dict). */
+#define RP__ENTRY_COST 64u
+#define RP__ELEM_COST 32u
+#define RP__OBJ_COST 256u
+
+/* A value held by the store; bytes are owned, with a NUL after them. */
+typedef struct slot {
+    int type;
+    size_t len;
+    union {
+        int64_t i;
+        double d;
+        uint8_t *p;
+    };
+} slot;
+
+typedef struct entry {
+    uint64_t hash;
+    slot v;
+    size_t klen;
+    uint8_t key[];
+} entry;
+
+typedef struct map {
+    entry **ents; /* insertion order; NULL where deleted */
+    size_t nents; /* used positions in ents, deleted included */
+    size_t capents;
+    size_t live;   /* entries present */
+    uint32_t *idx; /* 1 + position in ents, IDX_EMPTY or IDX_DUMMY */
+    size_t idxcap; /* power of two, or 0 */
+} map;
+
+typedef struct vec {
+    slot *v;
+    size_t n, cap;
+} vec;
+
+struct obj;
+
+/*
+ * A request that could not be answered yet (a get on an empty queue, an
+ * acquire of a held lock): parked on its object until it can be, or until
+ * its deadline.  A caller on rank 0 waits on its own condition variable
+ * (lw); a remote caller's answer goes out through the outbox.
+ */
+typedef struct waiter {
+    struct waiter *next, *prev;   /* in its object's list */
+    struct waiter *dnext, *dprev; /* in the store's list of waiters with a deadline */
+    struct obj *o;
+    int list; /* which of the object's lists */
+    int op;
+    int rank;       /* the caller */
+    uint32_t token; /* its thread (lock ownership) */
+    uint64_t seq;   /* the request's sequence number, echoed in the answer */
+    double deadline;
+    struct rp__lwait *lw;
+    slot item;      /* a blocked put's item */
+    int64_t prio;   /* and its priority */
+    int64_t count;  /* a condition waiter's lock recursion count, restored on wakeup */
+    int phase;      /* a condition waiter: 0 waiting for notify, 1 for the lock */
+    int result;     /* a condition waiter: what it answers once it has the lock */
+    uint32_t flags; /* the request's header flags */
+} waiter;
+
+typedef struct wlist {
+    waiter *head, *tail;
+} wlist;
+
+/* A rank-0 thread waiting for its answer. */
+typedef struct rp__lwait {
+    pthread_cond_t cv;
+    int done;
+    void *rep;
+    size_t len;
+    int rc; /* RP_ENOMEM if no answer could be built */
+} rp__lwait;
+
+/* A queued item (queues, pipes). */
+typedef struct qitem {
+    slot v;
+    int64_t prio;
+    uint64_t seq; /* insertion order: equal priorities leave first in, first out */
+} qitem;
+
+typedef struct obj {
+    uint64_t id;
+    int kind;
+    int sub;    /* queue type, recursive lock, bounded semaphore, duplex pipe */
+    char *name; /* NULL: anonymous */
+    size_t namelen;
+    size_t mem; /* counted against obj_mem_max */
+    map m;      /* dict, namespace */
+    vec l;      /* list */
+    wlist w[3]; /* waiters, in arrival order */
+    /* queue; pipe: items[end] is the inbox of end */
+    qitem *items[2];
+    size_t nitems[2], capitems[2], headitem[2];
+    int64_t maxsize; /* 0: unbounded */
+    int64_t unfinished;
+    uint64_t seq;
+    int closed[2];
+    /* lock (also a condition's), semaphore, event, barrier */
+    int owner_rank; /* -1: free */
+    uint32_t owner_token;
+    int64_t count; /* lock recursion, semaphore value, barrier arrivals */
+    int64_t bound; /* bounded semaphore's limit, barrier parties */
+    int flag;      /* event set, barrier broken */
+} obj;
+
+struct rp__store {
+    pthread_mutex_t lock;
+    obj **objs; /* by slot (the id's low 32 bits); NULL where free */
+    size_t nobjs, capobjs;
+    uint32_t *free_slots;
+    size_t nfree;
+    uint32_t serial; /* the id's high bits: never reused */
+    map names;       /* name -> slot (an integer value) */
+    size_t mem;
+    size_t key_max, value_max, mem_max;
+    waiter *timed;               /* waiters with a deadline */
+    rp__outmsg *out, **out_tail; /* answers to remote waiters */
+    void (*notify)(void *);      /* called when out gets an answer */
+    void *notify_arg;
+};
+
+/* One request being executed: its fields and its answer. */
+typedef struct req {
+    rp__store *s;
+    const rp__hdr *h;
+    const rp__caller *who;
+    rp__freader r;
+    rp__fwriter w;
+    obj *o;
+    waiter *parked; /* set when the request was parked */
+} req;
+
+/* ---- store.c ------------------------------------------------------------- */
+
+/** Answer @p code with a message instead of what was written.  Returns code. */
+int rp__fail(req *q, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/** The next request field into @p f, of @p type (-1: any).  0 or an answer code. */
+int rp__arg(req *q, rp__field *f, int type, const char *what);
+int rp__int_arg(req *q, int64_t *i, const char *what);
+/** A value field within obj_value_max; @p none_ok allows RP__F_NONE. */
+int rp__value_arg(req *q, rp__field *v, int none_ok);
+/** Charge @p more bytes to object @p o (may be NULL) against obj_mem_max. */
+int rp__charge(req *q, obj *o, size_t more);
+void rp__release(rp__store *s, obj *o, size_t less);
+int rp__nomem(req *q);
+int rp__slot_set(slot *s, const rp__field *f);
+void rp__slot_free(slot *s);
+size_t rp__slot_bytes(const slot *s);
+size_t rp__field_cost(const rp__field *f);
+void rp__put_slot(rp__fwriter *w, const slot *s);
+const char *rp__obj_label(const obj *o, char *buf, size_t cap);
+
+/* ---- sync.c: objects a caller waits on ----------------------------------- */
+
+/** Set up a new object of a waitable kind from OPEN's parameters (p1, p2). */
+int rp__sync_init(req *q, obj *o, int64_t p1, int64_t p2);
+/** Does an existing object match OPEN's parameters?  0 or an answer code. */
+int rp__sync_match(req *q, const obj *o, int64_t p1, int64_t p2);
+/** An object is destroyed: answer its waiters with RP_ENOENT, free its items. */
+void rp__sync_destroy(rp__store *s, obj *o);
+/** A parked waiter's deadline passed: answer it (or move it on). */
+void rp__sync_expire(rp__store *s, waiter *w);
+/** The number of waiters and items for rp_obj_list's len. */
+size_t rp__sync_len(const obj *o);
+
+/* Operation handlers of sync.c, in the store's table. */
+int rp__op_q_put(req *q);
+int rp__op_q_get(req *q);
+int rp__op_q_size(req *q);
+int rp__op_q_close(req *q);
+int rp__op_q_task_done(req *q);
+int rp__op_q_join(req *q);
+int rp__op_lock_acquire(req *q);
+int rp__op_lock_release(req *q);
+int rp__op_sem_value(req *q);
+int rp__op_ev_set(req *q);
+int rp__op_ev_clear(req *q);
+int rp__op_ev_wait(req *q);
+int rp__op_cond_wait(req *q);
+int rp__op_cond_notify(req *q);
+int rp__op_bar_wait(req *q);
+int rp__op_bar_abort(req *q);
+int rp__op_bar_reset(req *q);
+int rp__op_bar_state(req *q);
+int rp__op_pipe_send(req *q);
+int rp__op_pipe_recv(req *q);
+int rp__op_pipe_poll(req *q);
+int rp__op_pipe_close(req *q);
+
+/* ---- waiting (sync.c) ------------------------------------------------------ */
+
+/**
+ * Park the request on list @p list of its object, with the timeout in
+ * seconds (negative: none).  Returns 0, RP_EDEADLK (the caller may not
+ * wait) or an answer code.  The handler then returns 0 and writes nothing.
+ */
+int rp__park(req *q, int list, double timeout);
+/** Unlink a waiter from its object and the deadline list. */
+void rp__unpark(rp__store *s, waiter *w);
+/**
+ * Answer a parked waiter with @p code and the fields already in @p w (a
+ * writer begun with rp__answer_begin), then free it.
+ */
+void rp__answer(rp__store *s, waiter *wt, rp__fwriter *w, int code);
+/** Begin the answer to a parked waiter. */
+void rp__answer_begin(const waiter *wt, rp__fwriter *w);
+/** Answer a parked waiter with just a code (and a message if code < 0). */
+void rp__answer_code(rp__store *s, waiter *wt, int code, const char *msg);
+
+#endif /* RP_STORE_H */
