@@ -259,6 +259,48 @@ int rp_size(const rp_runtime *rt);
 int rp_worker_count(const rp_runtime *rt);
 
 /* ------------------------------------------------------------------------ */
+/* Placement                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * Placement policies for binding ranks with hwloc, and an affinity-aware
+ * CPU count.
+ */
+
+/** Placement policies. */
+typedef enum rp_placement {
+    RP_PLACE_DEFAULT = 0, /**< RP_PLACEMENT if set, else RP_PLACE_SCATTER */
+    RP_PLACE_COMPACT = 1, /**< fill cores in order: worker i on the i-th core */
+    RP_PLACE_SCATTER = 2, /**< spread across packages, then NUMA nodes and caches first */
+    RP_PLACE_NONE = 3,    /**< do not bind (keep what the rank was started with) */
+    RP_PLACE_MPIRUN = 4   /**< reported only: mpirun was asked to bind; its binding is kept */
+} rp_placement;
+
+/** What one worker is bound to. */
+typedef enum rp_granularity {
+    RP_GRAIN_DEFAULT = 0, /**< RP_PLACEMENT's if given, else RP_GRAIN_CORE */
+    RP_GRAIN_CORE = 1,    /**< a whole core (all of its hardware threads in the cpuset) */
+    RP_GRAIN_PU = 2       /**< one hardware thread (PU) */
+} rp_granularity;
+
+/**
+ * Name of a policy ("compact", "scatter", "none", "mpirun", "default"), as
+ * RP_PLACEMENT spells it; "unknown" otherwise.  Never NULL; thread-safe.
+ */
+const char *rp_placement_name(int policy);
+
+/** Name of a granularity ("core", "pu", "default"); "unknown" otherwise.  Thread-safe. */
+const char *rp_granularity_name(int granularity);
+
+/**
+ * Number of logical CPUs (hardware threads) the calling thread may run on,
+ * as Python's os.process_cpu_count(): affinity-aware, so on a placed worker
+ * it is the size of its binding.  Falls back to the online CPUs if the
+ * affinity cannot be read.  Always >= 1.  Needs no runtime; thread-safe.
+ */
+int rp_cpu_count(void);
+
+/* ------------------------------------------------------------------------ */
 /* Pool                                                                      */
 /* ------------------------------------------------------------------------ */
 
