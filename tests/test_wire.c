@@ -413,6 +413,71 @@ static void test_task_find_and_fail(void **state) {
     assert_int_equal(rp_task_rank(NULL), -1);
 }
 
+/* A placement record: round trip, then every way a record can be wrong. */
+static void test_placement_record(void **state) {
+    (void)state;
+    rp__prec p = {.v = {1, 4, RP_PLACE_SCATTER, RP_GRAIN_CORE, 1, 4, 1},
+                  .s = {"node7", "0-1", "1", "1", "1", "0", "0", "1 package, 2 cores"}};
+    size_t n = rp__prec_size(&p);
+    assert_int_equal(n, 4 + 4 * RP__PI_COUNT + 6 + 4 + 2 + 2 + 2 + 2 + 2 + 19);
+    uint8_t *m = malloc(n + 1);
+    assert_non_null(m);
+    rp__prec_encode(m, &p);
+    rp__prec d;
+    assert_int_equal(rp__prec_decode(m, n, &d), 0);
+    for (int i = 0; i < RP__PI_COUNT; i++)
+        assert_int_equal(d.v[i], p.v[i]);
+    for (int i = 0; i < RP__PS_COUNT; i++)
+        assert_string_equal(d.s[i], p.s[i]);
+    /* strings point into the record */
+    assert_ptr_equal(d.s[0], (const char *)m + 4 + 4 * RP__PI_COUNT);
+
+    /* truncated anywhere, or a byte too many */
+    for (size_t cut = 0; cut < n; cut++)
+        assert_int_equal(rp__prec_decode(m, cut, &d), RP_EPROTO);
+    m[n] = 0;
+    assert_int_equal(rp__prec_decode(m, n + 1, &d), RP_EPROTO);
+    assert_int_equal(rp__prec_decode(NULL, n, &d), RP_EPROTO);
+    /* bad magic; the last string unterminated */
+    m[0] ^= 1;
+    assert_int_equal(rp__prec_decode(m, n, &d), RP_EPROTO);
+    m[0] ^= 1;
+    m[n - 1] = 'x';
+    assert_int_equal(rp__prec_decode(m, n, &d), RP_EPROTO);
+    free(m);
+
+    /* each integer out of range */
+    static const struct {
+        int field;
+        int32_t value;
+    } bad[] = {{RP__PI_NODE_RANK, -1}, {RP__PI_NODE_RANK, 4}, {RP__PI_NODE_SIZE, 0},
+               {RP__PI_POLICY, 0},     {RP__PI_POLICY, 5},    {RP__PI_GRAIN, 0},
+               {RP__PI_GRAIN, 3},      {RP__PI_UNITS, -2},    {RP__PI_SHARING, 0},
+               {RP__PI_SHARING, 5},    {RP__PI_OVERSUB, 2},   {RP__PI_OVERSUB, -1}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        rp__prec q = p;
+        q.v[bad[i].field] = bad[i].value;
+        uint8_t buf[256];
+        assert_true(rp__prec_size(&q) <= sizeof buf);
+        rp__prec_encode(buf, &q);
+        assert_int_equal(rp__prec_decode(buf, rp__prec_size(&q), &d), RP_EPROTO);
+    }
+
+    /* a string over the bound, or missing, cannot be encoded */
+    char *big = malloc(RP__PREC_MAX_STR + 2);
+    assert_non_null(big);
+    memset(big, 'a', RP__PREC_MAX_STR + 1);
+    big[RP__PREC_MAX_STR + 1] = '\0';
+    rp__prec q = p;
+    q.s[RP__PS_TOPOLOGY] = big;
+    assert_int_equal(rp__prec_size(&q), 0);
+    big[RP__PREC_MAX_STR] = '\0';
+    assert_true(rp__prec_size(&q) > RP__PREC_MAX_STR);
+    free(big);
+    q.s[RP__PS_HOST] = NULL;
+    assert_int_equal(rp__prec_size(&q), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_header_roundtrip),
@@ -428,6 +493,7 @@ int main(void) {
         cmocka_unit_test(test_default_chunksize),
         cmocka_unit_test(test_error_table),
         cmocka_unit_test(test_task_find_and_fail),
+        cmocka_unit_test(test_placement_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -202,24 +202,31 @@ typedef struct rp_options {
     /** Memory all shared objects together may hold: keys, values and a fixed
      *  overhead per entry, bytes (default 1 GiB). */
     size_t obj_mem_max;
+    /** Where workers run: an rp_placement (see Placement below; default RP_PLACE_DEFAULT). */
+    int placement;
+    /** What a worker gets: an rp_granularity (see Placement; default RP_GRAIN_DEFAULT). */
+    int granularity;
 } rp_options;
 
 /** Default options. */
 #define RP_OPTIONS_INIT                                                                            \
-    { NULL, 0, 2, 200e-6, 1e-3, 5e-3, (size_t)1 << 16, (size_t)1 << 26, (size_t)1 << 30 }
+    { NULL, 0, 2, 200e-6, 1e-3, 5e-3, (size_t)1 << 16, (size_t)1 << 26, (size_t)1 << 30, 0, 0 }
 
 /**
  * Start MPI if it is not running yet (MPI_Init_thread, MPI_THREAD_SERIALIZED)
  * and create a runtime over a duplicate of MPI_COMM_WORLD.  Collective over
  * MPI_COMM_WORLD.  When rankpool started MPI, rp_finalize() finalizes it.
+ * Binds each rank with hwloc (see Placement below).
  *
  * @param rt    receives the runtime (owned by the caller; rp_finalize frees it)
  * @param argc  may be NULL, as for MPI_Init
  * @param argv  may be NULL
  * @param opts  options, or NULL for the defaults (then no task is registered)
- * @return 0; RP_EINVAL (bad option or task table), RP_EMISMATCH (ranks disagree
- *         on the task table; every rank gets it), RP_ETHREAD, RP_EMPI, RP_ENOMEM,
- *         RP_ESTATE (MPI already finalized, or for rp_init_comm not running).
+ * @return 0; RP_EINVAL (bad option, task table or RP_PLACEMENT value; every
+ *         rank gets it), RP_EMISMATCH (ranks disagree on the task table;
+ *         every rank gets it), RP_ETHREAD, RP_EMPI, RP_ENOMEM, RP_EPROTO (an
+ *         unreadable placement record), RP_ESTATE (MPI already finalized, or
+ *         for rp_init_comm not running).
  */
 int rp_init(rp_runtime **rt, int *argc, char ***argv, const rp_options *opts);
 
@@ -245,7 +252,8 @@ int rp_serve(rp_runtime *rt);
 /**
  * Shut the runtime down.  Collective: on rank 0 it destroys remaining pools,
  * stops the workers and the manager thread; on workers it serves until then.
- * Frees the duplicate communicator and @p rt, and calls MPI_Finalize if
+ * Restores the binding and OMP_NUM_THREADS as rp_init found them (see
+ * Placement), frees the duplicate communicator and @p rt, and calls MPI_Finalize if
  * rp_init started MPI.  Afterwards a program that brought its own MPI keeps
  * using it.  NULL is a no-op returning 0.  Returns the first error seen:
  * RP_EMPI on rank 0 if the communicator failed while the runtime was up.
@@ -278,6 +286,101 @@ int rp_size(const rp_runtime *rt);
 
 /** Number of workers a pool can use: size-1, or 1 in single-rank mode (rank 0 runs tasks). */
 int rp_worker_count(const rp_runtime *rt);
+
+/* ------------------------------------------------------------------------ */
+/* Placement                                                                 */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * rp_init binds each rank with hwloc, inside the cpuset it was started with
+ * (by mpirun, the batch system, taskset), never outside it.  The ranks of a
+ * host that were given the same cpuset divide it: each worker gets one core
+ * (or hardware thread) of it, in the policy's order; rank 0, which runs
+ * main() and the manager thread and is mostly asleep, keeps the whole cpuset,
+ * and so does a rank alone in its cpuset (the launcher placed it).  With more
+ * workers than cores, workers share cores round-robin and the lowest of those
+ * ranks prints one warning.  If the OS refuses a binding, the rank runs as it
+ * was, with a warning.  rp_finalize restores the binding found at init.
+ *
+ * The policy comes from rp_options.placement/.granularity when set, else from
+ * the environment variable RP_PLACEMENT=POLICY[:GRANULARITY] (e.g. "compact",
+ * "scatter:pu"), else scatter:core.  A bad RP_PLACEMENT fails rp_init on every
+ * rank with RP_EINVAL.  If Open MPI was asked for a binding explicitly
+ * (mpirun --bind-to X, or the MCA parameter hwloc_base_binding_policy set in
+ * the environment), rankpool does not bind at all, whatever the policy, and
+ * reports RP_PLACE_MPIRUN.
+ *
+ * Workers whose OMP_NUM_THREADS is unset get it set to the number of cores
+ * (PUs at granularity pu) of their binding when rankpool placed them or kept
+ * mpirun's binding; rp_finalize unsets it again.  OpenMP runtimes that read
+ * the environment when they start (GCC's libgomp does so at program start)
+ * miss it: call omp_set_num_threads(info.units) in a pool initializer then.
+ * rp_init and rp_finalize change the environment: no other thread may read
+ * or change it meanwhile.  See docs/placement.md.
+ */
+
+/** Placement policies. */
+typedef enum rp_placement {
+    RP_PLACE_DEFAULT = 0, /**< RP_PLACEMENT if set, else RP_PLACE_SCATTER */
+    RP_PLACE_COMPACT = 1, /**< fill cores in order: worker i on the i-th core */
+    RP_PLACE_SCATTER = 2, /**< spread across packages, then NUMA nodes and caches first */
+    RP_PLACE_NONE = 3,    /**< do not bind (keep what the rank was started with) */
+    RP_PLACE_MPIRUN = 4   /**< reported only: mpirun was asked to bind; its binding is kept */
+} rp_placement;
+
+/** What one worker is bound to. */
+typedef enum rp_granularity {
+    RP_GRAIN_DEFAULT = 0, /**< RP_PLACEMENT's if given, else RP_GRAIN_CORE */
+    RP_GRAIN_CORE = 1,    /**< a whole core (all of its hardware threads in the cpuset) */
+    RP_GRAIN_PU = 2       /**< one hardware thread (PU) */
+} rp_granularity;
+
+/** Where one rank runs, as decided and done by rp_init.  Strings are owned by the runtime. */
+typedef struct rp_placement_info {
+    int rank;             /**< rank in the runtime's communicator */
+    const char *host;     /**< MPI_Get_processor_name */
+    int node_rank;        /**< rank among the runtime's ranks on this host, in rank order */
+    int node_size;        /**< the runtime's ranks on this host */
+    int policy;           /**< effective: RP_PLACE_COMPACT, _SCATTER, _NONE or _MPIRUN */
+    int granularity;      /**< effective: RP_GRAIN_CORE or RP_GRAIN_PU */
+    const char *given;    /**< cpuset the rank had at init, hwloc list syntax of OS PU
+                               numbers as taskset shows them ("0-15"); "" if unknown */
+    const char *cpuset;   /**< the plan: cpuset it is bound to ("3"); = given if kept */
+    const char *bound;    /**< its binding read back after init; = cpuset unless binding failed */
+    const char *cores;    /**< logical indexes (lstopo's L#) of the cores of cpuset ("3") */
+    const char *packages; /**< logical indexes of the packages of cpuset ("0") */
+    const char *numa;     /**< logical indexes of the NUMA nodes of cpuset ("0") */
+    const char *topology; /**< the host: "2 packages, 2 NUMA nodes, 16 cores, 32 PUs" */
+    int units;            /**< cores (PUs at granularity pu) in cpuset: OMP_NUM_THREADS hint */
+    int sharing;          /**< ranks of this host given the same cpuset (itself included) */
+    int oversubscribed;   /**< 1 if the workers sharing its given cpuset outnumber its units */
+} rp_placement_info;
+
+/**
+ * Where rank @p rank runs.  Any rank may ask about itself; the manager (rank
+ * 0) may ask about every rank (gathered at init).  Not collective;
+ * thread-safe.  The strings stay valid until rp_finalize.
+ * @return 0; RP_EINVAL (rt or info NULL), RP_ERANGE (no such rank),
+ *         RP_ENOTMANAGER (another rank's, asked on a worker).
+ */
+int rp_placement_get(const rp_runtime *rt, int rank, rp_placement_info *info);
+
+/**
+ * Name of a policy ("compact", "scatter", "none", "mpirun", "default"), as
+ * RP_PLACEMENT spells it; "unknown" otherwise.  Never NULL; thread-safe.
+ */
+const char *rp_placement_name(int policy);
+
+/** Name of a granularity ("core", "pu", "default"); "unknown" otherwise.  Thread-safe. */
+const char *rp_granularity_name(int granularity);
+
+/**
+ * Number of logical CPUs (hardware threads) the calling thread may run on,
+ * as Python's os.process_cpu_count(): affinity-aware, so on a placed worker
+ * it is the size of its binding.  Falls back to the online CPUs if the
+ * affinity cannot be read.  Always >= 1.  Needs no runtime; thread-safe.
+ */
+int rp_cpu_count(void);
 
 /* ------------------------------------------------------------------------ */
 /* Pool                                                                      */

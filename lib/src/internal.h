@@ -321,6 +321,37 @@ struct rp_pool {
     rp_pool *next;
 };
 
+/* ---- placement.c ------------------------------------------------------- */
+
+typedef struct rp__topo rp__topo;
+
+/** A runtime's placement: what init did, to report and to undo at finalize. */
+typedef struct rp__placement {
+    rp__topo *topo;
+    char *given;   /* the binding found at init, restored by rp__placement_fini */
+    int rebound;   /* this runtime changed the binding */
+    int omp_hint;  /* OMP_NUM_THREADS to set after the agreement, 0 for none */
+    char omp[16];  /* the OMP_NUM_THREADS value this runtime set, or "" */
+    char *warning; /* printed once the agreement succeeded, or NULL */
+    int n;         /* records in info: one per rank on rank 0, else 1 (its own) */
+    rp_placement_info *info;
+    uint8_t *records; /* what info's strings point into */
+} rp__placement;
+
+/**
+ * Init, collective over rt->comm: resolve the policy, find the ranks that
+ * share this host and cpuset, plan, bind, and gather every rank's record to
+ * rank 0.  Every rank calls it, with @p ok 0 after a local error (it then
+ * only takes part in the collective calls).  Returns this rank's error.
+ */
+int rp__placement_init(rp_runtime *rt, int ok);
+
+/** After the agreement: print the warnings and set the OMP_NUM_THREADS hint. */
+void rp__placement_start(rp_runtime *rt);
+
+/** Restore the binding and OMP_NUM_THREADS, free everything.  Idempotent. */
+void rp__placement_fini(rp_runtime *rt);
+
 /** A control message waiting for the manager thread to send it. */
 typedef struct rp__ctrl {
     rp__hdr h;
@@ -363,6 +394,7 @@ struct rp_runtime {
     uint64_t client_seq;
     int obj_pending;     /* answers wait in the store's outbox (lock held) */
     double obj_deadline; /* the next deadline of a remote waiter, or -1 */
+    rp__placement place;
 };
 
 /** Manager thread body (manager.c). */

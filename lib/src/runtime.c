@@ -18,6 +18,10 @@ static int check_options(const rp_options *o) {
         return rp__err(RP_EINVAL, "ntasks is %zu but tasks is NULL", o->ntasks);
     if (o->prefetch < 1 || o->prefetch > 1024)
         return rp__err(RP_EINVAL, "prefetch %d out of 1..1024", o->prefetch);
+    if (o->placement < RP_PLACE_DEFAULT || o->placement > RP_PLACE_NONE)
+        return rp__err(RP_EINVAL, "placement %d is not an rp_placement option value", o->placement);
+    if (o->granularity < RP_GRAIN_DEFAULT || o->granularity > RP_GRAIN_PU)
+        return rp__err(RP_EINVAL, "granularity %d is not an rp_granularity", o->granularity);
     if (!(o->idle_spin >= 0) || !(o->idle_sleep_max > 0) || o->idle_sleep_max > 1.0 ||
         !(o->idle_deep_sleep >= o->idle_sleep_max) || o->idle_deep_sleep > 1.0)
         return rp__err(RP_EINVAL, "need idle_spin >= 0 and 0 < idle_sleep_max <= "
@@ -133,6 +137,10 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
         local = prepare_manager(rt);
         prepared = 1;
     }
+    /* Placement is collective: every rank takes part, even after a local error. */
+    int placed = rp__placement_init(rt, local == 0);
+    if (local == 0)
+        local = placed;
     uint64_t h = local == 0 ? table_hash(&rt->opt) : 0;
     uint64_t v[3] = {h, ~h, (uint64_t)(-local)}, all[3];
     int rc = local;
@@ -144,9 +152,12 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
     else if (rc == 0 && all[0] != ~all[1])
         rc = rp__err(RP_EMISMATCH, "ranks registered different task tables (%zu tasks here)",
                      rt->opt.ntasks);
+    if (rc == 0)
+        rp__placement_start(rt); /* warnings and the OMP hint, once init succeeds */
     if (rc == 0 && rt->rank == 0)
         rc = start_manager(rt);
     if (rc != 0) {
+        rp__placement_fini(rt);
         MPI_Comm_free(&rt->comm);
         if (prepared)
             release_manager(rt);
@@ -230,6 +241,7 @@ int rp_finalize(rp_runtime *rt) {
     } else if (!rt->served) {
         rc = rp_serve(rt);
     }
+    rp__placement_fini(rt);
     if (MPI_Comm_free(&rt->comm) != MPI_SUCCESS && rc == 0)
         rc = rp__err(RP_EMPI, "MPI_Comm_free failed");
     if (rt->own_mpi && MPI_Finalize() != MPI_SUCCESS && rc == 0)

@@ -410,3 +410,54 @@ size_t rp__default_chunksize(size_t n, int workers) {
     size_t c = n / d + (n % d != 0);
     return c ? c : 1;
 }
+
+size_t rp__prec_size(const rp__prec *p) {
+    size_t n = 4 + 4 * (size_t)RP__PI_COUNT;
+    for (int i = 0; i < RP__PS_COUNT; i++) {
+        if (p->s[i] == NULL)
+            return 0;
+        size_t l = strnlen(p->s[i], RP__PREC_MAX_STR + 1);
+        if (l > RP__PREC_MAX_STR)
+            return 0;
+        n += l + 1;
+    }
+    return n;
+}
+
+void rp__prec_encode(void *out, const rp__prec *p) {
+    uint8_t *o = out;
+    put32(o, RP__PREC_MAGIC);
+    o += 4;
+    for (int i = 0; i < RP__PI_COUNT; i++, o += 4)
+        put32(o, (uint32_t)p->v[i]);
+    for (int i = 0; i < RP__PS_COUNT; i++) {
+        size_t l = strlen(p->s[i]) + 1;
+        memcpy(o, p->s[i], l);
+        o += l;
+    }
+}
+
+int rp__prec_decode(const void *buf, size_t len, rp__prec *p) {
+    const uint8_t *b = buf;
+    size_t off = 4 + 4 * (size_t)RP__PI_COUNT;
+    if (buf == NULL || len < off || len > RP__MAX_MSG || get32(b) != RP__PREC_MAGIC)
+        return RP_EPROTO;
+    for (int i = 0; i < RP__PI_COUNT; i++)
+        p->v[i] = (int32_t)get32(b + 4 + 4 * (size_t)i);
+    for (int i = 0; i < RP__PS_COUNT; i++) {
+        size_t room = len - off, max = room < RP__PREC_MAX_STR + 1 ? room : RP__PREC_MAX_STR + 1;
+        const uint8_t *nul = memchr(b + off, 0, max);
+        if (nul == NULL)
+            return RP_EPROTO;
+        p->s[i] = (const char *)(b + off);
+        off = (size_t)(nul - b) + 1;
+    }
+    const int32_t *v = p->v;
+    if (off != len || v[RP__PI_NODE_SIZE] < 1 || v[RP__PI_NODE_RANK] < 0 ||
+        v[RP__PI_NODE_RANK] >= v[RP__PI_NODE_SIZE] || v[RP__PI_POLICY] < RP_PLACE_COMPACT ||
+        v[RP__PI_POLICY] > RP_PLACE_MPIRUN || v[RP__PI_GRAIN] < RP_GRAIN_CORE ||
+        v[RP__PI_GRAIN] > RP_GRAIN_PU || v[RP__PI_UNITS] < 0 || v[RP__PI_SHARING] < 1 ||
+        v[RP__PI_SHARING] > v[RP__PI_NODE_SIZE] || (uint32_t)v[RP__PI_OVERSUB] > 1)
+        return RP_EPROTO;
+    return 0;
+}

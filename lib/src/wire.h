@@ -285,4 +285,55 @@ int rp__freader_next(rp__freader *r, rp__field *f);
  */
 size_t rp__default_chunksize(size_t n, int workers);
 
+/*
+ * Placement record: where one rank runs, gathered to rank 0 once at init.
+ *   u32 magic "RPP1" | RP__PI_COUNT x i32 | RP__PS_COUNT strings, each
+ *   NUL-terminated, at most RP__PREC_MAX_STR bytes before its NUL
+ * (little-endian).  The fields are those of rp_placement_info.
+ */
+#define RP__PREC_MAGIC 0x31505052u /* "RPP1" */
+#define RP__PREC_MAX_STR 65536u    /* a cpuset list of a big, fragmented machine fits */
+
+enum {
+    RP__PI_NODE_RANK,
+    RP__PI_NODE_SIZE,
+    RP__PI_POLICY,
+    RP__PI_GRAIN,
+    RP__PI_UNITS,
+    RP__PI_SHARING,
+    RP__PI_OVERSUB,
+    RP__PI_COUNT
+};
+enum {
+    RP__PS_HOST,
+    RP__PS_GIVEN,
+    RP__PS_CPUSET,
+    RP__PS_BOUND,
+    RP__PS_CORES,
+    RP__PS_PACKAGES,
+    RP__PS_NUMA,
+    RP__PS_TOPOLOGY,
+    RP__PS_COUNT
+};
+
+typedef struct rp__prec {
+    int32_t v[RP__PI_COUNT];
+    const char *s[RP__PS_COUNT]; /* decoded: pointers into the record */
+} rp__prec;
+
+/** Encoded size of @p p, or 0 if a string is NULL or too long. */
+size_t rp__prec_size(const rp__prec *p);
+
+/** Write @p p (rp__prec_size(p) bytes, which must not be 0) at @p out. */
+void rp__prec_encode(void *out, const rp__prec *p);
+
+/**
+ * Decode and check a record of exactly @p len bytes: magic, every string
+ * terminated within its bound and within len, nothing left over, and the
+ * integers in range (0 <= node_rank < node_size, a reportable policy and
+ * granularity, units >= 0, 1 <= sharing <= node_size, oversubscribed 0 or
+ * 1).  The strings point into @p buf.  Returns 0 or RP_EPROTO.
+ */
+int rp__prec_decode(const void *buf, size_t len, rp__prec *p);
+
 #endif /* RP_WIRE_H */
