@@ -715,6 +715,11 @@ static void test_limits(void **state) {
 /* No arena (shm_arena_size 0): arrays are refused. */
 static void test_array_no_arena(void **state) {
     rp_runtime *rt = *state;
+    assert_int_equal(rp_elem_size(RP_ELEM_INT32), 4);
+    assert_int_equal(rp_elem_size(RP_ELEM_UINT64), 8);
+    assert_int_equal(rp_elem_size(RP_ELEM_DOUBLE), 8);
+    assert_int_equal(rp_elem_size(RP_ELEM_BYTES), 0);
+    assert_int_equal(rp_elem_size((rp_elem)99), 0);
     rp_array a;
     assert_int_equal(rp_array_open(rt, NULL, 0, RP_ELEM_INT64, 0, 4, &a), RP_ESTATE);
     assert_int_equal(rp_value_open(rt, "v", RP_CREATE, RP_ELEM_DOUBLE, &a), RP_ESTATE);
