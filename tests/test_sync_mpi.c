@@ -144,8 +144,25 @@ static int t_pipe_send(rp_task_ctx *ctx, const void *arg, size_t size) {
     return rp_return(ctx, &rc, sizeof rc);
 }
 
-static const rp_task_def tasks[] = {RP_TASK(t_get), RP_TASK(t_locked_count), RP_TASK(t_barrier),
-                                    RP_TASK(t_put_get), RP_TASK(t_pipe_send)};
+/* Wait for the event; return our rank. */
+static int t_wait_event(rp_task_ctx *ctx, const void *arg, size_t size) {
+    (void)size;
+    int32_t out[2] = {rp_task_rank(ctx), 0};
+    out[1] = rp_event_wait(rp_task_runtime(ctx), *(const rp_event *)arg, 20.0);
+    return rp_return(ctx, out, sizeof out);
+}
+
+/* Return our rank at once. */
+static int t_rank(rp_task_ctx *ctx, const void *arg, size_t size) {
+    (void)arg;
+    (void)size;
+    int32_t r = rp_task_rank(ctx);
+    return rp_return(ctx, &r, sizeof r);
+}
+
+static const rp_task_def tasks[] = {
+    RP_TASK(t_get),       RP_TASK(t_locked_count), RP_TASK(t_barrier), RP_TASK(t_put_get),
+    RP_TASK(t_pipe_send), RP_TASK(t_wait_event),   RP_TASK(t_rank)};
 
 static rp_pool *pool(void) {
     rp_pool *p;
@@ -389,6 +406,41 @@ static void test_callback_may_not_wait(void **state) {
     rp_pool_destroy(p);
 }
 
+/* A worker whose task waits on an object gets no new work meanwhile. */
+static void test_waiting_worker_gets_no_work(void **state) {
+    (void)state;
+    rp_pool *p = pool();
+    if (rp_pool_workers(p) < 2) {
+        rp_pool_destroy(p);
+        skip(); /* the quick tasks need a worker that is not waiting */
+    }
+    rp_event e;
+    assert_int_equal(rp_event_open(rt, NULL, 0, &e), 0);
+    rp_result *blocked, *quick[6];
+    assert_int_equal(rp_pool_apply_async(p, "t_wait_event", &e, sizeof e, NULL, &blocked), 0);
+    sleep_ms(300); /* it is parked on the manager by now */
+    for (int i = 0; i < 6; i++)
+        assert_int_equal(rp_pool_apply_async(p, "t_rank", NULL, 0, NULL, &quick[i]), 0);
+    int32_t ranks[6];
+    for (int i = 0; i < 6; i++) {
+        const void *d;
+        assert_int_equal(rp_result_get(quick[i], 10.0, &d, NULL), 0);
+        ranks[i] = *(const int32_t *)d;
+        rp_result_free(quick[i]);
+    }
+    assert_int_equal(rp_result_ready(blocked), 0); /* still waiting */
+    assert_int_equal(rp_event_set(rt, e), 0);
+    const void *d;
+    assert_int_equal(rp_result_get(blocked, 10.0, &d, NULL), 0);
+    const int32_t *b = d;
+    assert_int_equal(b[1], 0);
+    for (int i = 0; i < 6; i++)
+        assert_int_not_equal(ranks[i], b[0]);
+    rp_result_free(blocked);
+    assert_int_equal(rp_event_destroy(rt, e), 0);
+    rp_pool_destroy(p);
+}
+
 int main(int argc, char **argv) {
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
@@ -401,9 +453,13 @@ int main(int argc, char **argv) {
     int failed = 0;
     if (rp_is_manager(rt)) {
         const struct CMUnitTest cases[] = {
-            cmocka_unit_test(test_remote_get),        cmocka_unit_test(test_lock_across_ranks),
-            cmocka_unit_test(test_barrier_and_event), cmocka_unit_test(test_stress_exactly_once),
-            cmocka_unit_test(test_pipe_across_ranks), cmocka_unit_test(test_callback_may_not_wait),
+            cmocka_unit_test(test_remote_get),
+            cmocka_unit_test(test_lock_across_ranks),
+            cmocka_unit_test(test_barrier_and_event),
+            cmocka_unit_test(test_stress_exactly_once),
+            cmocka_unit_test(test_pipe_across_ranks),
+            cmocka_unit_test(test_callback_may_not_wait),
+            cmocka_unit_test(test_waiting_worker_gets_no_work),
         };
         failed = cmocka_run_group_tests(cases, NULL, NULL);
     }

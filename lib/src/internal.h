@@ -300,6 +300,7 @@ typedef struct rp__worker {
     int npools;
     double queued_ns; /* expected work of the chunks in flight */
     uint64_t seq;     /* when it last answered (rt->results): warm workers first */
+    int parked;       /* its object requests the manager holds (its task waits) */
     rp__chunk *fifo;  /* in flight, in send order (workers answer in order) */
     int head, len, cap;
 } rp__worker;

@@ -397,8 +397,13 @@ static void serve_obj(rp_runtime *rt, void *msg, size_t len, int src) {
         rc = rp__store_exec(rt->store, &bad, NULL, &who, &rep, &rlen);
     }
     free(msg);
-    if (rc == RP__PARKED)
+    if (rc == RP__PARKED) {
+        /* Its task now waits: send that worker nothing more meanwhile. */
+        pthread_mutex_lock(&rt->lock);
+        rt->workers[src - 1].parked++;
+        pthread_mutex_unlock(&rt->lock);
         return; /* answered later, from the outbox */
+    }
     if (rc != 0) {
         fprintf(stderr, "rankpool: no memory to answer rank %d\n", src);
         return;
@@ -416,7 +421,15 @@ static void serve_obj(rp_runtime *rt, void *msg, size_t len, int src) {
 static void flush_objects(rp_runtime *rt) {
     double next = rp__store_tick(rt->store, rp__now());
     int failed = 0;
-    for (rp__outmsg *m = rp__store_outbox(rt->store), *nx; m; m = nx) {
+    rp__outmsg *out = rp__store_outbox(rt->store);
+    if (out != NULL) {
+        pthread_mutex_lock(&rt->lock);
+        for (rp__outmsg *m = out; m; m = m->next) /* each parked request gets one answer */
+            if (rt->workers[m->rank - 1].parked > 0)
+                rt->workers[m->rank - 1].parked--;
+        pthread_mutex_unlock(&rt->lock);
+    }
+    for (rp__outmsg *m = out, *nx; m; m = nx) {
         nx = m->next;
         rp__iov iov = {m->msg, m->len};
         if (!failed && rp__send_iov(rt->comm, m->rank, RP__MSG_OBJ_REP, &iov, 1, m->msg, NULL,
@@ -584,6 +597,8 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
 
 /* May worker w take one more chunk of job? */
 static int has_room(const rp_runtime *rt, const rp__worker *w, const rp_result *job) {
+    if (w->parked > 0)
+        return 0; /* its task waits on a shared object: a new chunk would wait too */
     if (w->len < rt->opt.prefetch)
         return 1;
     if (w->len >= RP__MAX_DEPTH || job->item_ns <= 0)
