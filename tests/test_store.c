@@ -710,6 +710,75 @@ static void test_limits(void **state) {
     free(rt);
 }
 
+/* ---- Value and Array without MPI: the manager's path --------------------------- */
+
+/* No arena (shm_arena_size 0): arrays are refused. */
+static void test_array_no_arena(void **state) {
+    rp_runtime *rt = *state;
+    assert_int_equal(rp_elem_size(RP_ELEM_INT32), 4);
+    assert_int_equal(rp_elem_size(RP_ELEM_UINT64), 8);
+    assert_int_equal(rp_elem_size(RP_ELEM_DOUBLE), 8);
+    assert_int_equal(rp_elem_size(RP_ELEM_BYTES), 0);
+    assert_int_equal(rp_elem_size((rp_elem)99), 0);
+    rp_array a;
+    assert_int_equal(rp_array_open(rt, NULL, 0, RP_ELEM_INT64, 0, 4, &a), RP_ESTATE);
+    assert_int_equal(rp_value_open(rt, "v", RP_CREATE, RP_ELEM_DOUBLE, &a), RP_ESTATE);
+}
+
+/* First fit, merging with both neighbours, and room kept for frees. */
+static void test_arena_allocator(void **state) {
+    (void)state;
+    rp__arena a;
+    size_t o[4];
+    assert_int_equal(rp__arena_init(&a, NULL, 1024), 0);
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(rp__arena_alloc(&a, 256, &o[i]), 0);
+        assert_int_equal(o[i], (size_t)i * 256);
+    }
+    assert_int_equal(rp__arena_alloc(&a, 64, &o[0]), RP_ENOSPC);
+    rp__arena_free(&a, 256, 256);
+    rp__arena_free(&a, 768, 256);
+    assert_int_equal(a.nfree, 2);
+    assert_int_equal(rp__arena_alloc(&a, 512, &o[0]), RP_ENOSPC); /* no 512 in a row */
+    rp__arena_free(&a, 512, 256);                                 /* merges both sides */
+    assert_int_equal(a.nfree, 1);
+    assert_int_equal(rp__arena_alloc(&a, 768, &o[0]), 0);
+    assert_int_equal(o[0], 256);
+    assert_int_equal(a.used, 1024);
+    rp__arena_free(&a, 0, 256);
+    rp__arena_free(&a, 256, 768);
+    assert_int_equal(a.used, 0);
+    assert_int_equal(a.nfree, 1);
+    rp__arena_fini(&a);
+}
+
+/* An arena in plain memory: every access goes through the store's requests. */
+static void test_array_through_store(void **state) {
+    rp_runtime *rt = *state;
+    static uint64_t mem[4096 / 8];
+    assert_int_equal(rp__store_set_arena(rt->store, mem, sizeof mem), 0);
+    rp_array a;
+    assert_int_equal(rp_array_open(rt, "a", RP_CREATE, RP_ELEM_INT64, 0, 8, &a), 0);
+    int64_t in[8] = {1, 2, 3, 4, 5, 6, 7, 8}, out[8], old;
+    assert_int_equal(rp_array_write(rt, a, 0, 8, in), 0);
+    assert_int_equal(rp_array_fetch_add_i64(rt, a, 7, 10, &old), 0);
+    assert_int_equal(old, 8);
+    assert_int_equal(rp_array_cas_i64(rt, a, 0, 1, -1, &old), 1);
+    assert_int_equal(rp_array_read(rt, a, 0, 8, out), 0);
+    assert_int_equal(out[0], -1);
+    assert_int_equal(out[7], 18);
+    assert_int_equal(rp_array_read(rt, a, 4, 5, out), RP_ERANGE);
+    void *p;
+    assert_int_equal(rp_array_ptr(rt, a, &p), RP_ESTATE);
+    assert_int_equal(rp_array_open(rt, NULL, 0, RP_ELEM_BYTES, 1, 4096, &a), RP_ENOSPC);
+    rp_array b; /* a failed open leaves the handle alone */
+    assert_int_equal(rp_array_open(rt, "a", 0, RP_ELEM_INT64, 0, 0, &b), 0);
+    assert_memory_equal(&a, &b, sizeof a);
+    assert_int_equal(rp_array_destroy(rt, a), 0);
+    assert_int_equal(rp_array_open(rt, "a", 0, RP_ELEM_INT64, 0, 0, &b), RP_ENOENT);
+    assert_int_equal(rp_array_get(rt, a, 0, out), RP_ENOENT);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fields_roundtrip),
@@ -727,6 +796,9 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_list_slices, setup, teardown),
         cmocka_unit_test_setup_teardown(test_namespace, setup, teardown),
         cmocka_unit_test(test_limits),
+        cmocka_unit_test_setup_teardown(test_array_no_arena, setup, teardown),
+        cmocka_unit_test(test_arena_allocator),
+        cmocka_unit_test_setup_teardown(test_array_through_store, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -353,6 +353,85 @@ void rp__placement_start(rp_runtime *rt);
 /** Restore the binding and OMP_NUM_THREADS, free everything.  Idempotent. */
 void rp__placement_fini(rp_runtime *rt);
 
+/* ---- shm.c: the shared window of Value and Array ----------------------- */
+
+/*
+ * First-fit allocator over the arena (rank 0's store uses it under its
+ * lock): free ranges sorted by offset, merged with their neighbours.
+ */
+typedef struct rp__range {
+    size_t off, len;
+} rp__range;
+
+typedef struct rp__arena {
+    uint8_t *base;
+    size_t size;
+    rp__range *free;
+    size_t nfree, cap;
+    size_t nalloc; /* live allocations: room for nalloc + 1 free ranges is kept */
+    size_t used;   /* bytes allocated */
+} rp__arena;
+
+/** An arena over @p size bytes at @p base, all free.  0 or RP_ENOMEM. */
+int rp__arena_init(rp__arena *a, void *base, size_t size);
+/** Free the allocator's own memory (not the arena's). */
+void rp__arena_fini(rp__arena *a);
+/** First fit of @p len bytes (a multiple of 64) into *off.  0, RP_ENOSPC or RP_ENOMEM. */
+int rp__arena_alloc(rp__arena *a, size_t len, size_t *off);
+/** Give back a range; never fails. */
+void rp__arena_free(rp__arena *a, size_t off, size_t len);
+
+/** A runtime's view of the window. */
+typedef struct rp__shm {
+    MPI_Win win;
+    MPI_Comm node; /* rank 0's host: the window's communicator */
+    int joined;    /* this rank is in the window */
+    uint8_t *base; /* the arena, mapped; NULL if none here */
+    size_t size;
+    int direct; /* access with loads and stores (else through the manager) */
+} rp__shm;
+
+/**
+ * Init, collective over rt->comm: the ranks of rank 0's host make the
+ * window (rank 0 gives the whole arena) and map it; others only take part
+ * in the split.  Every rank calls it, with @p ok 0 after a local error.
+ * Reads RP_ARRAY_REMOTE.  Returns this rank's error.
+ */
+int rp__shm_init(rp_runtime *rt, int ok);
+
+/** Free the window (collective over the ranks of rank 0's host).  Idempotent. */
+int rp__shm_fini(rp_runtime *rt);
+
+/** Hand the arena to rank 0's store (after rp__shm_init).  0 or RP_ENOMEM. */
+int rp__store_set_arena(rp__store *s, void *base, size_t size);
+
+/* Read-modify-write operations on one element (A_RMW's flags). */
+enum { RP__RMW_FAA = 1, RP__RMW_FADD = 2, RP__RMW_CAS = 3, RP__RMW_SWAP = 4, RP__RMW_COUNT };
+
+/* The header in front of each array's elements in the arena (32 bytes). */
+typedef struct rp__ahdr {
+    uint64_t gen; /* the object id while it lives, 0 once destroyed */
+    uint64_t length;
+    uint32_t type;
+    uint32_t elem_size;
+    uint64_t spare;
+} rp__ahdr;
+
+/** Can @p op apply to elements of @p type?  0 or RP_ETYPE. */
+int rp__rmw_check(int type, int op);
+
+/**
+ * Apply @p op to the element at @p p of @p type with operands @p x, @p y
+ * (bit patterns in the element's width: an INT32 or FLOAT in the low 32
+ * bits), sequentially consistent; the element's bits before go to *old.
+ * Returns 1 if a CAS swapped, else 0.
+ */
+int rp__rmw(void *p, int type, int op, uint64_t x, uint64_t y, uint64_t *old);
+
+/** Copy one element in or out: whole (a relaxed atomic) for 4 and 8 bytes. */
+void rp__elem_load(const void *p, size_t size, void *out);
+void rp__elem_store(void *p, size_t size, const void *in);
+
 /** A control message waiting for the manager thread to send it. */
 typedef struct rp__ctrl {
     rp__hdr h;
@@ -396,6 +475,7 @@ struct rp_runtime {
     int obj_pending;     /* answers wait in the store's outbox (lock held) */
     double obj_deadline; /* the next deadline of a remote waiter, or -1 */
     rp__placement place;
+    rp__shm shm;
 };
 
 /** Manager thread body (manager.c). */

@@ -31,6 +31,9 @@ static int check_options(const rp_options *o) {
         o->obj_value_max > gib || o->obj_mem_max < 1)
         return rp__err(RP_EINVAL, "need 1 <= obj_key_max, obj_value_max <= 2^30 and "
                                   "obj_mem_max >= 1");
+    if (o->shm_arena_size != 0 && (o->shm_arena_size < 4096 || o->shm_arena_size > gib << 10))
+        return rp__err(RP_EINVAL, "shm_arena_size %zu: need 0 or 4 KiB .. 1 TiB",
+                       o->shm_arena_size);
     for (size_t i = 0; i < o->ntasks; i++) {
         const char *n = o->tasks[i].name;
         if (n == NULL || n[0] == '\0' || strlen(n) > RP__MAX_NAME || o->tasks[i].fn == NULL)
@@ -141,6 +144,11 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
     int placed = rp__placement_init(rt, local == 0);
     if (local == 0)
         local = placed;
+    /* So is the shared memory of Value and Array, before the manager thread
+     * starts: until then this thread is rank 0's only MPI caller. */
+    int shm = rp__shm_init(rt, local == 0);
+    if (local == 0)
+        local = shm;
     uint64_t h = local == 0 ? table_hash(&rt->opt) : 0;
     uint64_t v[3] = {h, ~h, (uint64_t)(-local)}, all[3];
     int rc = local;
@@ -158,9 +166,10 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
         rc = start_manager(rt);
     if (rc != 0) {
         rp__placement_fini(rt);
-        MPI_Comm_free(&rt->comm);
         if (prepared)
             release_manager(rt);
+        rp__shm_fini(rt);
+        MPI_Comm_free(&rt->comm);
         free(rt);
         return rc;
     }
@@ -241,6 +250,10 @@ int rp_finalize(rp_runtime *rt) {
     } else if (!rt->served) {
         rc = rp_serve(rt);
     }
+    /* Collective over rank 0's host; rank 0's manager thread has stopped. */
+    int src = rp__shm_fini(rt);
+    if (rc == 0)
+        rc = src;
     rp__placement_fini(rt);
     if (MPI_Comm_free(&rt->comm) != MPI_SUCCESS && rc == 0)
         rc = rp__err(RP_EMPI, "MPI_Comm_free failed");

@@ -232,8 +232,8 @@ size_t rp__field_cost(const rp__field *f) {
 static const char *kind_name(int kind) {
     static const char *const names[] = {"object",    "dict",    "list",      "namespace",
                                         "queue",     "lock",    "semaphore", "event",
-                                        "condition", "barrier", "pipe"};
-    return kind > 0 && kind <= RP_KIND_PIPE ? names[kind] : names[0];
+                                        "condition", "barrier", "pipe",      "array"};
+    return kind > 0 && kind <= RP_KIND_ARRAY ? names[kind] : names[0];
 }
 
 rp__store *rp__store_new(const rp_options *opt) {
@@ -265,8 +265,12 @@ void rp__store_free(rp__store *s) {
     for (size_t i = 0; i < s->nobjs; i++)
         if (s->objs[i] != NULL) {
             rp__sync_destroy(s, s->objs[i]);
+            rp__array_destroy(s, s->objs[i]);
             obj_free(s->objs[i]);
         }
+    if (s->arena != NULL)
+        rp__arena_fini(s->arena);
+    free(s->arena);
     free(s->objs);
     free(s->free_slots);
     map_clear(&s->names);
@@ -407,7 +411,7 @@ static int op_open(req *q) {
         rc = rp__int_arg(q, &p2, "parameter");
     if (rc != 0)
         return rc;
-    if (kind < RP_KIND_DICT || kind > RP_KIND_PIPE)
+    if (kind < RP_KIND_DICT || kind > RP_KIND_ARRAY)
         return rp__fail(q, RP_EINVAL, "unknown object kind %lld", (long long)kind);
     if (name.type == RP__F_BYTES) {
         if (name.len == 0 || name.len > s->key_max || memchr(name.p, 0, name.len) != NULL)
@@ -422,8 +426,13 @@ static int op_open(req *q) {
             if (o->kind != kind)
                 return rp__fail(q, RP_ETYPE, "'%s' is a %s, not a %s", o->name, kind_name(o->kind),
                                 kind_name((int)kind));
-            if (kind >= RP_KIND_QUEUE && (rc = rp__sync_match(q, o, p1, p2)) != 0)
+            if (kind == RP_KIND_ARRAY) {
+                if ((rc = rp__array_match(q, o, p1, p2)) != 0)
+                    return rc;
+                rp__array_reply(q, o);
+            } else if (kind >= RP_KIND_QUEUE && (rc = rp__sync_match(q, o, p1, p2)) != 0) {
                 return rc;
+            }
             q->w.h.job = o->id;
             return 0;
         }
@@ -431,14 +440,22 @@ static int op_open(req *q) {
             return rp__fail(q, RP_ENOENT, "no %s named '%s'", kind_name((int)kind),
                             (const char *)name.p);
     }
-    size_t cost = RP__OBJ_COST + (name.type == RP__F_BYTES ? name.len : 0);
+    size_t cost = RP__OBJ_COST + (name.type == RP__F_BYTES ? name.len : 0), abytes = 0;
+    /* An array's shared memory counts against obj_mem_max too. */
+    if (kind == RP_KIND_ARRAY && (rc = rp__array_size(q, p1, p2, &abytes)) != 0)
+        return rc;
+    cost += abytes;
     if ((rc = rp__charge(q, NULL, cost)) != 0)
         return rc;
     obj *o = calloc(1, sizeof *o);
     if (o == NULL || (name.type == RP__F_BYTES && (o->name = strdup(name.p)) == NULL))
         goto oom;
     o->kind = (int)kind;
-    if (kind >= RP_KIND_QUEUE && (rc = rp__sync_init(q, o, p1, p2)) != 0) {
+    if (kind == RP_KIND_ARRAY)
+        rc = rp__array_init(q, o, p1, p2, abytes);
+    else if (kind >= RP_KIND_QUEUE)
+        rc = rp__sync_init(q, o, p1, p2);
+    if (rc != 0) {
         free(o->name);
         free(o);
         rp__release(q->s, NULL, cost);
@@ -479,10 +496,16 @@ static int op_open(req *q) {
     o->mem = cost;
     s->objs[slotno] = o;
     q->w.h.job = o->id;
+    if (kind == RP_KIND_ARRAY) {
+        rp__array_live(s, o);
+        rp__array_reply(q, o);
+    }
     return 0;
 oom:
-    if (o != NULL)
+    if (o != NULL) {
+        rp__array_destroy(s, o);
         free(o->name);
+    }
     free(o);
     rp__release(q->s, NULL, cost);
     return rp__nomem(q);
@@ -498,6 +521,7 @@ static int op_destroy(req *q) {
     }
     size_t slotno = (size_t)(o->id & 0xffffffffu);
     rp__sync_destroy(s, o);
+    rp__array_destroy(s, o);
     s->objs[slotno] = NULL;
     s->free_slots[s->nfree++] = (uint32_t)slotno; /* room was made at creation */
     rp__release(q->s, NULL, o->mem);
@@ -524,6 +548,7 @@ static int op_list(req *q) {
         rp__fw_bytes(&q->w, v[i]->name ? v[i]->name : "", v[i]->namelen);
         rp__fw_int(&q->w, v[i]->kind);
         size_t len = v[i]->kind == RP_KIND_LIST    ? v[i]->l.n
+                     : v[i]->kind == RP_KIND_ARRAY ? (size_t)v[i]->alen
                      : v[i]->kind >= RP_KIND_QUEUE ? rp__sync_len(v[i])
                                                    : v[i]->m.live;
         rp__fw_int(&q->w, (int64_t)len);
@@ -1034,6 +1059,9 @@ static const struct {
     [RP__OP_PIPE_RECV] = {rp__op_pipe_recv, RP_KIND_PIPE, 1},
     [RP__OP_PIPE_POLL] = {rp__op_pipe_poll, RP_KIND_PIPE, 1},
     [RP__OP_PIPE_CLOSE] = {rp__op_pipe_close, RP_KIND_PIPE, 0},
+    [RP__OP_A_GET] = {rp__op_a_get, RP_KIND_ARRAY, 2},
+    [RP__OP_A_PUT] = {rp__op_a_put, RP_KIND_ARRAY, 2},
+    [RP__OP_A_RMW] = {rp__op_a_rmw, RP_KIND_ARRAY, 3},
 };
 
 static void execute(req *q) {

@@ -117,6 +117,11 @@ typedef struct obj {
     int64_t count; /* lock recursion, semaphore value, barrier arrivals */
     int64_t bound; /* bounded semaphore's limit, barrier parties */
     int flag;      /* event set, barrier broken */
+    /* array (its lock is the recursive lock above) */
+    size_t aoff, asize; /* its range of the arena: header and elements */
+    uint64_t alen;      /* elements */
+    int atype;
+    uint32_t aelem;
 } obj;
 
 struct rp__store {
@@ -133,6 +138,7 @@ struct rp__store {
     rp__outmsg *out, **out_tail; /* answers to remote waiters */
     void (*notify)(void *);      /* called when out gets an answer */
     void *notify_arg;
+    rp__arena *arena; /* Value and Array memory, or NULL (none) */
 };
 
 /* One request being executed: its fields and its answer. */
@@ -202,6 +208,24 @@ int rp__op_pipe_send(req *q);
 int rp__op_pipe_recv(req *q);
 int rp__op_pipe_poll(req *q);
 int rp__op_pipe_close(req *q);
+
+/* ---- shm.c: arrays in the arena ------------------------------------------- */
+
+/** Check OPEN's parameters of a new array; *bytes: its size in the arena. */
+int rp__array_size(req *q, int64_t p1, int64_t p2, size_t *bytes);
+/** Place a new array (checked by rp__array_size) in the arena, zeroed. */
+int rp__array_init(req *q, obj *o, int64_t p1, int64_t p2, size_t bytes);
+/** Does an existing array match OPEN's parameters?  0 or an answer code. */
+int rp__array_match(req *q, const obj *o, int64_t p1, int64_t p2);
+/** OPEN's answer for an array: offset, type, element size, length. */
+void rp__array_reply(req *q, const obj *o);
+/** The new array has its id: set its generation, which makes it reachable. */
+void rp__array_live(rp__store *s, const obj *o);
+/** The array is destroyed: mark its header dead and free its range. */
+void rp__array_destroy(rp__store *s, obj *o);
+int rp__op_a_get(req *q);
+int rp__op_a_put(req *q);
+int rp__op_a_rmw(req *q);
 
 /* ---- waiting (sync.c) ------------------------------------------------------ */
 

@@ -438,10 +438,11 @@ int rp__op_lock_acquire(req *q) {
             return rp__fail(q, RP_ETIMEDOUT, "%s is at 0", rp__obj_label(o, b, sizeof b));
         return rp__park(q, 0, timeout);
     }
-    if (o->kind != RP_KIND_LOCK && o->kind != RP_KIND_COND)
+    if (o->kind != RP_KIND_LOCK && o->kind != RP_KIND_COND && o->kind != RP_KIND_ARRAY)
         return rp__fail(q, RP_ETYPE, "%s is not a lock, a semaphore or a condition",
                         rp__obj_label(o, b, sizeof b));
-    int recursive = o->kind == RP_KIND_COND || o->sub;
+    /* An array's lock is an RLock, as Python's Value/Array get_lock(). */
+    int recursive = o->kind == RP_KIND_COND || o->kind == RP_KIND_ARRAY || o->sub;
     if (is_owner(o, q->who->rank, q->h->pool)) {
         if (recursive) {
             o->count++;
@@ -475,7 +476,7 @@ int rp__op_lock_release(req *q) {
         grant(q->s, o);
         return 0;
     }
-    if (o->kind != RP_KIND_LOCK && o->kind != RP_KIND_COND)
+    if (o->kind != RP_KIND_LOCK && o->kind != RP_KIND_COND && o->kind != RP_KIND_ARRAY)
         return rp__fail(q, RP_ETYPE, "%s is not a lock, a semaphore or a condition",
                         rp__obj_label(o, b, sizeof b));
     if (!is_owner(o, q->who->rank, q->h->pool))

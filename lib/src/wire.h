@@ -113,7 +113,10 @@ const char *rp__msg_name(int kind);
     X(PIPE_SEND)    /* value ; flags: the sending end */                                           \
     X(PIPE_RECV)    /* timeout ; flags: the end ; reply: value */                                  \
     X(PIPE_POLL)    /* timeout ; flags: the end ; reply code 1 or 0 */                             \
-    X(PIPE_CLOSE)   /* - ; flags: the end */
+    X(PIPE_CLOSE)   /* - ; flags: the end */                                                       \
+    X(A_GET)        /* start, n ; reply: n elements as bytes */                                    \
+    X(A_PUT)        /* start, bytes (whole elements) */                                            \
+    X(A_RMW)        /* index, x, y (bit patterns); flags RP__RMW_* ; reply: old, code 1/0 */
 
 typedef enum {
     RP__OP_NONE = 0,
