@@ -2,20 +2,38 @@
 # Runs the hand-written MPI farm (bench/farm) and rankpool (bench/bench_pool)
 # on the same workloads and rank layout, and prints them side by side.
 #
-# Usage: bench/run.sh [build-dir]          (default: build)
+# Usage: bench/run.sh [--quick] [build-dir]          (default: build)
+#   --quick  small sizes and one run each (seconds): checks that the bench
+#            works, e.g. on a new cluster; the figures mean little
 # Environment: NP     ranks, rank 0 included (default 3: two workers)
 #              TASKS  trivial tasks per measurement (default 100000)
 #              PRIMES CPU-bound tasks (default 400)
 #              REPS   repetitions of each measurement (default 3)
 #              CALLS  sequential applies timed for the round trip (default 2000)
+#              MPIRUN the command that starts a job, given -np NP and the
+#                     program (default: mpirun --oversubscribe); e.g. an
+#                     mpirun with a hostfile, or scripts/cluster-run
 set -euo pipefail
 
+quick=0
+if [[ ${1:-} == --quick ]]; then
+    quick=1
+    shift
+fi
 build=${1:-build}
 np=${NP:-3}
-tasks=${TASKS:-100000}
-primes=${PRIMES:-400}
-reps=${REPS:-3}
-calls=${CALLS:-2000}
+if [[ $quick -eq 1 ]]; then
+    tasks=${TASKS:-5000}
+    primes=${PRIMES:-40}
+    reps=${REPS:-1}
+    calls=${CALLS:-300}
+else
+    tasks=${TASKS:-100000}
+    primes=${PRIMES:-400}
+    reps=${REPS:-3}
+    calls=${CALLS:-2000}
+fi
+read -r -a mpirun <<<"${MPIRUN:-mpirun --oversubscribe}"
 
 farm=$build/bench/farm
 pool=$build/bench/bench_pool
@@ -33,7 +51,7 @@ fi
 # Both programs get the same layout; --oversubscribe because small machines
 # have fewer cores than ranks.
 run() {
-    mpirun -np "$np" --oversubscribe "$@"
+    "${mpirun[@]}" -np "$np" "$@"
 }
 
 out=$(mktemp)

@@ -3,8 +3,9 @@
 # are missing.  Uses sudo when not run as root.  Safe to run again.
 set -euo pipefail
 
+# iproute2 and util-linux: the test cluster of network namespaces (scripts/cluster-up).
 packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libhwloc-dev
-          libcmocka-dev hwloc)
+          libcmocka-dev hwloc iproute2 util-linux)
 
 missing=()
 for p in "${packages[@]}"; do
