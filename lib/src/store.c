@@ -1202,6 +1202,12 @@ rp__outmsg *rp__store_outbox(rp__store *s) {
     return m;
 }
 
+int rp__store_changed(rp__store *s) {
+    if (atomic_load_explicit(&s->changed, memory_order_acquire) == 0)
+        return 0;
+    return atomic_exchange_explicit(&s->changed, 0, memory_order_acq_rel);
+}
+
 void rp__store_set_notify(rp__store *s, void (*fn)(void *), void *arg) {
     pthread_mutex_lock(&s->lock);
     s->notify = fn;
