@@ -194,6 +194,14 @@ double rp__store_tick(rp__store *s, double now);
 /** Take the answers waiting to be sent (a list the caller frees). */
 rp__outmsg *rp__store_outbox(rp__store *s);
 
+/**
+ * Without the store's lock: has a remote waiter with a deadline been parked,
+ * or an answer gone to the outbox, since the last call?  Clears the mark.
+ * Lets the manager skip rp__store_tick and rp__store_outbox (two lock round
+ * trips) on the many loop iterations where nothing is parked.
+ */
+int rp__store_changed(rp__store *s);
+
 /** Have @p fn(@p arg) called (store lock held) whenever an answer enters the outbox. */
 void rp__store_set_notify(rp__store *s, void (*fn)(void *), void *arg);
 

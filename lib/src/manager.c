@@ -419,7 +419,13 @@ static void serve_obj(rp_runtime *rt, void *msg, size_t len, int src) {
 /* Send the answers to parked object requests that the store has ready, and
  * expire the ones whose deadline passed (no pool lock held). */
 static void flush_objects(rp_runtime *rt) {
-    double next = rp__store_tick(rt->store, rp__now());
+    /* Nothing newly parked, no answer waiting, no deadline due: the common
+     * case costs no lock.  Only this thread writes obj_deadline. */
+    double now = 0;
+    if (!rp__store_changed(rt->store) &&
+        (rt->obj_deadline < 0 || (now = rp__now()) < rt->obj_deadline))
+        return;
+    double next = rp__store_tick(rt->store, now > 0 ? now : rp__now());
     int failed = 0;
     rp__outmsg *out = rp__store_outbox(rt->store);
     if (out != NULL) {

@@ -48,6 +48,11 @@ void rp__put_value(rp__call *c, const rp_value *v) {
     }
 }
 
+/* Encoded size of a value field (rp__put_value), to size a batch's buffer once. */
+static size_t value_size(const rp_value *v) {
+    return RP__FIELD_HEAD + (v->type == RP_T_BYTES ? rp__field_room(v->len) : 0);
+}
+
 static int bad_key(rp_key k) {
     return k.data == NULL && k.len > 0;
 }
@@ -467,9 +472,14 @@ int rp_dict_update(rp_runtime *rt, rp_dict d, const rp_key *keys, const rp_value
         return rp__err(RP_ETOOBIG, "more than %u pairs in one call", RP__MAX_COUNT / 2);
     rp__call c;
     rp__call_begin(&c, RP__OP_D_UPDATE, d.id, 0);
+    size_t room = 0;
     for (size_t i = 0; i < n; i++) {
         if (bad_key(keys[i]) || rp__bad_value(&values[i]) || values[i].type == RP_T_NONE)
             return rp__call_drop(&c, RP_EINVAL, "bad key or value in update");
+        room += value_size(&values[i]) + RP__FIELD_HEAD + rp__field_room(keys[i].len);
+    }
+    rp__fw_reserve(&c.w, room);
+    for (size_t i = 0; i < n; i++) {
         put_key(&c, keys[i]);
         rp__put_value(&c, &values[i]);
     }
@@ -484,11 +494,15 @@ int rp_dict_get_many(rp_runtime *rt, rp_dict d, const rp_key *keys, size_t n, rp
         return rp__err(RP_ETOOBIG, "more than %u keys in one call", RP__MAX_COUNT);
     rp__call c;
     rp__call_begin(&c, RP__OP_D_GETMANY, d.id, 0);
+    size_t room = 0;
     for (size_t i = 0; i < n; i++) {
         if (bad_key(keys[i]))
             return rp__call_drop(&c, RP_EINVAL, "key with NULL data");
-        put_key(&c, keys[i]);
+        room += RP__FIELD_HEAD + rp__field_room(keys[i].len);
     }
+    rp__fw_reserve(&c.w, room);
+    for (size_t i = 0; i < n; i++)
+        put_key(&c, keys[i]);
     int rc = rp__call_run(rt, &c);
     if (rc < 0)
         return rc;

@@ -79,14 +79,43 @@ static int slot_equals(const slot *s, const rp__field *f) {
 
 /* ---- the dict's table ---------------------------------------------------- */
 
+static inline uint64_t load64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline uint64_t rotl64(uint64_t x, int r) {
+    return (x << r) | (x >> (64 - r));
+}
+
+/* XXH64's path for short inputs (one lane, a word at a time) with its final
+ * avalanche: a key of 16 bytes costs two multiply rounds instead of the 16
+ * dependent multiplies of a byte-at-a-time hash.  The host's byte order only
+ * changes which table slot a key lands in, and hashes never leave the
+ * process. */
 static uint64_t hash_bytes(const void *p, size_t n) {
-    const uint8_t *b = p;
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ b[i]) * 1099511628211ull;
-    /* FNV's low bits mix poorly; the index uses them. */
+    static const uint64_t P1 = 0x9e3779b185ebca87ull, P2 = 0xc2b2ae3d27d4eb4full,
+                          P3 = 0x165667b19e3779f9ull, P4 = 0x85ebca77c2b2ae63ull,
+                          P5 = 0x27d4eb2f165667c5ull;
+    const uint8_t *b = p, *end = b + n;
+    uint64_t h = P5 + (uint64_t)n;
+    for (; end - b >= 8; b += 8) {
+        uint64_t k = rotl64(load64(b) * P2, 31) * P1;
+        h = rotl64(h ^ k, 27) * P1 + P4;
+    }
+    if (end - b >= 4) {
+        uint32_t w;
+        memcpy(&w, b, sizeof w);
+        h = rotl64(h ^ (uint64_t)w * P1, 23) * P2 + P3;
+        b += 4;
+    }
+    for (; b < end; b++)
+        h = rotl64(h ^ *b * P5, 11) * P1;
+    h ^= h >> 33;
+    h *= P2;
     h ^= h >> 29;
-    h *= 0xbf58476d1ce4e5b9ull;
+    h *= P3;
     return h ^ (h >> 32);
 }
 
@@ -113,16 +142,21 @@ static size_t map_probe(const map *m, const void *k, size_t klen, uint64_t h, in
     }
 }
 
-static entry *map_find(const map *m, const void *k, size_t klen, size_t *pos) {
+/* The entry of key k, whose hash is @p h, or NULL; its index slot to *pos. */
+static entry *map_find_h(const map *m, const void *k, size_t klen, uint64_t h, size_t *pos) {
     if (m->live == 0)
         return NULL;
     int found;
-    size_t i = map_probe(m, k, klen, hash_bytes(k, klen), &found);
+    size_t i = map_probe(m, k, klen, h, &found);
     if (!found)
         return NULL;
     if (pos)
         *pos = i;
     return m->ents[m->idx[i] - 1];
+}
+
+static entry *map_find(const map *m, const void *k, size_t klen, size_t *pos) {
+    return map_find_h(m, k, klen, hash_bytes(k, klen), pos);
 }
 
 /* Rebuild the index with room for @p want entries, dropping deleted ones. */
@@ -170,15 +204,15 @@ static int map_reserve(map *m) {
     return 0;
 }
 
-/* Add a new entry (the key is known to be absent).  Takes over @p v. */
-static int map_insert(map *m, const void *k, size_t klen, slot *v) {
+/* Add a new entry (the key, of hash @p h, is known to be absent).  Takes over @p v. */
+static int map_insert(map *m, const void *k, size_t klen, uint64_t h, slot *v) {
     int rc = map_reserve(m);
     if (rc != 0)
         return rc;
     entry *e = malloc(sizeof *e + klen);
     if (e == NULL)
         return RP_ENOMEM;
-    e->hash = hash_bytes(k, klen);
+    e->hash = h;
     e->klen = klen;
     e->v = *v;
     if (klen > 0)
@@ -481,7 +515,7 @@ static int op_open(req *q) {
     }
     if (o->name != NULL) {
         slot v = {.type = RP__F_INT, .i = (int64_t)slotno};
-        if (map_insert(&s->names, name.p, name.len, &v) != 0) {
+        if (map_insert(&s->names, name.p, name.len, hash_bytes(name.p, name.len), &v) != 0) {
             if (slotno < s->nobjs)
                 s->free_slots[s->nfree++] = (uint32_t)slotno;
             goto oom;
@@ -571,7 +605,8 @@ static int op_memory(req *q) {
 static int dict_put(req *q, const rp__field *k, const rp__field *v) {
     map *m = &q->o->m;
     size_t pos;
-    entry *e = map_find(m, k->p, k->len, &pos);
+    uint64_t h = hash_bytes(k->p, k->len);
+    entry *e = map_find_h(m, k->p, k->len, h, &pos);
     size_t old = e ? rp__slot_bytes(&e->v) : 0;
     size_t add = e ? rp__field_cost(v) : k->len + rp__field_cost(v) + RP__ENTRY_COST;
     int rc = rp__charge(q, q->o, add);
@@ -588,7 +623,7 @@ static int dict_put(req *q, const rp__field *k, const rp__field *v) {
         rp__release(q->s, q->o, old);
         return 0;
     }
-    if ((rc = map_insert(m, k->p, k->len, &n)) != 0) {
+    if ((rc = map_insert(m, k->p, k->len, h, &n)) != 0) {
         rp__slot_free(&n);
         rp__release(q->s, q->o, add);
         return rc == RP_ENOMEM ? rp__nomem(q) : rp__fail(q, rc, "dict too large");
@@ -733,6 +768,7 @@ static int op_d_update(req *q) {
 static int op_d_getmany(req *q) {
     rp__field k;
     int rc;
+    rp__fw_reserve(&q->w, (size_t)q->h->count * RP__FIELD_HEAD); /* a number per key, at least */
     for (uint32_t i = 0; i < q->h->count; i++) {
         if ((rc = key_arg(q, &k)) != 0)
             return rc;
@@ -1192,6 +1228,12 @@ rp__outmsg *rp__store_outbox(rp__store *s) {
     s->out_tail = &s->out;
     pthread_mutex_unlock(&s->lock);
     return m;
+}
+
+int rp__store_changed(rp__store *s) {
+    if (atomic_load_explicit(&s->changed, memory_order_acquire) == 0)
+        return 0;
+    return atomic_exchange_explicit(&s->changed, 0, memory_order_acq_rel);
 }
 
 void rp__store_set_notify(rp__store *s, void (*fn)(void *), void *arg) {

@@ -8,6 +8,8 @@
 
 #include "internal.h"
 
+#include <stdatomic.h>
+
 /* What an entry, an element and an object count against obj_mem_max beyond
  * their key and value bytes: about what they take from malloc and the tables
  * (measured by bench/bench_dict). */
@@ -139,6 +141,7 @@ struct rp__store {
     void (*notify)(void *);      /* called when out gets an answer */
     void *notify_arg;
     rp__arena *arena; /* Value and Array memory, or NULL (none) */
+    atomic_int changed; /* see rp__store_changed; set under lock, read without */
 };
 
 /* One request being executed: its fields and its answer. */

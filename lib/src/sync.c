@@ -72,6 +72,7 @@ int rp__park(req *q, int list, double timeout) {
         if (q->s->timed)
             q->s->timed->dprev = w;
         q->s->timed = w;
+        atomic_store_explicit(&q->s->changed, 1, memory_order_release);
     }
     q->parked = w;
     return 0;
@@ -114,6 +115,7 @@ void rp__answer(rp__store *s, waiter *wt, rp__fwriter *w, int code) {
             *m = (rp__outmsg){.rank = wt->rank, .msg = w->buf.p, .len = w->buf.len};
             *s->out_tail = m;
             s->out_tail = &m->next;
+            atomic_store_explicit(&s->changed, 1, memory_order_release);
             if (s->notify)
                 s->notify(s->notify_arg);
         }

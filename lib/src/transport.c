@@ -19,6 +19,12 @@
 #define RP__GATHER_MAX ((size_t)16384)
 /* Seconds without work after which idle_deep_sleep applies. */
 #define RP__DEEP_IDLE_AFTER 0.25
+/* Seconds of an idle period spent polling without yielding: about a
+ * shared-memory round trip plus a small request's execution.  sched_yield is
+ * a syscall (some 2 us in a VM); yielding every few polls from the start
+ * added about that to each step of an exchange, as the answer arrived while
+ * the waiter sat in the syscall.  Past this, ranks sharing a core get it back. */
+#define RP__SPIN_NO_YIELD 20e-6
 
 double rp__now(void) {
     struct timespec ts;
@@ -66,7 +72,7 @@ void rp__backoff_idle(rp__backoff *b, const rp_options *opt, double limit, pthre
          * time, so not on every poll). */
         if (m != NULL)
             pthread_mutex_unlock(m);
-        if (++b->spins % 4 == 0)
+        if (now - b->idle_since >= RP__SPIN_NO_YIELD && ++b->spins % 4 == 0)
             sched_yield();
         else
             cpu_relax();

@@ -32,33 +32,44 @@ const char *rp__op_name(int op) {
 }
 
 /* Explicit little-endian stores and loads: the layout does not depend on the
- * compiler's struct padding or the host's byte order. */
-static void put16(uint8_t *p, uint16_t v) {
-    p[0] = (uint8_t)v;
-    p[1] = (uint8_t)(v >> 8);
+ * compiler's struct padding or the host's byte order.  memcpy of a fixed size
+ * compiles to one unaligned load or store. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define RP__LE16(v) __builtin_bswap16(v)
+#define RP__LE32(v) __builtin_bswap32(v)
+#define RP__LE64(v) __builtin_bswap64(v)
+#else
+#define RP__LE16(v) (v)
+#define RP__LE32(v) (v)
+#define RP__LE64(v) (v)
+#endif
+
+static inline void put16(uint8_t *p, uint16_t v) {
+    v = RP__LE16(v);
+    memcpy(p, &v, sizeof v);
 }
-static void put32(uint8_t *p, uint32_t v) {
-    for (int i = 0; i < 4; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
+static inline void put32(uint8_t *p, uint32_t v) {
+    v = RP__LE32(v);
+    memcpy(p, &v, sizeof v);
 }
-static void put64(uint8_t *p, uint64_t v) {
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
+static inline void put64(uint8_t *p, uint64_t v) {
+    v = RP__LE64(v);
+    memcpy(p, &v, sizeof v);
 }
-static uint16_t get16(const uint8_t *p) {
-    return (uint16_t)(p[0] | (p[1] << 8));
+static inline uint16_t get16(const uint8_t *p) {
+    uint16_t v;
+    memcpy(&v, p, sizeof v);
+    return RP__LE16(v);
 }
-static uint32_t get32(const uint8_t *p) {
-    uint32_t v = 0;
-    for (int i = 3; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
+static inline uint32_t get32(const uint8_t *p) {
+    uint32_t v;
+    memcpy(&v, p, sizeof v);
+    return RP__LE32(v);
 }
-static uint64_t get64(const uint8_t *p) {
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = (v << 8) | p[i];
-    return v;
+static inline uint64_t get64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return RP__LE64(v);
 }
 
 void rp__hdr_encode(void *out, const rp__hdr *h) {
@@ -249,13 +260,6 @@ void rp__rwriter_finish(rp__rwriter *w, int64_t exec_ns) {
     put64(w->buf.p + 40, w->buf.len - RP__HDR_SIZE);
 }
 
-#define RP__FIELD_HEAD 16u
-
-/* Bytes a field of @p len data bytes takes after its 16-byte head. */
-static size_t field_data_room(size_t len) {
-    return (len + 1 + 7) & ~(size_t)7;
-}
-
 void rp__fw_init(rp__fwriter *w, const rp__hdr *h) {
     memset(w, 0, sizeof *w);
     w->h = *h;
@@ -273,16 +277,25 @@ void rp__fw_reset(rp__fwriter *w) {
     }
 }
 
-static uint8_t *field_head(rp__fwriter *w, int type, uint64_t v, size_t data) {
-    if (w->err == 0 && w->h.count == RP__MAX_COUNT)
-        w->err = RP_ETOOBIG;
+void rp__fw_reserve(rp__fwriter *w, size_t bytes) {
     if (w->err == 0)
-        w->err = rp__buf_reserve(&w->buf, RP__FIELD_HEAD + data);
+        w->err = rp__buf_reserve(&w->buf, bytes);
+}
+
+static uint8_t *field_head(rp__fwriter *w, int type, uint64_t v, size_t data) {
     if (w->err != 0)
         return NULL;
+    if (w->h.count == RP__MAX_COUNT) {
+        w->err = RP_ETOOBIG;
+        return NULL;
+    }
+    /* The check before the call: a pre-sized buffer (rp__fw_reserve) takes
+     * a batch of fields without a call per field. */
+    if (w->buf.cap - w->buf.len < RP__FIELD_HEAD + data &&
+        (w->err = rp__buf_reserve(&w->buf, RP__FIELD_HEAD + data)) != 0)
+        return NULL;
     uint8_t *p = w->buf.p + w->buf.len;
-    memset(p, 0, RP__FIELD_HEAD);
-    p[0] = (uint8_t)type;
+    put64(p, (uint64_t)type); /* the type byte and its 7 zero bytes */
     put64(p + 8, v);
     w->buf.len += RP__FIELD_HEAD;
     w->h.count++;
@@ -306,13 +319,15 @@ void rp__fw_double(rp__fwriter *w, double v) {
 void rp__fw_bytes(rp__fwriter *w, const void *p, size_t len) {
     if (w->err == 0 && len > RP__MAX_MSG)
         w->err = RP_ETOOBIG;
-    size_t room = field_data_room(len);
+    size_t room = rp__field_room(len);
     if (field_head(w, RP__F_BYTES, len, room) == NULL)
         return;
     uint8_t *d = w->buf.p + w->buf.len;
+    /* The NUL and padding (1 to 8 bytes) lie in the room's last word: zero
+     * it first, then the bytes go over its start. */
+    put64(d + room - 8, 0);
     if (len > 0)
         memcpy(d, p, len);
-    memset(d + len, 0, room - len);
     w->buf.len += room;
 }
 
@@ -354,25 +369,26 @@ int rp__freader_init(rp__freader *r, const rp__hdr *h, const void *body) {
     for (uint32_t i = 0; i < h->count; i++) {
         if (len - off < RP__FIELD_HEAD)
             return RP_EPROTO;
-        const uint8_t *f = b + off;
-        if (f[0] >= RP__F_COUNT)
-            return RP_EPROTO;
-        for (int k = 1; k < 8; k++)
-            if (f[k] != 0)
-                return RP_EPROTO;
-        uint64_t v = get64(f + 8);
+        /* The type byte and 7 zero bytes, read as one little-endian word:
+         * any non-zero byte after the type makes it out of range. */
+        uint64_t type = get64(b + off);
+        uint64_t v = get64(b + off + 8);
         off += RP__FIELD_HEAD;
-        if (f[0] == RP__F_NONE && v != 0)
+        if (type >= RP__F_COUNT)
             return RP_EPROTO;
-        if (f[0] != RP__F_BYTES)
+        if (type == RP__F_NONE && v != 0)
+            return RP_EPROTO;
+        if (type != RP__F_BYTES)
             continue;
-        if (v > len - off || field_data_room((size_t)v) > len - off)
+        if (v > len - off || rp__field_room((size_t)v) > len - off)
             return RP_EPROTO;
-        /* The NUL after the bytes makes every string field a C string. */
-        for (size_t k = (size_t)v; k < field_data_room((size_t)v); k++)
-            if (b[off + k] != 0)
-                return RP_EPROTO;
-        off += field_data_room((size_t)v);
+        /* The NUL after the bytes makes every string field a C string.  It
+         * and the padding (1 to 8 bytes) are the high bytes of the room's
+         * last word, which must be zero. */
+        size_t room = rp__field_room((size_t)v), pad = room - (size_t)v;
+        if (get64(b + off + room - 8) >> (8 * (8 - pad)) != 0)
+            return RP_EPROTO;
+        off += room;
     }
     if (off != len)
         return RP_EPROTO;
@@ -388,8 +404,7 @@ int rp__freader_next(rp__freader *r, rp__field *f) {
     r->next++;
     const uint8_t *p = r->body + r->off;
     uint64_t v = get64(p + 8);
-    memset(f, 0, sizeof *f);
-    f->type = p[0];
+    *f = (rp__field){.type = p[0]};
     r->off += RP__FIELD_HEAD;
     if (f->type == RP__F_INT) {
         f->i = (int64_t)v;
@@ -398,7 +413,7 @@ int rp__freader_next(rp__freader *r, rp__field *f) {
     } else if (f->type == RP__F_BYTES) {
         f->p = r->body + r->off;
         f->len = (size_t)v;
-        r->off += field_data_room(f->len);
+        r->off += rp__field_room(f->len);
     }
     return 1;
 }

@@ -228,6 +228,14 @@ void rp__rwriter_finish(rp__rwriter *w, int64_t exec_ns);
 /* Field types; equal to the public rp_type values. */
 enum { RP__F_NONE = 0, RP__F_INT = 1, RP__F_DOUBLE = 2, RP__F_BYTES = 3, RP__F_COUNT };
 
+/* Bytes of a field's head (type, value or length). */
+#define RP__FIELD_HEAD 16u
+
+/** Bytes a bytes field of @p len data bytes takes after its head: the data, a NUL, zeros to 8. */
+static inline size_t rp__field_room(size_t len) {
+    return (len + 1 + 7) & ~(size_t)7;
+}
+
 /** One decoded field: bytes point into the message, with a NUL after them. */
 typedef struct rp__field {
     int type;
@@ -255,6 +263,13 @@ void rp__fw_double(rp__fwriter *w, double v);
 void rp__fw_bytes(rp__fwriter *w, const void *p, size_t len);
 /** Append a decoded field as it is. */
 void rp__fw_field(rp__fwriter *w, const rp__field *f);
+
+/**
+ * Make room for @p bytes more of fields at once (a batch whose size the
+ * caller can bound), so that writing them does not grow the buffer step by
+ * step.  An error is sticky, as for the field writers.
+ */
+void rp__fw_reserve(rp__fwriter *w, size_t bytes);
 
 /** Drop the fields written so far (to write an error answer instead). */
 void rp__fw_reset(rp__fwriter *w);
