@@ -320,7 +320,15 @@ int rp__rpc(MPI_Comm comm, const rp_options *opt, void *req, size_t len, uint64_
         MPI_Message m;
         MPI_Status st;
         if (*rep == NULL) {
-            if (MPI_Improbe(0, RP__MSG_OBJ_REP, comm, &flag, &m, &st) != MPI_SUCCESS) {
+            /* After a sleep, probe twice, as rp__recv_any does: an answer that
+             * came meanwhile can take a second progress call to show up, and
+             * without it the caller sleeps one more whole period. */
+            int woke = b.slept;
+            b.slept = 0;
+            int prc = MPI_Improbe(0, RP__MSG_OBJ_REP, comm, &flag, &m, &st);
+            if (prc == MPI_SUCCESS && !flag && woke)
+                prc = MPI_Improbe(0, RP__MSG_OBJ_REP, comm, &flag, &m, &st);
+            if (prc != MPI_SUCCESS) {
                 rc = rp__err(RP_EMPI, "MPI_Improbe failed");
                 break;
             }
