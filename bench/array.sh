@@ -14,7 +14,10 @@
 #              REPS    repetitions, medians reported (default 3)
 #              PY_OPS  increments per Python process (default 200000)
 #              PYTHON  the Python interpreter (default python3)
+#              MPIRUN  the command that starts a job (see bench/common.sh)
 set -euo pipefail
+# shellcheck source=common.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 build=${1:-build}
 np=${NP:-3}
@@ -23,39 +26,24 @@ mib=${MIB:-16}
 reps=${REPS:-3}
 py_ops=${PY_OPS:-200000}
 python=${PYTHON:-python3}
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 bench=$build/bench/bench_array
-if [[ ! -x $bench ]]; then
-    echo "array.sh: $bench not found; build first (cmake --build $build)" >&2
-    exit 1
-fi
-if [[ $(id -u) -eq 0 ]]; then
-    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fi
+bench_require "$build" "$bench"
 
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 echo "# Value and Array: np=$np ($((np - 1)) workers), $(nproc) cores, $reps repetitions"
-mpirun -np "$np" --oversubscribe "$bench" --ops "$ops" --mib "$mib" --reps "$reps" |
+bench_mpirun "$np" "$bench" --ops "$ops" --mib "$mib" --reps "$reps" |
     sed 's/^rankpool /direct /' | tee -a "$out"
-RP_ARRAY_REMOTE=1 mpirun -np "$np" --oversubscribe "$bench" --ops $((ops / 10)) --mib "$mib" \
-    --reps "$reps" | sed 's/^rankpool /remote /' | tee -a "$out"
-py=missing
-if command -v "$python" >/dev/null 2>&1; then
-    "$python" "$here/py_value.py" --procs 2 --ops "$py_ops" --reps "$reps" | tee -a "$out" &&
+RP_ARRAY_REMOTE=1 bench_mpirun "$np" "$bench" --ops $((ops / 10)) --mib "$mib" --reps "$reps" | sed 's/^rankpool /remote /' | tee -a "$out"
+py=$(bench_python_status "$python")
+if [[ $py == ok ]]; then
+    "$python" "$bench_dir/py_value.py" --procs 2 --ops "$py_ops" --reps "$reps" | tee -a "$out" &&
         py=ok || py=failed
 fi
 echo
 
-awk -v py="$py" '
-function kv(key,    i, n) {
-    n = length(key) + 1
-    for (i = 1; i <= NF; i++)
-        if (substr($i, 1, n) == key "=")
-            return substr($i, n + 1)
-    return ""
-}
+awk -v py="$py" "$bench_awk"'
 { m = kv("median_ops_per_s"); if (m == "") m = kv("median_mb_per_s"); v[$1 " " $2] = m }
 function r(a, b) { return (v[a] != "" && v[b] > 0) ? sprintf("%.1f", v[a] / v[b]) : "-" }
 function f(a) { return v[a] == "" ? "-" : sprintf("%.0f", v[a]) }

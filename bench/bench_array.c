@@ -27,15 +27,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#define BENCH_NAME "bench_array"
+#include "bench_common.h"
 
 #define MAXREPS 64
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 typedef struct job {
     rp_array counter, gate, bulk;
@@ -54,9 +50,9 @@ typedef struct outcome {
  * two tasks share a worker) until all have. */
 static void gate(rp_runtime *rt, const job *j) {
     rp_array_fetch_add_i64(rt, j->gate, 0, 1, NULL);
-    double until = now() + 2.0;
+    double until = bench_now() + 2.0;
     int64_t in = 0;
-    while (rp_array_get_i64(rt, j->gate, 0, &in) == 0 && in < j->workers && now() < until)
+    while (rp_array_get_i64(rt, j->gate, 0, &in) == 0 && in < j->workers && bench_now() < until)
         ;
 }
 
@@ -68,20 +64,20 @@ static int bulk(rp_runtime *rt, rp_array a, double *secs, int reps) {
     memset(x, 1, n);
     memset(y, 2, n);
     int rc = rp_array_write(rt, a, 0, a.length, x); /* touch it all first */
-    double t = now();
+    double t = bench_now();
     for (int k = 0; rc == 0 && k < reps; k++)
         rc = rp_array_read(rt, a, 0, a.length, y);
-    secs[0] = (now() - t) / reps;
-    t = now();
+    secs[0] = (bench_now() - t) / reps;
+    t = bench_now();
     for (int k = 0; rc == 0 && k < reps; k++)
         rc = rp_array_write(rt, a, 0, a.length, x);
-    secs[1] = (now() - t) / reps;
-    t = now();
+    secs[1] = (bench_now() - t) / reps;
+    t = bench_now();
     for (int k = 0; k < reps; k++) {
         memcpy(y, x, n);
         __asm__ volatile("" ::"r"(y) : "memory"); /* keep every copy */
     }
-    secs[2] = (now() - t) / reps;
+    secs[2] = (bench_now() - t) / reps;
     free(x);
     free(y);
     return rc;
@@ -98,35 +94,24 @@ static int t_bench(rp_task_ctx *ctx, const void *arg, size_t size) {
     }
     gate(rt, j);
     rp_key k = rp_key_str("counter");
-    double t = now();
+    double t = bench_now();
     for (int64_t i = 0; o.rc == 0 && i < j->ops; i++)
         o.rc = j->what == 0 ? rp_array_fetch_add_i64(rt, j->counter, 0, 1, NULL)
                             : rp_dict_add_int(rt, j->dict, k, 1, NULL);
-    o.seconds[0] = now() - t;
+    o.seconds[0] = bench_now() - t;
     return rp_return(ctx, &o, sizeof o);
 }
 
-static int cmp(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void report(const char *name, const char *extra, const char *unit, double *v, int n) {
-    qsort(v, (size_t)n, sizeof *v, cmp);
-    double med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    printf("rankpool %s %s median_%s=%.0f min=%.0f max=%.0f\n", name, extra, unit, med, v[0],
-           v[n - 1]);
+    bench_stats s = bench_summarize(v, (size_t)n);
+    printf("rankpool %s %s median_%s=%.0f min=%.0f max=%.0f\n", name, extra, unit, s.median, s.min,
+           s.max);
     fflush(stdout);
 }
 
 typedef struct config {
     long long ops, mib, reps;
 } config;
-
-static int fail(const char *what, int rc) {
-    fprintf(stderr, "bench_array: %s: %s: %s\n", what, rp_err_name(rc), rp_last_error());
-    return 1;
-}
 
 static int body(rp_runtime *rt, int argc, char **argv, void *user) {
     (void)argc;
@@ -135,7 +120,7 @@ static int body(rp_runtime *rt, int argc, char **argv, void *user) {
     rp_pool *pool;
     int rc = rp_pool_create(rt, NULL, &pool);
     if (rc != 0)
-        return fail("pool", rc);
+        return bench_fail("pool", rc);
     int w = rp_pool_workers(pool);
     const char *remote = getenv("RP_ARRAY_REMOTE");
     printf("rankpool setup workers=%d ops=%lld mib=%lld reps=%lld remote=%s\n", w, cf->ops, cf->mib,
@@ -145,7 +130,7 @@ static int body(rp_runtime *rt, int argc, char **argv, void *user) {
         (rc = rp_value_open(rt, NULL, 0, RP_ELEM_INT64, &j.gate)) != 0 ||
         (rc = rp_array_open(rt, NULL, 0, RP_ELEM_BYTES, 1 << 20, (size_t)cf->mib, &j.bulk)) != 0 ||
         (rc = rp_dict_open(rt, NULL, 0, &j.dict)) != 0)
-        return fail("open", rc);
+        return bench_fail("open", rc);
     job *in = malloc((size_t)w * sizeof *in);
     outcome *out = malloc((size_t)w * sizeof *out);
     double v[9][MAXREPS];
@@ -163,11 +148,11 @@ static int body(rp_runtime *rt, int argc, char **argv, void *user) {
                 in[i] = j;
             if ((rc = rp_pool_map(pool, "t_bench", in, (size_t)w, sizeof *in, out, sizeof *out,
                                   &co)) != 0)
-                return fail("map", rc);
+                return bench_fail("map", rc);
             double longest = 0;
             for (int i = 0; i < w; i++) {
                 if (out[i].rc != 0)
-                    return fail("task", out[i].rc);
+                    return bench_fail("task", out[i].rc);
                 if (out[i].seconds[0] > longest)
                     longest = out[i].seconds[0];
             }
@@ -184,14 +169,14 @@ static int body(rp_runtime *rt, int argc, char **argv, void *user) {
             v[what][r] = (double)total / longest;
         }
         /* Rank 0 alone. */
-        double t = now();
+        double t = bench_now();
         for (long long i = 0; i < cf->ops; i++)
             rp_array_fetch_add_i64(rt, j.counter, 0, 1, NULL);
-        v[2][r] = (double)cf->ops / (now() - t);
+        v[2][r] = (double)cf->ops / (bench_now() - t);
         /* Bulk on rank 0, then in a task on a worker. */
         double s[3];
         if ((rc = bulk(rt, j.bulk, s, 5)) != 0)
-            return fail("bulk", rc);
+            return bench_fail("bulk", rc);
         double mb = (double)cf->mib * 1048576.0 / 1e6;
         for (int k = 0; k < 3; k++)
             v[3 + k][r] = mb / s[k];
@@ -199,7 +184,7 @@ static int body(rp_runtime *rt, int argc, char **argv, void *user) {
         if ((rc = rp_pool_apply(pool, "t_bench", &j, sizeof j, out, sizeof *out, NULL, NULL)) !=
                 0 ||
             out[0].rc != 0)
-            return fail("bulk task", rc ? rc : out[0].rc);
+            return bench_fail("bulk task", rc ? rc : out[0].rc);
         v[6][r] = mb / out[0].seconds[0];
         v[7][r] = mb / out[0].seconds[1];
         v[8][r] = mb / out[0].seconds[2];
@@ -228,21 +213,21 @@ static int body(rp_runtime *rt, int argc, char **argv, void *user) {
     return 0;
 }
 
+static void quick(void *p) {
+    *(config *)p = (config){5000, 2, 1};
+}
+
 int main(int argc, char **argv) {
     config cf = {200000, 16, 3};
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--quick") == 0) {
-            cf = (config){5000, 2, 1};
-        } else if (i + 1 < argc && strcmp(argv[i], "--ops") == 0) {
-            cf.ops = atoll(argv[++i]);
-        } else if (i + 1 < argc && strcmp(argv[i], "--mib") == 0) {
-            cf.mib = atoll(argv[++i]);
-        } else if (i + 1 < argc && strcmp(argv[i], "--reps") == 0) {
-            cf.reps = atoll(argv[++i]);
-        } else {
-            fprintf(stderr, "usage: bench_array [--quick] [--ops K] [--mib M] [--reps R]\n");
-            return 2;
-        }
+    const bench_arg args[] = {
+        {.name = "--quick", .preset = quick},
+        {.name = "--ops", .count = &cf.ops, .max = 1000000000},
+        {.name = "--mib", .count = &cf.mib, .max = 1000000000},
+        {.name = "--reps", .count = &cf.reps, .max = 1000000000},
+    };
+    if (bench_parse_args(argc, argv, args, sizeof args / sizeof args[0], &cf) != 0) {
+        fprintf(stderr, "usage: bench_array [--quick] [--ops K] [--mib M] [--reps R]\n");
+        return 2;
     }
     if (cf.ops < 1 || cf.mib < 1 || cf.mib > 60 || cf.reps < 1 || cf.reps > MAXREPS) {
         fprintf(stderr, "bench_array: need ops >= 1, 1 <= mib <= 60, 1 <= reps <= %d\n", MAXREPS);

@@ -42,13 +42,14 @@
  */
 #include <rankpool.h>
 
-#include <errno.h>
 #include <malloc.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#define BENCH_NAME "bench_dict"
+#include "bench_common.h"
 
 typedef struct config {
     long long ops;     /* sequential single-key calls per task */
@@ -64,124 +65,22 @@ typedef struct config {
 #define GATE_KEY "gate"
 #define COUNTER_KEY "counter-00000000" /* 16 bytes too */
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-typedef struct stats {
-    double median, min, max;
-} stats;
-
-/* Sorts @p v in place. */
-static stats summarize(double *v, size_t n) {
-    qsort(v, n, sizeof *v, cmp_double);
-    double med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    return (stats){med, v[0], v[n - 1]};
-}
-
-static int fail(const char *what, int rc) {
-    fprintf(stderr, "bench_dict: %s: %s: %s\n", what, rp_err_name(rc), rp_last_error());
-    return 1;
-}
-
 /* ------------------------------------------------------------------------ */
-/* Message sizes, after lib/src/wire.h                                       */
+/* (a) raw MPI round trips: message sizes, after lib/src/wire.h              */
 /* ------------------------------------------------------------------------ */
-
-/* A 48-byte header, then fields of 16 bytes (type, value or length), byte
- * strings followed by their bytes, a NUL and zeros up to a multiple of 8. */
-enum { WIRE_HDR = 48, WIRE_FIELD = 16 };
-
-static size_t wire_bytes_field(size_t len) {
-    return WIRE_FIELD + (len + 1 + 7) / 8 * 8;
-}
 
 /* The raw round trips: request bytes from rank 1, answer bytes back. */
 enum { RAW_SMALL, RAW_GET_MANY, RAW_UPDATE, RAW_COUNT };
 static const char *const raw_names[RAW_COUNT] = {"raw_small", "raw_get_many", "raw_update"};
 
 static void raw_sizes(size_t batch, size_t req[RAW_COUNT], size_t rep[RAW_COUNT]) {
-    size_t key = wire_bytes_field(KEY_LEN), val = WIRE_FIELD;
-    req[RAW_SMALL] = WIRE_HDR + key; /* D_GET: key; answer: value */
-    rep[RAW_SMALL] = WIRE_HDR + val;
-    req[RAW_GET_MANY] = WIRE_HDR + batch * key; /* D_GETMANY: keys; answer: values */
-    rep[RAW_GET_MANY] = WIRE_HDR + batch * val;
-    req[RAW_UPDATE] = WIRE_HDR + batch * (key + val); /* D_UPDATE: pairs; answer: header */
-    rep[RAW_UPDATE] = WIRE_HDR;
-}
-
-/* ------------------------------------------------------------------------ */
-/* (a) raw MPI round trips, before rankpool starts                           */
-/* ------------------------------------------------------------------------ */
-
-/* One repetition: median and mean round trip (us) of each size, as rank 1 timed them. */
-typedef struct raw_rep {
-    double median_us[RAW_COUNT], mean_us[RAW_COUNT];
-} raw_rep;
-
-/*
- * One repetition of the raw round trips.  Ranks 0 and 1 ping-pong; the others
- * wait in a barrier that sleeps between tests, leaving the cores to the two as
- * idle rankpool workers do.  Rank 0 gets rank 1's figures in @p out.
- */
-static void raw_round(const config *cf, int rank, raw_rep *out) {
-    size_t req[RAW_COUNT], rep[RAW_COUNT];
-    raw_sizes((size_t)cf->batch, req, rep);
-    size_t cap = 0;
-    for (int p = 0; p < RAW_COUNT; p++)
-        cap = req[p] > cap ? req[p] : cap;
-    if (rank <= 1) {
-        size_t trips = (size_t)cf->trips, warm = trips / 10 + 10;
-        char *buf = calloc(cap, 1);
-        double *lat = malloc(trips * sizeof *lat);
-        if (buf == NULL || lat == NULL) {
-            fprintf(stderr, "bench_dict: out of memory for the raw round trips\n");
-            MPI_Abort(MPI_COMM_WORLD, 1);
-        }
-        raw_rep rr;
-        for (int p = 0; p < RAW_COUNT; p++) {
-            for (size_t i = 0; i < warm + trips; i++) {
-                if (rank == 0) {
-                    MPI_Recv(buf, (int)req[p], MPI_BYTE, 1, p, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-                    MPI_Send(buf, (int)rep[p], MPI_BYTE, 1, p, MPI_COMM_WORLD);
-                    continue;
-                }
-                double t0 = now();
-                MPI_Send(buf, (int)req[p], MPI_BYTE, 0, p, MPI_COMM_WORLD);
-                MPI_Recv(buf, (int)rep[p], MPI_BYTE, 0, p, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-                if (i >= warm)
-                    lat[i - warm] = (now() - t0) * 1e6;
-            }
-            if (rank == 1) {
-                double sum = 0;
-                for (size_t i = 0; i < trips; i++)
-                    sum += lat[i];
-                rr.mean_us[p] = sum / (double)trips;
-                rr.median_us[p] = summarize(lat, trips).median;
-            }
-        }
-        if (rank == 1)
-            MPI_Send(&rr, (int)sizeof rr, MPI_BYTE, 0, RAW_COUNT, MPI_COMM_WORLD);
-        else
-            MPI_Recv(out, (int)sizeof *out, MPI_BYTE, 1, RAW_COUNT, MPI_COMM_WORLD,
-                     MPI_STATUS_IGNORE);
-        free(buf);
-        free(lat);
-    }
-    MPI_Request bar;
-    MPI_Ibarrier(MPI_COMM_WORLD, &bar);
-    for (int done = 0; !done;) {
-        MPI_Test(&bar, &done, MPI_STATUS_IGNORE);
-        if (!done)
-            nanosleep(&(struct timespec){0, 1000000}, NULL);
-    }
+    size_t key = bench_wire_bytes_field(KEY_LEN), val = BENCH_WIRE_FIELD;
+    req[RAW_SMALL] = BENCH_WIRE_HDR + key; /* D_GET: key; answer: value */
+    rep[RAW_SMALL] = BENCH_WIRE_HDR + val;
+    req[RAW_GET_MANY] = BENCH_WIRE_HDR + batch * key; /* D_GETMANY: keys; answer: values */
+    rep[RAW_GET_MANY] = BENCH_WIRE_HDR + batch * val;
+    req[RAW_UPDATE] = BENCH_WIRE_HDR + batch * (key + val); /* D_UPDATE: pairs; answer: header */
+    rep[RAW_UPDATE] = BENCH_WIRE_HDR;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -268,7 +167,7 @@ static int run_job(rp_runtime *rt, const job *j, outcome *o, char *err, size_t e
     const char *what = op_names[j->op];
     rp_key counter = rp_key_str(COUNTER_KEY);
     int64_t n = j->n, bad = -1, got = 0;
-    double t0 = now();
+    double t0 = bench_now();
     for (int64_t i = 0; i < n && rc == 0 && bad < 0; i++) {
         size_t k = (size_t)i % nk;
         switch (j->op) {
@@ -298,7 +197,7 @@ static int run_job(rp_runtime *rt, const job *j, outcome *o, char *err, size_t e
             break;
         }
     }
-    o->secs = now() - t0;
+    o->secs = bench_now() - t0;
     o->calls = n;
     keyset_free(&ks);
     if (rc != 0 && err[0] == '\0')
@@ -355,11 +254,11 @@ static int run_at(rp_runtime *rt, rp_pool *pool, rp_dict d, int at, job j, outco
     if (at == AT_ONE_WORKER) {
         size_t got = 0;
         rc = rp_pool_apply(pool, "dict_task", &j, sizeof j, o, sizeof *o, &got, NULL);
-        return rc != 0 || got != sizeof *o ? fail("rp_pool_apply", rc ? rc : RP_ESIZE) : 0;
+        return rc != 0 || got != sizeof *o ? bench_fail("rp_pool_apply", rc ? rc : RP_ESIZE) : 0;
     }
     int n = rp_pool_workers(pool);
     if ((rc = rp_dict_set(rt, d, rp_key_str(GATE_KEY), rp_int(0))) != 0)
-        return fail("reset the gate", rc);
+        return bench_fail("reset the gate", rc);
     j.gate = n;
     job *js = malloc((size_t)n * sizeof *js);
     if (js == NULL) {
@@ -373,7 +272,7 @@ static int run_at(rp_runtime *rt, rp_pool *pool, rp_dict d, int at, job j, outco
     rc = rp_pool_map(pool, "dict_task", js, (size_t)n, sizeof *js, o, sizeof *o, &co);
     free(js);
     if (rc != 0)
-        return fail("rp_pool_map", rc);
+        return bench_fail("rp_pool_map", rc);
     /* The pool gives each item to a different worker (fewest chunks in flight first). */
     for (int a = 0; a < n; a++)
         for (int b = a + 1; b < n; b++)
@@ -391,7 +290,7 @@ static int measure(rp_runtime *rt, rp_pool *pool, rp_dict d, const config *cf, m
     int rc, n = m.at == AT_ALL_WORKERS ? rp_pool_workers(pool) : 1;
     job j = {d, m.op, 0, is_batch(m.op) ? cf->batches : cf->ops, cf->batch};
     if (m.op == OP_ADD && (rc = rp_dict_set(rt, d, rp_key_str(COUNTER_KEY), rp_int(0))) != 0)
-        return fail("reset the counter", rc);
+        return bench_fail("reset the counter", rc);
     outcome *o = calloc((size_t)n, sizeof *o);
     if (o == NULL) {
         fprintf(stderr, "bench_dict: out of memory\n");
@@ -409,7 +308,7 @@ static int measure(rp_runtime *rt, rp_pool *pool, rp_dict d, const config *cf, m
     if (m.op == OP_ADD) {
         int64_t c = -1;
         if ((rc = rp_dict_get_int(rt, d, rp_key_str(COUNTER_KEY), &c)) != 0)
-            return fail("read the counter", rc);
+            return bench_fail("read the counter", rc);
         if (c != (int64_t)calls) {
             fprintf(stderr, "bench_dict: counter is %lld after %.0f atomic adds\n", (long long)c,
                     calls);
@@ -422,8 +321,8 @@ static int measure(rp_runtime *rt, rp_pool *pool, rp_dict d, const config *cf, m
 
 /* What rank 0 gathers over the repetitions. */
 typedef struct results {
-    raw_rep *raw; /* [r] */
-    double *rate; /* [m * reps + r]: ops/s, or keys/s for batches */
+    bench_raw *raw; /* [r] */
+    double *rate;   /* [m * reps + r]: ops/s, or keys/s for batches */
 } results;
 
 /* One repetition of every measurement of the plan, into res->rate[m * reps + r]. */
@@ -431,7 +330,7 @@ static int bench_calls(rp_runtime *rt, rp_pool *pool, const config *cf, size_t r
     rp_dict d;
     int rc = rp_dict_open(rt, "bench", RP_CREATE | RP_EXCL, &d);
     if (rc != 0)
-        return fail("rp_dict_open", rc);
+        return bench_fail("rp_dict_open", rc);
     keyset ks;
     if (keyset_make(&ks, (size_t)cf->batch) != 0) {
         fprintf(stderr, "bench_dict: out of memory\n");
@@ -440,7 +339,7 @@ static int bench_calls(rp_runtime *rt, rp_pool *pool, const config *cf, size_t r
     rc = rp_dict_update(rt, d, ks.keys, ks.values, (size_t)cf->batch);
     keyset_free(&ks);
     if (rc != 0)
-        return fail("rp_dict_update", rc);
+        return bench_fail("rp_dict_update", rc);
     /* Untimed warm-up: first contact between every worker and the manager. */
     measurement warm = {AT_ALL_WORKERS, OP_GET};
     config wcf = *cf;
@@ -451,7 +350,7 @@ static int bench_calls(rp_runtime *rt, rp_pool *pool, const config *cf, size_t r
         rc = measure(rt, pool, d, cf, plan[m], &res->rate[m * (size_t)cf->reps + r]);
     int drc = rp_dict_destroy(rt, d);
     if (rc == 0 && drc != 0)
-        rc = fail("rp_dict_destroy", drc);
+        rc = bench_fail("rp_dict_destroy", drc);
     return rc;
 }
 
@@ -474,19 +373,10 @@ static void report(const config *cf, int workers, const results *res) {
     }
     size_t req[RAW_COUNT], rep[RAW_COUNT];
     raw_sizes((size_t)cf->batch, req, rep);
-    for (int p = 0; p < RAW_COUNT; p++) {
-        for (size_t r = 0; r < reps; r++) {
-            v[r] = res->raw[r].median_us[p];
-            w[r] = res->raw[r].mean_us[p];
-        }
-        stats s = summarize(v, reps), m = summarize(w, reps);
-        printf("mpi %s req_bytes=%zu rep_bytes=%zu trips=%lld median_us=%.2f min=%.2f max=%.2f "
-               "mean_us=%.2f\n",
-               raw_names[p], req[p], rep[p], cf->trips, s.median, s.min, s.max, m.median);
-    }
+    bench_raw_report(res->raw, reps, RAW_COUNT, raw_names, req, rep, cf->trips);
     for (size_t m = 0; m < NPLAN; m++) {
         memcpy(v, &res->rate[m * reps], reps * sizeof *v);
-        stats s = summarize(v, reps);
+        bench_stats s = bench_summarize(v, reps);
         int batch = is_batch(plan[m].op);
         printf("rankpool %s_%s clients=%d calls=%lld", at_names[plan[m].at], op_names[plan[m].op],
                plan[m].at == AT_ALL_WORKERS ? workers : 1, batch ? cf->batches : cf->ops);
@@ -509,15 +399,15 @@ static void report(const config *cf, int workers, const results *res) {
         double per_call = is_batch(op) ? (double)cf->batch : 1.0;
         for (size_t r = 0; r < reps; r++)
             v[r] = 1e6 * per_call / one[r];
-        double us = summarize(v, reps).median;
+        double us = bench_summarize(v, reps).median;
         for (size_t r = 0; r < reps; r++)
             v[r] = 1e6 * per_call / local[r];
-        double us0 = summarize(v, reps).median;
+        double us0 = bench_summarize(v, reps).median;
         for (size_t r = 0; r < reps; r++) {
             v[r] = 1e6 * per_call / one[r] / res->raw[r].median_us[raw];
             w[r] = 1e6 * per_call / one[r] / res->raw[r].mean_us[raw];
         }
-        stats s = summarize(v, reps), sm = summarize(w, reps);
+        bench_stats s = bench_summarize(v, reps), sm = bench_summarize(w, reps);
         printf("rankpool %s_vs_%s worker_us_per_call=%.2f rank0_us_per_call=%.2f "
                "median_ratio=%.2f min=%.2f max=%.2f ratio_to_raw_mean=%.2f\n",
                op_names[op], raw_names[raw], us, us0, s.median, s.min, s.max, sm.median);
@@ -554,7 +444,7 @@ static int bench_memory(rp_runtime *rt, const config *cf) {
     rp_dict d;
     if (rc == 0)
         rc = rp_dict_open(rt, "memory", RP_CREATE | RP_EXCL, &d);
-    double t0 = now();
+    double t0 = bench_now();
     for (long long i = 0; i < cf->entries && rc == 0; i += BATCH) {
         size_t n = 0;
         for (; n < BATCH && i + (long long)n < cf->entries; n++) {
@@ -565,7 +455,7 @@ static int bench_memory(rp_runtime *rt, const config *cf) {
         }
         rc = rp_dict_update(rt, d, keys, values, n);
     }
-    double secs = now() - t0;
+    double secs = bench_now() - t0;
     size_t heap1 = heap_in_use(), len = 0;
     if (rc == 0)
         rc = rp_obj_memory(rt, &used1, NULL);
@@ -584,7 +474,7 @@ static int bench_memory(rp_runtime *rt, const config *cf) {
     free(keys);
     free(values);
     if (rc != 0)
-        return rc == RP_EPROTO ? 1 : fail("memory", rc);
+        return rc == RP_EPROTO ? 1 : bench_fail("memory", rc);
     /* "Drops back": what is left is small next to what the entries took (a
      * few KiB stay with the store and the allocator whatever the size). */
     double e = (double)cf->entries, grown = (double)heap1 - (double)heap0;
@@ -601,14 +491,12 @@ static int bench_memory(rp_runtime *rt, const config *cf) {
 
 /* ------------------------------------------------------------------------ */
 
-static int parse_count(const char *s, long long max, long long *out) {
-    char *end;
-    errno = 0;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    if (s == NULL || errno != 0 || end == s || *end != '\0' || v < 1 || v > max)
-        return -1;
-    *out = v;
-    return 0;
+static void quick(void *p) {
+    config *cf = p;
+    cf->ops = 1000;
+    cf->batches = 20;
+    cf->trips = 200;
+    cf->entries = 100000;
 }
 
 static int parse_args(int argc, char **argv, config *cf) {
@@ -619,66 +507,51 @@ static int parse_args(int argc, char **argv, config *cf) {
                    .entries = 1000000,
                    .reps = 3,
                    .serialized = 0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int bad = 0;
-        if (strcmp(a, "--quick") == 0) {
-            cf->ops = 1000;
-            cf->batches = 20;
-            cf->trips = 200;
-            cf->entries = 100000;
-            continue;
-        }
-        if (strcmp(a, "--serialized") == 0) {
-            cf->serialized = 1;
-            continue;
-        }
-        if (strcmp(a, "--ops") == 0)
-            bad = parse_count(v, 100000000, &cf->ops);
-        else if (strcmp(a, "--batches") == 0)
-            bad = parse_count(v, 10000000, &cf->batches);
-        else if (strcmp(a, "--batch") == 0)
-            bad = parse_count(v, 100000, &cf->batch);
-        else if (strcmp(a, "--trips") == 0)
-            bad = parse_count(v, 100000000, &cf->trips);
-        else if (strcmp(a, "--entries") == 0)
-            bad = parse_count(v, 9999999, &cf->entries); /* keeps "key-%07d" at 11 bytes */
-        else if (strcmp(a, "--reps") == 0)
-            bad = parse_count(v, 1000, &cf->reps);
-        else
-            bad = 1;
-        if (bad)
-            return 1;
-        i++;
-    }
-    return 0;
+    const bench_arg args[] = {
+        {.name = "--quick", .preset = quick},
+        {.name = "--serialized", .flag = &cf->serialized},
+        {.name = "--ops", .count = &cf->ops, .max = 100000000},
+        {.name = "--batches", .count = &cf->batches, .max = 10000000},
+        {.name = "--batch", .count = &cf->batch, .max = 100000},
+        {.name = "--trips", .count = &cf->trips, .max = 100000000},
+        /* at most 7 digits: keeps "key-%07d" at 11 bytes */
+        {.name = "--entries", .count = &cf->entries, .max = 9999999},
+        {.name = "--reps", .count = &cf->reps, .max = 1000},
+    };
+    return bench_parse_args(argc, argv, args, sizeof args / sizeof args[0], cf);
 }
 
-static const char *thread_level_name(int level) {
-    switch (level) {
-    case MPI_THREAD_SINGLE:
-        return "single";
-    case MPI_THREAD_FUNNELED:
-        return "funneled";
-    case MPI_THREAD_SERIALIZED:
-        return "serialized";
-    default:
-        return "multiple";
-    }
+/* What main() hands the repetitions. */
+typedef struct state {
+    config cf;
+    results res;
+    int rank, level;
+} state;
+
+/* Before each repetition, on every rank while rankpool is down: the raw
+ * round trips; rank 0 keeps rank 1's figures. */
+static void raw_round(size_t r, void *user) {
+    state *st = user;
+    size_t req[RAW_COUNT], rep[RAW_COUNT];
+    raw_sizes((size_t)st->cf.batch, req, rep);
+    bench_raw_round(st->rank, (size_t)st->cf.trips, RAW_COUNT, req, rep, &st->res.raw[r]);
 }
 
 /* Repetition @p r on rank 0; the last one also reports and measures memory. */
-static int run(rp_runtime *rt, const config *cf, size_t r, results *res, int level) {
+static int run(rp_runtime *rt, size_t r, void *user) {
+    state *st = user;
+    const config *cf = &st->cf;
+    results *res = &st->res;
     rp_pool *pool;
     int rc = rp_pool_create(rt, NULL, &pool);
     if (rc != 0)
-        return fail("rp_pool_create", rc);
+        return bench_fail("rp_pool_create", rc);
     int workers = rp_pool_workers(pool);
     if (r == 0) {
         printf("rankpool setup ranks=%d workers=%d reps=%lld ops=%lld batches=%lld batch=%lld "
                "key_bytes=%d mpi_thread=%s\n",
                rp_size(rt), workers, cf->reps, cf->ops, cf->batches, cf->batch, KEY_LEN,
-               thread_level_name(level));
+               bench_thread_level_name(st->level));
         fflush(stdout);
     }
     rc = bench_calls(rt, pool, cf, r, res);
@@ -691,33 +564,16 @@ static int run(rp_runtime *rt, const config *cf, size_t r, results *res, int lev
 }
 
 int main(int argc, char **argv) {
-    config cf;
-    int bad_args = parse_args(argc, argv, &cf);
-    int level = MPI_THREAD_SINGLE, rank = 0, size = 0;
-    /* rankpool needs SERIALIZED at least (rank 0 runs its manager thread);
-     * MULTIPLE if the library has it, as a program that uses MPI itself would. */
-    int want = cf.serialized ? MPI_THREAD_SERIALIZED : MPI_THREAD_MULTIPLE;
-    MPI_Init_thread(&argc, &argv, want, &level);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (bad_args || size < 2 || level < MPI_THREAD_SERIALIZED) {
-        if (rank == 0) {
-            if (bad_args)
-                fprintf(stderr, "usage: bench_dict [--quick] [--ops K] [--batches N] [--batch B] "
-                                "[--trips T] [--entries E] [--reps R] [--serialized]\n");
-            else if (size < 2)
-                fprintf(stderr, "bench_dict: needs at least 2 ranks (mpirun -np 3 ...)\n");
-            else
-                fprintf(stderr,
-                        "bench_dict: MPI gives thread level %s, rankpool needs serialized\n",
-                        thread_level_name(level));
-        }
-        MPI_Finalize();
+    state st;
+    int bad_args = parse_args(argc, argv, &st.cf);
+    if (bench_mpi_init(&argc, &argv, bad_args, st.cf.serialized, 2,
+                       "usage: bench_dict [--quick] [--ops K] [--batches N] [--batch B] "
+                       "[--trips T] [--entries E] [--reps R] [--serialized]\n",
+                       &st.rank, &st.level) != 0)
         return 1;
-    }
-    size_t reps = (size_t)cf.reps;
-    results res = {calloc(reps, sizeof *res.raw), calloc(NPLAN * reps, sizeof *res.rate)};
-    if (res.raw == NULL || res.rate == NULL) {
+    size_t reps = (size_t)st.cf.reps;
+    st.res = (results){calloc(reps, sizeof *st.res.raw), calloc(NPLAN * reps, sizeof *st.res.rate)};
+    if (st.res.raw == NULL || st.res.rate == NULL) {
         fprintf(stderr, "bench_dict: out of memory\n");
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
@@ -726,31 +582,10 @@ int main(int argc, char **argv) {
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
     opt.ntasks = 1;
-    /*
-     * Each repetition measures the raw round trips with rankpool down (its
-     * manager thread would compete for MPI), then starts a runtime for the
-     * rankpool measurements and ends it: raw and rankpool figures of one
-     * repetition come from the same phase of a shared machine.
-     */
-    int status = 0;
-    for (size_t r = 0; r < reps && status == 0; r++) {
-        raw_round(&cf, rank, &res.raw[r]);
-        rp_runtime *rt;
-        int rc = rp_init_comm(&rt, MPI_COMM_WORLD, &opt);
-        if (rc != 0) {
-            fail("rp_init_comm", rc);
-            MPI_Abort(MPI_COMM_WORLD, 1);
-        }
-        if (rp_is_manager(rt))
-            status = run(rt, &cf, r, &res, level);
-        rc = rp_finalize(rt);
-        if (rc != 0)
-            status = fail("rp_finalize", rc);
-        /* Every rank leaves the loop together if one failed. */
-        MPI_Allreduce(MPI_IN_PLACE, &status, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    }
-    free(res.raw);
-    free(res.rate);
+    /* Each repetition measures the raw round trips, then rankpool. */
+    int status = bench_repeat(reps, &opt, raw_round, run, &st);
+    free(st.res.raw);
+    free(st.res.rate);
     MPI_Finalize();
     return status;
 }

@@ -11,8 +11,9 @@
 
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/resource.h>
-#include <time.h>
+
+#define BENCH_NAME "bench_idle"
+#include "bench_common.h"
 
 typedef struct {
     int rank;
@@ -20,23 +21,10 @@ typedef struct {
     double when;
 } sample;
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double cpu_seconds(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
-}
-
 static int sample_cpu(rp_task_ctx *ctx, const void *arg, size_t size) {
     (void)arg;
     (void)size;
-    sample s = {rp_task_rank(ctx), cpu_seconds(), now()};
+    sample s = {rp_task_rank(ctx), bench_cpu_seconds(), bench_now()};
     return rp_return(ctx, &s, sizeof s);
 }
 
@@ -72,10 +60,9 @@ static int body(rp_runtime *rt, int argc, char **argv, void *user) {
     int rc = rp_pool_create(rt, NULL, &pool);
     if (rc == 0)
         rc = sample_all(pool, size, before, 1);
-    double c0 = cpu_seconds(), w0 = now();
-    struct timespec ts = {(time_t)t, (long)((t - (double)(time_t)t) * 1e9)};
-    nanosleep(&ts, NULL);
-    double c1 = cpu_seconds(), w1 = now();
+    double c0 = bench_cpu_seconds(), w0 = bench_now();
+    bench_sleep(t);
+    double c1 = bench_cpu_seconds(), w1 = bench_now();
     if (rc == 0)
         rc = sample_all(pool, size, after, 0);
     if (rc != 0) {

@@ -20,12 +20,13 @@
  */
 #include <rankpool.h>
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#define BENCH_NAME "bench_place"
+#include "bench_common.h"
 
 typedef struct config {
     long long tasks, mib, passes, reps;
@@ -72,30 +73,6 @@ static int stream(rp_task_ctx *ctx, const void *arg, size_t size) {
     return rp_return(ctx, &sum, sizeof sum);
 }
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Median, min, max of @p v (sorted in place). */
-static void summarize(double *v, size_t n, double s[3]) {
-    qsort(v, n, sizeof *v, cmp_double);
-    s[0] = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    s[1] = v[0];
-    s[2] = v[n - 1];
-}
-
-static int fail(const char *what, int rc) {
-    fprintf(stderr, "bench_place: %s: %s: %s\n", what, rp_err_name(rc), rp_last_error());
-    return 1;
-}
-
 /*
  * One timed map under a new runtime with @p placement.  Collective: workers
  * serve inside rp_finalize.  On rank 0 *seconds gets the map's wall time,
@@ -113,7 +90,7 @@ static int one_run(const config *cf, int placement, int granularity, double *out
     rp_runtime *rt;
     int rc = rp_init_comm(&rt, MPI_COMM_WORLD, &opt);
     if (rc != 0)
-        return fail("rp_init_comm", rc);
+        return bench_fail("rp_init_comm", rc);
     int status = 0;
     if (rp_is_manager(rt)) {
         *pinned = 0;
@@ -133,68 +110,50 @@ static int one_run(const config *cf, int placement, int granularity, double *out
             fprintf(stderr, "bench_place: out of memory\n");
             status = 1;
         } else if ((rc = rp_pool_create(rt, &po, &pool)) != 0) {
-            status = fail("rp_pool_create", rc);
+            status = bench_fail("rp_pool_create", rc);
         } else {
             for (long long i = 0; i < cf->tasks; i++)
                 in[i] = (job){i, cf->passes};
             rp_call_options co = RP_CALL_OPTIONS_INIT;
             co.chunksize = 1;
-            double t0 = now();
+            double t0 = bench_now();
             rc = rp_pool_map(pool, "stream", in, (size_t)cf->tasks, sizeof *in, out, sizeof *out,
                              &co);
-            *seconds = now() - t0;
+            *seconds = bench_now() - t0;
             if (rc != 0)
-                status = fail("rp_pool_map", rc);
+                status = bench_fail("rp_pool_map", rc);
             rp_pool_destroy(pool);
         }
         free(in);
     }
     rc = rp_finalize(rt);
     if (rc != 0)
-        status = fail("rp_finalize", rc);
+        status = bench_fail("rp_finalize", rc);
     return status;
 }
 
-static int parse_count(const char *s, long long max, long long *out) {
-    char *end;
-    errno = 0;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    if (s == NULL || errno != 0 || end == s || *end != '\0' || v < 1 || v > max)
-        return -1;
-    *out = v;
-    return 0;
+static void quick(void *p) {
+    config *cf = p;
+    cf->tasks = 16;
+    cf->mib = 2;
+    cf->passes = 2;
+    cf->reps = 1;
 }
 
 static int parse_args(int argc, char **argv, config *cf) {
     *cf = (config){.tasks = 200, .mib = 8, .passes = 4, .reps = 5, .policy = "scatter"};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int bad = 0;
-        if (strcmp(a, "--quick") == 0) {
-            cf->tasks = 16;
-            cf->mib = 2;
-            cf->passes = 2;
-            cf->reps = 1;
-            continue;
-        }
-        if (strcmp(a, "--tasks") == 0)
-            bad = parse_count(v, 10000000, &cf->tasks);
-        else if (strcmp(a, "--mib") == 0)
-            bad = parse_count(v, 4096, &cf->mib);
-        else if (strcmp(a, "--passes") == 0)
-            bad = parse_count(v, 1000000, &cf->passes);
-        else if (strcmp(a, "--reps") == 0)
-            bad = parse_count(v, 1000, &cf->reps);
-        else if (strcmp(a, "--policy") == 0 && v)
-            cf->policy = v;
-        else
-            bad = 1;
-        if (bad) {
-            fprintf(stderr, "usage: bench_place [--quick] [--tasks T] [--mib M] [--passes K] "
-                            "[--reps R] [--policy compact|scatter[:pu]]\n");
-            return 1;
-        }
-        i++;
+    const bench_arg args[] = {
+        {.name = "--quick", .preset = quick},
+        {.name = "--tasks", .count = &cf->tasks, .max = 10000000},
+        {.name = "--mib", .count = &cf->mib, .max = 4096},
+        {.name = "--passes", .count = &cf->passes, .max = 1000000},
+        {.name = "--reps", .count = &cf->reps, .max = 1000},
+        {.name = "--policy", .text = &cf->policy},
+    };
+    if (bench_parse_args(argc, argv, args, sizeof args / sizeof args[0], cf) != 0) {
+        fprintf(stderr, "usage: bench_place [--quick] [--tasks T] [--mib M] [--passes K] "
+                        "[--reps R] [--policy compact|scatter[:pu]]\n");
+        return 1;
     }
     return 0;
 }
@@ -237,19 +196,18 @@ int main(int argc, char **argv) {
         MPI_Allreduce(MPI_IN_PLACE, &status, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
     }
     if (rank == 0 && status == 0) {
-        double p[3], u[3], q[3];
-        summarize(pinned_s, reps, p);
-        summarize(none_s, reps, u);
-        summarize(ratio, reps, q);
+        bench_stats p = bench_summarize(pinned_s, reps), u = bench_summarize(none_s, reps);
+        bench_stats q = bench_summarize(ratio, reps);
         printf("place setup ranks=%d workers=%d pinned_workers=%d tasks=%lld mib=%lld "
                "passes=%lld reps=%zu cpus_rank0=%d\n",
                nworkers + 1, nworkers, npinned, cf.tasks, cf.mib, cf.passes, reps, rp_cpu_count());
         printf("place pinned policy=%s:%s tasks=%lld median_s=%.4f min=%.4f max=%.4f\n",
-               rp_placement_name(placement), rp_granularity_name(granularity), cf.tasks, p[0], p[1],
-               p[2]);
+               rp_placement_name(placement), rp_granularity_name(granularity), cf.tasks, p.median,
+               p.min, p.max);
         printf("place none policy=none tasks=%lld median_s=%.4f min=%.4f max=%.4f\n", cf.tasks,
-               u[0], u[1], u[2]);
-        printf("place ratio none_over_pinned median=%.3f min=%.3f max=%.3f\n", q[0], q[1], q[2]);
+               u.median, u.min, u.max);
+        printf("place ratio none_over_pinned median=%.3f min=%.3f max=%.3f\n", q.median, q.min,
+               q.max);
     }
     free(pinned_s);
     free(none_s);

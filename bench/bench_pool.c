@@ -17,14 +17,14 @@
  */
 #include <rankpool.h>
 
-#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#define BENCH_NAME "bench_pool"
+#include "bench_common.h"
 #include "workload.h"
 
 typedef struct config {
@@ -45,42 +45,15 @@ static int count_primes(rp_task_ctx *ctx, const void *arg, size_t size) {
     return rp_return(ctx, &c, sizeof c);
 }
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-typedef struct stats {
-    double median, min, max;
-} stats;
-
-/* Sorts @p v in place. */
-static stats summarize(double *v, size_t n) {
-    qsort(v, n, sizeof *v, cmp_double);
-    double med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    return (stats){med, v[0], v[n - 1]};
-}
-
-static int fail(const char *what, int rc) {
-    fprintf(stderr, "bench_pool: %s: %s: %s\n", what, rp_err_name(rc), rp_last_error());
-    return 1;
-}
-
 /* One rp_pool_map of @p n 8-byte records; its wall time goes to @p seconds. */
 static int timed_map(rp_pool *pool, const char *task, const int64_t *in, int64_t *out, size_t n,
                      size_t chunksize, double *seconds) {
     rp_call_options co = RP_CALL_OPTIONS_INIT;
     co.chunksize = chunksize;
-    double t0 = now();
+    double t0 = bench_now();
     int rc = rp_pool_map(pool, task, in, n, sizeof *in, out, sizeof *out, &co);
-    *seconds = now() - t0;
-    return rc ? fail(task, rc) : 0;
+    *seconds = bench_now() - t0;
+    return rc ? bench_fail(task, rc) : 0;
 }
 
 static void print_rate(const char *name, long long n, double *secs, size_t reps) {
@@ -91,7 +64,7 @@ static void print_rate(const char *name, long long n, double *secs, size_t reps)
     }
     for (size_t r = 0; r < reps; r++)
         rate[r] = (double)n / secs[r];
-    stats s = summarize(rate, reps);
+    bench_stats s = bench_summarize(rate, reps);
     printf("rankpool %s tasks=%lld median_tasks_per_s=%.0f min=%.0f max=%.0f\n", name, n, s.median,
            s.min, s.max);
     fflush(stdout);
@@ -160,23 +133,23 @@ static int bench_apply_async(rp_runtime *rt, const config *cf, double *secs) {
         rp_pool *pool;
         int rc = rp_pool_create(rt, NULL, &pool);
         if (rc != 0)
-            return fail("rp_pool_create", rc);
+            return bench_fail("rp_pool_create", rc);
         tally t = {0, 0, 0};
         rp_call_options co = RP_CALL_OPTIONS_INIT;
         co.callback = on_done;
         co.error_callback = on_error;
         co.user = &t;
-        double t0 = now();
+        double t0 = bench_now();
         for (int64_t i = 0; i < cf->tasks && rc == 0; i++)
             if ((rc = rp_pool_apply_async(pool, "echo", &i, sizeof i, &co, NULL)) != 0)
-                fail("rp_pool_apply_async", rc);
+                bench_fail("rp_pool_apply_async", rc);
         int crc = rp_pool_close(pool);
         if (crc != 0)
-            fail("rp_pool_close", crc);
+            bench_fail("rp_pool_close", crc);
         int jrc = rp_pool_join(pool, RP_FOREVER);
         if (jrc != 0)
-            fail("rp_pool_join", jrc);
-        secs[r] = now() - t0;
+            bench_fail("rp_pool_join", jrc);
+        secs[r] = bench_now() - t0;
         rp_pool_destroy(pool);
         if (rc || crc || jrc)
             return 1;
@@ -192,7 +165,7 @@ static int bench_apply_async(rp_runtime *rt, const config *cf, double *secs) {
 }
 
 static void print_secs(const char *name, long long n, double *secs, size_t reps, int64_t primes) {
-    stats s = summarize(secs, reps);
+    bench_stats s = bench_summarize(secs, reps);
     printf("rankpool %s tasks=%lld median_s=%.4f min=%.4f max=%.4f primes=%lld\n", name, n,
            s.median, s.min, s.max, (long long)primes);
     fflush(stdout);
@@ -214,11 +187,11 @@ static int bench_primes(rp_pool *pool, const config *cf, double *secs) {
         in[i] = (int64_t)i;
     int64_t serial_total = 0, total = 0;
     for (size_t r = 0; r < reps && rc == 0; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         serial_total = 0;
         for (size_t i = 0; i < n; i++)
             serial_total += count_primes_below(primes_bound(in[i]));
-        secs[r] = now() - t0;
+        secs[r] = bench_now() - t0;
 
         rc = timed_map(pool, "count_primes", in, out, n, 1, &par[r]);
         total = 0;
@@ -234,7 +207,7 @@ static int bench_primes(rp_pool *pool, const config *cf, double *secs) {
     if (rc == 0) {
         print_secs("primes_serial", cf->primes, secs, reps, serial_total);
         print_secs("primes_map_chunk1", cf->primes, par, reps, total);
-        stats s = summarize(ratio, reps);
+        bench_stats s = bench_summarize(ratio, reps);
         printf("rankpool primes_speedup tasks=%lld workers=%d speedup=%.2f min=%.2f max=%.2f\n",
                cf->primes, rp_pool_workers(pool), s.median, s.min, s.max);
         fflush(stdout);
@@ -258,11 +231,11 @@ static int bench_latency(rp_pool *pool, const config *cf) {
         for (size_t i = 0; i < n && rc == 0; i++) {
             int64_t x = (int64_t)i, y = -1;
             size_t got = 0;
-            double t0 = now();
+            double t0 = bench_now();
             int arc = rp_pool_apply(pool, "echo", &x, sizeof x, &y, sizeof y, &got, NULL);
-            lat[i] = (now() - t0) * 1e6;
+            lat[i] = (bench_now() - t0) * 1e6;
             if (arc != 0) {
-                rc = fail("rp_pool_apply", arc);
+                rc = bench_fail("rp_pool_apply", arc);
             } else if (got != sizeof y || y != x) {
                 fprintf(stderr, "bench_pool: apply returned %zu bytes, %lld for %lld\n", got,
                         (long long)y, (long long)x);
@@ -270,13 +243,13 @@ static int bench_latency(rp_pool *pool, const config *cf) {
             }
         }
         if (rc == 0) {
-            med[r] = summarize(lat, n).median; /* also sorts lat for the p99 */
+            med[r] = bench_summarize(lat, n).median; /* also sorts lat for the p99 */
             size_t k = (size_t)ceil(0.99 * (double)n);
             p99[r] = lat[k > 0 ? k - 1 : 0];
         }
     }
     if (rc == 0) {
-        stats m = summarize(med, reps), p = summarize(p99, reps);
+        bench_stats m = bench_summarize(med, reps), p = bench_summarize(p99, reps);
         printf("rankpool apply_latency calls=%zu median_us=%.1f min=%.1f max=%.1f\n", n, m.median,
                m.min, m.max);
         printf("rankpool apply_latency_p99 calls=%zu p99_us=%.1f min=%.1f max=%.1f\n", n, p.median,
@@ -293,7 +266,7 @@ static int run(rp_runtime *rt, const config *cf) {
     rp_pool *pool;
     int rc = rp_pool_create(rt, NULL, &pool);
     if (rc != 0)
-        return fail("rp_pool_create", rc);
+        return bench_fail("rp_pool_create", rc);
     printf("rankpool setup ranks=%d workers=%d reps=%lld\n", rp_size(rt), rp_pool_workers(pool),
            cf->reps);
     fflush(stdout);
@@ -322,43 +295,27 @@ static int run(rp_runtime *rt, const config *cf) {
     return rc;
 }
 
-static int parse_count(const char *s, long long max, long long *out) {
-    char *end;
-    errno = 0;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    if (s == NULL || errno != 0 || end == s || *end != '\0' || v < 1 || v > max)
-        return -1;
-    *out = v;
-    return 0;
+static void quick(void *p) {
+    config *cf = p;
+    cf->tasks = 5000;
+    cf->primes = 40;
+    cf->calls = 300;
 }
 
 static int parse_args(int argc, char **argv, config *cf) {
     *cf = (config){.tasks = 100000, .primes = 400, .calls = 2000, .reps = 3};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int bad = 0;
-        if (strcmp(a, "--quick") == 0) {
-            cf->tasks = 5000;
-            cf->primes = 40;
-            cf->calls = 300;
-            continue;
-        }
-        if (strcmp(a, "--tasks") == 0)
-            bad = parse_count(v, 100000000, &cf->tasks);
-        else if (strcmp(a, "--primes") == 0)
-            bad = parse_count(v, 100000, &cf->primes); /* keeps the bound within 32 bits */
-        else if (strcmp(a, "--calls") == 0)
-            bad = parse_count(v, 100000000, &cf->calls);
-        else if (strcmp(a, "--reps") == 0)
-            bad = parse_count(v, 1000, &cf->reps);
-        else
-            bad = 1;
-        if (bad) {
-            fprintf(stderr, "usage: bench_pool [--quick] [--tasks T] [--primes M] [--calls C] "
-                            "[--reps R]\n");
-            return 1;
-        }
-        i++;
+    const bench_arg args[] = {
+        {.name = "--quick", .preset = quick},
+        {.name = "--tasks", .count = &cf->tasks, .max = 100000000},
+        /* keeps the bound within 32 bits */
+        {.name = "--primes", .count = &cf->primes, .max = 100000},
+        {.name = "--calls", .count = &cf->calls, .max = 100000000},
+        {.name = "--reps", .count = &cf->reps, .max = 1000},
+    };
+    if (bench_parse_args(argc, argv, args, sizeof args / sizeof args[0], cf) != 0) {
+        fprintf(stderr, "usage: bench_pool [--quick] [--tasks T] [--primes M] [--calls C] "
+                        "[--reps R]\n");
+        return 1;
     }
     return 0;
 }
@@ -371,7 +328,7 @@ int main(int argc, char **argv) {
     rp_runtime *rt;
     int rc = rp_init(&rt, &argc, &argv, &opt);
     if (rc != 0)
-        return fail("rp_init", rc);
+        return bench_fail("rp_init", rc);
     int status = 0;
     if (rp_is_manager(rt)) {
         config cf;
@@ -381,6 +338,6 @@ int main(int argc, char **argv) {
     }
     rc = rp_finalize(rt);
     if (rc != 0)
-        status = fail("rp_finalize", rc);
+        status = bench_fail("rp_finalize", rc);
     return status;
 }

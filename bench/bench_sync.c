@@ -53,13 +53,13 @@
  */
 #include <rankpool.h>
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
-#include <time.h>
+
+#define BENCH_NAME "bench_sync"
+#include "bench_common.h"
 
 typedef struct config {
     long long items;   /* queue items per throughput run */
@@ -78,136 +78,21 @@ typedef struct config {
 #define GATE_TIMEOUT 60.0  /* no measured wait comes near these: they only */
 #define ITEM_TIMEOUT 120.0 /* turn a lost task into an error, not a hang */
 
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double cpu_seconds(void) {
-    struct rusage ru;
-    getrusage(RUSAGE_SELF, &ru);
-    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
-           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
-}
-
-static void sleep_for(double s) {
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-typedef struct stats {
-    double median, min, max;
-} stats;
-
-/* Sorts @p v in place. */
-static stats summarize(double *v, size_t n) {
-    qsort(v, n, sizeof *v, cmp_double);
-    double med = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-    return (stats){med, v[0], v[n - 1]};
-}
-
-static int fail(const char *what, int rc) {
-    fprintf(stderr, "bench_sync: %s: %s: %s\n", what, rp_err_name(rc), rp_last_error());
-    return 1;
-}
-
 /* ------------------------------------------------------------------------ */
-/* Message sizes, after lib/src/wire.h                                       */
+/* (a) raw MPI round trips: message sizes, after lib/src/wire.h              */
 /* ------------------------------------------------------------------------ */
-
-/* A 48-byte header, then fields of 16 bytes (type, value or length), byte
- * strings followed by their bytes, a NUL and zeros up to a multiple of 8. */
-enum { WIRE_HDR = 48, WIRE_FIELD = 16 };
-
-static size_t wire_bytes_field(size_t len) {
-    return WIRE_FIELD + (len + 1 + 7) / 8 * 8;
-}
 
 enum { RAW_SMALL, RAW_PUT_8, RAW_PUT_4K, RAW_COUNT };
 static const char *const raw_names[RAW_COUNT] = {"raw_small", "raw_put_8", "raw_put_4096"};
 
 static void raw_sizes(size_t req[RAW_COUNT], size_t rep[RAW_COUNT]) {
-    req[RAW_SMALL] = WIRE_HDR + WIRE_FIELD; /* ACQUIRE: timeout; answer: header */
-    rep[RAW_SMALL] = WIRE_HDR;
+    req[RAW_SMALL] = BENCH_WIRE_HDR + BENCH_WIRE_FIELD; /* ACQUIRE: timeout; answer: header */
+    rep[RAW_SMALL] = BENCH_WIRE_HDR;
     /* Q_PUT: item, priority, timeout; answer: header */
-    req[RAW_PUT_8] = WIRE_HDR + wire_bytes_field(8) + 2 * WIRE_FIELD;
-    rep[RAW_PUT_8] = WIRE_HDR;
-    req[RAW_PUT_4K] = WIRE_HDR + wire_bytes_field(4096) + 2 * WIRE_FIELD;
-    rep[RAW_PUT_4K] = WIRE_HDR;
-}
-
-/* ------------------------------------------------------------------------ */
-/* (a) raw MPI round trips, before rankpool starts                           */
-/* ------------------------------------------------------------------------ */
-
-/* One repetition: median and mean round trip (us) of each size, as rank 1 timed them. */
-typedef struct raw_rep {
-    double median_us[RAW_COUNT], mean_us[RAW_COUNT];
-} raw_rep;
-
-/*
- * One repetition of the raw round trips.  Ranks 0 and 1 ping-pong; the others
- * wait in a barrier that sleeps between tests, leaving the cores to the two as
- * idle rankpool workers do.  Rank 0 gets rank 1's figures in @p out.
- */
-static void raw_round(const config *cf, int rank, raw_rep *out) {
-    size_t req[RAW_COUNT], rep[RAW_COUNT];
-    raw_sizes(req, rep);
-    size_t cap = 0;
-    for (int p = 0; p < RAW_COUNT; p++)
-        cap = req[p] > cap ? req[p] : cap;
-    if (rank <= 1) {
-        size_t trips = (size_t)cf->trips, warm = trips / 10 + 10;
-        char *buf = calloc(cap, 1);
-        double *lat = malloc(trips * sizeof *lat);
-        if (buf == NULL || lat == NULL) {
-            fprintf(stderr, "bench_sync: out of memory for the raw round trips\n");
-            MPI_Abort(MPI_COMM_WORLD, 1);
-        }
-        raw_rep rr;
-        for (int p = 0; p < RAW_COUNT; p++) {
-            for (size_t i = 0; i < warm + trips; i++) {
-                if (rank == 0) {
-                    MPI_Recv(buf, (int)req[p], MPI_BYTE, 1, p, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-                    MPI_Send(buf, (int)rep[p], MPI_BYTE, 1, p, MPI_COMM_WORLD);
-                    continue;
-                }
-                double t0 = now();
-                MPI_Send(buf, (int)req[p], MPI_BYTE, 0, p, MPI_COMM_WORLD);
-                MPI_Recv(buf, (int)rep[p], MPI_BYTE, 0, p, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-                if (i >= warm)
-                    lat[i - warm] = (now() - t0) * 1e6;
-            }
-            if (rank == 1) {
-                double sum = 0;
-                for (size_t i = 0; i < trips; i++)
-                    sum += lat[i];
-                rr.mean_us[p] = sum / (double)trips;
-                rr.median_us[p] = summarize(lat, trips).median;
-            }
-        }
-        if (rank == 1)
-            MPI_Send(&rr, (int)sizeof rr, MPI_BYTE, 0, RAW_COUNT, MPI_COMM_WORLD);
-        else
-            MPI_Recv(out, (int)sizeof *out, MPI_BYTE, 1, RAW_COUNT, MPI_COMM_WORLD,
-                     MPI_STATUS_IGNORE);
-        free(buf);
-        free(lat);
-    }
-    MPI_Request bar;
-    MPI_Ibarrier(MPI_COMM_WORLD, &bar);
-    for (int done = 0; !done;) {
-        MPI_Test(&bar, &done, MPI_STATUS_IGNORE);
-        if (!done)
-            sleep_for(1e-3);
-    }
+    req[RAW_PUT_8] = BENCH_WIRE_HDR + bench_wire_bytes_field(8) + 2 * BENCH_WIRE_FIELD;
+    rep[RAW_PUT_8] = BENCH_WIRE_HDR;
+    req[RAW_PUT_4K] = BENCH_WIRE_HDR + bench_wire_bytes_field(4096) + 2 * BENCH_WIRE_FIELD;
+    rep[RAW_PUT_4K] = BENCH_WIRE_HDR;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -255,13 +140,13 @@ static int produce(rp_runtime *rt, const job *j, outcome *o, char *err, size_t e
     for (size_t k = 0; k < size; k++)
         buf[k] = (unsigned char)k;
     int rc = gate(rt, j, err, errlen);
-    o->t0 = now();
+    o->t0 = bench_now();
     int64_t i = 0;
     for (; i < j->n && rc == 0; i++) {
         memcpy(buf, &i, sizeof i);
         rc = rp_queue_put(rt, j->q, rp_bytes(buf, size), ITEM_TIMEOUT);
     }
-    o->t1 = now();
+    o->t1 = bench_now();
     free(buf);
     if (rc != 0 && err[0] == '\0')
         snprintf(err, errlen, "put %lld: %s: %s", (long long)i - 1, rp_err_name(rc),
@@ -271,7 +156,7 @@ static int produce(rp_runtime *rt, const job *j, outcome *o, char *err, size_t e
 
 static int consume(rp_runtime *rt, const job *j, outcome *o, char *err, size_t errlen) {
     int rc = gate(rt, j, err, errlen);
-    o->t0 = now();
+    o->t0 = bench_now();
     for (int64_t i = 0; i < j->n && rc == 0; i++) {
         rp_value v;
         if ((rc = rp_queue_get(rt, j->q, ITEM_TIMEOUT, &v, NULL)) != 0) {
@@ -291,7 +176,7 @@ static int consume(rp_runtime *rt, const job *j, outcome *o, char *err, size_t e
             rc = -1;
         }
     }
-    o->t1 = now();
+    o->t1 = bench_now();
     return rc;
 }
 
@@ -305,19 +190,18 @@ static int lock_pairs(rp_runtime *rt, const job *j, outcome *o, char *err, size_
         return -1;
     }
     int rc = 0;
-    o->t0 = now();
+    o->t0 = bench_now();
     double t = o->t0;
     for (size_t i = 0; i < n && rc == 0; i++) {
         if ((rc = rp_lock_acquire(rt, j->l, ITEM_TIMEOUT)) == 0)
             rc = rp_lock_release(rt, j->l);
-        double t1 = now();
+        double t1 = bench_now();
         pair[i] = t1 - t;
         t = t1;
     }
     o->t1 = t;
     if (rc == 0) {
-        summarize(pair, n);
-        o->lat[0] = n % 2 ? pair[n / 2] : (pair[n / 2 - 1] + pair[n / 2]) / 2;
+        o->lat[0] = bench_summarize(pair, n).median; /* also sorts pair for the p99 */
         o->lat[1] = pair[n - 1 - n / 100];
         o->nlat = 2;
     } else {
@@ -331,8 +215,8 @@ static int lock_pairs(rp_runtime *rt, const job *j, outcome *o, char *err, size_
 static int wake_put(rp_runtime *rt, const job *j, outcome *o, char *err, size_t errlen) {
     int rc = gate(rt, j, err, errlen);
     for (int64_t i = 0; i < j->n && rc == 0; i++) {
-        sleep_for(j->idle);
-        double t = now();
+        bench_sleep(j->idle);
+        double t = bench_now();
         rc = rp_queue_put(rt, j->q, rp_bytes(&t, sizeof t), ITEM_TIMEOUT);
         if (rc != 0)
             snprintf(err, errlen, "put: %s: %s", rp_err_name(rc), rp_last_error());
@@ -346,7 +230,7 @@ static int wake_get(rp_runtime *rt, const job *j, outcome *o, char *err, size_t 
     for (int64_t i = 0; i < j->n && rc == 0; i++) {
         rp_value v;
         rc = rp_queue_get(rt, j->q, ITEM_TIMEOUT, &v, NULL);
-        double t = now(), put = 0;
+        double t = bench_now(), put = 0;
         if (rc != 0) {
             snprintf(err, errlen, "get: %s: %s", rp_err_name(rc), rp_last_error());
             break;
@@ -366,11 +250,11 @@ static int wake_get(rp_runtime *rt, const job *j, outcome *o, char *err, size_t 
 /* A get on an empty queue, timing out after j->idle seconds. */
 static int blocked_get(rp_runtime *rt, const job *j, outcome *o, char *err, size_t errlen) {
     rp_value v;
-    double c0 = cpu_seconds();
-    o->t0 = now();
+    double c0 = bench_cpu_seconds();
+    o->t0 = bench_now();
     int rc = rp_queue_get(rt, j->q, j->idle, &v, NULL);
-    o->t1 = now();
-    o->cpu = cpu_seconds() - c0;
+    o->t1 = bench_now();
+    o->cpu = bench_cpu_seconds() - c0;
     if (rc == RP_EEMPTY)
         return 0;
     if (rc == 0)
@@ -463,12 +347,12 @@ static long long wakes_of(const config *cf, const measurement *m) {
 
 /* What rank 0 gathers over the repetitions. */
 typedef struct results {
-    raw_rep *raw;  /* [r] */
-    double *value; /* [m * reps + r]: items/s, us per pair, median wake us, worker CPU % */
-    double *extra; /* [m * reps + r]: blocked get: rank 0's CPU %; wake: slowest wake us;
-                    * lock: the median pair's us */
-    double *fast;  /* [m * reps + r]: wake: fastest wake us; blocked get: its wall seconds;
-                    * lock: the 99th percentile pair's us */
+    bench_raw *raw; /* [r] */
+    double *value;  /* [m * reps + r]: items/s, us per pair, median wake us, worker CPU % */
+    double *extra;  /* [m * reps + r]: blocked get: rank 0's CPU %; wake: slowest wake us;
+                     * lock: the median pair's us */
+    double *fast;   /* [m * reps + r]: wake: fastest wake us; blocked get: its wall seconds;
+                     * lock: the 99th percentile pair's us */
 } results;
 
 /*
@@ -491,14 +375,14 @@ static int run_at(rp_runtime *rt, rp_pool *pool, int at, const job *first, const
     if (at == AT_WORKER) {
         size_t got = 0;
         rc = rp_pool_apply(pool, "sync_task", first, sizeof *first, &o[0], sizeof o[0], &got, NULL);
-        return rc != 0 || got != sizeof o[0] ? fail("rp_pool_apply", rc ? rc : RP_ESIZE) : 0;
+        return rc != 0 || got != sizeof o[0] ? bench_fail("rp_pool_apply", rc ? rc : RP_ESIZE) : 0;
     }
     if (at == AT_W2W) {
         job js[2] = {*first, *second};
         rp_call_options co = RP_CALL_OPTIONS_INIT;
         co.chunksize = 1;
         if ((rc = rp_pool_map(pool, "sync_task", js, 2, sizeof js[0], o, sizeof o[0], &co)) != 0)
-            return fail("rp_pool_map", rc);
+            return bench_fail("rp_pool_map", rc);
         if (o[0].rank == o[1].rank || o[0].rank == 0 || o[1].rank == 0) {
             fprintf(stderr, "bench_sync: both sides ran on rank %d\n", o[0].rank);
             return 1;
@@ -508,7 +392,7 @@ static int run_at(rp_runtime *rt, rp_pool *pool, int at, const job *first, const
     /* AT_R0W: the second side on a worker, the first here. */
     rp_result *res;
     if ((rc = rp_pool_apply_async(pool, "sync_task", second, sizeof *second, NULL, &res)) != 0)
-        return fail("rp_pool_apply_async", rc);
+        return bench_fail("rp_pool_apply_async", rc);
     char err[512] = "";
     int bad = run_role(rt, first, &o[0], err, sizeof err) != 0;
     if (bad) {
@@ -524,7 +408,7 @@ static int run_at(rp_runtime *rt, rp_pool *pool, int at, const job *first, const
         memcpy(&o[1], data, sizeof o[1]);
     rp_result_free(res);
     if (rc != 0 || size != sizeof o[1])
-        return bad ? 1 : fail("rp_result_get", rc ? rc : RP_ESIZE);
+        return bad ? 1 : bench_fail("rp_result_get", rc ? rc : RP_ESIZE);
     if (o[1].rank == 0) {
         fprintf(stderr, "bench_sync: the worker's side ran on rank 0\n");
         return 1;
@@ -540,7 +424,7 @@ static int measure(rp_runtime *rt, rp_pool *pool, rp_barrier gate, const config 
     int rc = 0, drc = 0;
     if (m->kind == M_LOCK) {
         if ((rc = rp_lock_open(rt, NULL, RP_CREATE, 0, &a.l)) != 0)
-            return fail("rp_lock_open", rc);
+            return bench_fail("rp_lock_open", rc);
         a.role = ROLE_LOCK;
         a.n = cf->pairs;
         if ((rc = run_at(rt, pool, m->at, &a, NULL, o)) == 0) {
@@ -549,12 +433,12 @@ static int measure(rp_runtime *rt, rp_pool *pool, rp_barrier gate, const config 
             res->fast[at] = o[0].lat[1] * 1e6;
         }
         if ((drc = rp_lock_destroy(rt, a.l)) != 0 && rc == 0)
-            rc = fail("rp_lock_destroy", drc);
+            rc = bench_fail("rp_lock_destroy", drc);
         return rc;
     }
     size_t maxsize = m->kind == M_QUEUE && m->bounded ? (size_t)cf->maxsize : 0;
     if ((rc = rp_queue_open(rt, NULL, RP_CREATE, RP_QUEUE_FIFO, maxsize, &a.q)) != 0)
-        return fail("rp_queue_open", rc);
+        return bench_fail("rp_queue_open", rc);
     b = a;
     switch (m->kind) {
     case M_QUEUE:
@@ -583,7 +467,7 @@ static int measure(rp_runtime *rt, rp_pool *pool, rp_barrier gate, const config 
             rc = 1;
             break;
         }
-        stats s = summarize(o[1].lat, (size_t)o[1].nlat);
+        bench_stats s = bench_summarize(o[1].lat, (size_t)o[1].nlat);
         res->value[at] = s.median * 1e6;
         res->extra[at] = s.max * 1e6;
         res->fast[at] = s.min * 1e6;
@@ -593,9 +477,9 @@ static int measure(rp_runtime *rt, rp_pool *pool, rp_barrier gate, const config 
         a.role = ROLE_BLOCKED_GET;
         a.n = 1;
         a.idle = cf->cpu_wait;
-        double c0 = cpu_seconds(), w0 = now();
+        double c0 = bench_cpu_seconds(), w0 = bench_now();
         rc = run_at(rt, pool, m->at, &a, NULL, o);
-        double c1 = cpu_seconds(), w1 = now();
+        double c1 = bench_cpu_seconds(), w1 = bench_now();
         if (rc != 0)
             break;
         res->value[at] = 100 * o[0].cpu / (o[0].t1 - o[0].t0);
@@ -605,7 +489,7 @@ static int measure(rp_runtime *rt, rp_pool *pool, rp_barrier gate, const config 
     }
     }
     if ((drc = rp_queue_destroy(rt, a.q)) != 0 && rc == 0)
-        rc = fail("rp_queue_destroy", drc);
+        rc = bench_fail("rp_queue_destroy", drc);
     return rc;
 }
 
@@ -614,7 +498,7 @@ static int bench_all(rp_runtime *rt, rp_pool *pool, const config *cf, size_t r, 
     rp_barrier gate;
     int rc = rp_barrier_open(rt, NULL, RP_CREATE, 2, &gate);
     if (rc != 0)
-        return fail("rp_barrier_open", rc);
+        return bench_fail("rp_barrier_open", rc);
     /* Untimed warm-up: first contact between both workers and the manager. */
     config wcf = *cf;
     wcf.items = 200;
@@ -628,7 +512,7 @@ static int bench_all(rp_runtime *rt, rp_pool *pool, const config *cf, size_t r, 
         rc = measure(rt, pool, gate, cf, &plan[m], res, m * (size_t)cf->reps + r);
     int drc = rp_barrier_destroy(rt, gate);
     if (rc == 0 && drc != 0)
-        rc = fail("rp_barrier_destroy", drc);
+        rc = bench_fail("rp_barrier_destroy", drc);
     return rc;
 }
 
@@ -653,22 +537,14 @@ static void report(const config *cf, const results *res) {
     }
     size_t req[RAW_COUNT], rep[RAW_COUNT];
     raw_sizes(req, rep);
-    for (int p = 0; p < RAW_COUNT; p++) {
-        for (size_t r = 0; r < reps; r++) {
-            v[r] = res->raw[r].median_us[p];
-            w[r] = res->raw[r].mean_us[p];
-        }
-        stats s = summarize(v, reps), sm = summarize(w, reps);
-        printf("mpi %s req_bytes=%zu rep_bytes=%zu trips=%lld median_us=%.2f min=%.2f max=%.2f "
-               "mean_us=%.2f\n",
-               raw_names[p], req[p], rep[p], cf->trips, s.median, s.min, s.max, sm.median);
-    }
+    bench_raw_report(res->raw, reps, RAW_COUNT, raw_names, req, rep, cf->trips);
     for (size_t m = 0; m < NPLAN; m++) {
         const measurement *pm = &plan[m];
         memcpy(v, &res->value[m * reps], reps * sizeof *v);
         memcpy(w, &res->extra[m * reps], reps * sizeof *w);
         memcpy(x, &res->fast[m * reps], reps * sizeof *x);
-        stats s = summarize(v, reps), se = summarize(w, reps), sf = summarize(x, reps);
+        bench_stats s = bench_summarize(v, reps), se = bench_summarize(w, reps),
+                    sf = bench_summarize(x, reps);
         printf("rankpool %s ", pm->name);
         switch (pm->kind) {
         case M_QUEUE:
@@ -702,18 +578,18 @@ static void report(const config *cf, const results *res) {
     const double *local = &res->value[plan_index("lock_rank0") * reps];
     for (size_t r = 0; r < reps; r++)
         v[r] = one[r] / 2;
-    double us = summarize(v, reps).median;
+    double us = bench_summarize(v, reps).median;
     for (size_t r = 0; r < reps; r++)
         v[r] = local[r] / 2;
-    double us0 = summarize(v, reps).median;
+    double us0 = bench_summarize(v, reps).median;
     for (size_t r = 0; r < reps; r++) {
         v[r] = one[r] / 2 / res->raw[r].median_us[RAW_SMALL];
         w[r] = one[r] / 2 / res->raw[r].mean_us[RAW_SMALL];
     }
-    stats s = summarize(v, reps), sm = summarize(w, reps);
+    bench_stats s = bench_summarize(v, reps), sm = bench_summarize(w, reps);
     for (size_t r = 0; r < reps; r++)
         x[r] = typical[r] / 2 / res->raw[r].median_us[RAW_SMALL];
-    stats st = summarize(x, reps);
+    bench_stats st = bench_summarize(x, reps);
     printf("rankpool lock_vs_raw_small worker_us_per_call=%.2f rank0_us_per_call=%.3f "
            "median_ratio=%.2f min=%.2f max=%.2f ratio_to_raw_mean=%.2f typical_ratio=%.2f "
            "typical_min=%.2f typical_max=%.2f\n",
@@ -726,24 +602,15 @@ static void report(const config *cf, const results *res) {
 
 /* ------------------------------------------------------------------------ */
 
-static int parse_count(const char *s, long long max, long long *out) {
-    char *end;
-    errno = 0;
-    long long v = s ? strtoll(s, &end, 10) : 0;
-    if (s == NULL || errno != 0 || end == s || *end != '\0' || v < 1 || v > max)
-        return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_seconds(const char *s, double max, double *out) {
-    char *end;
-    errno = 0;
-    double v = s ? strtod(s, &end) : 0;
-    if (s == NULL || errno != 0 || end == s || *end != '\0' || !(v > 0) || v > max)
-        return -1;
-    *out = v;
-    return 0;
+static void quick(void *p) {
+    config *cf = p;
+    cf->items = 500;
+    cf->maxsize = 50;
+    cf->pairs = 300;
+    cf->trips = 200;
+    cf->wakes = 2;
+    cf->idle = 0.05;
+    cf->cpu_wait = 0.2;
 }
 
 static int parse_args(int argc, char **argv, config *cf) {
@@ -756,70 +623,50 @@ static int parse_args(int argc, char **argv, config *cf) {
                    .cpu_wait = 1.0,
                    .reps = 3,
                    .serialized = 0};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        int bad = 0;
-        if (strcmp(a, "--quick") == 0) {
-            cf->items = 500;
-            cf->maxsize = 50;
-            cf->pairs = 300;
-            cf->trips = 200;
-            cf->wakes = 2;
-            cf->idle = 0.05;
-            cf->cpu_wait = 0.2;
-            continue;
-        }
-        if (strcmp(a, "--serialized") == 0) {
-            cf->serialized = 1;
-            continue;
-        }
-        if (strcmp(a, "--items") == 0)
-            bad = parse_count(v, 100000000, &cf->items);
-        else if (strcmp(a, "--maxsize") == 0)
-            bad = parse_count(v, 100000000, &cf->maxsize);
-        else if (strcmp(a, "--pairs") == 0)
-            bad = parse_count(v, 100000000, &cf->pairs);
-        else if (strcmp(a, "--trips") == 0)
-            bad = parse_count(v, 100000000, &cf->trips);
-        else if (strcmp(a, "--wakes") == 0)
-            bad = parse_count(v, MAX_WAKES, &cf->wakes);
-        else if (strcmp(a, "--idle") == 0)
-            bad = parse_seconds(v, 10, &cf->idle);
-        else if (strcmp(a, "--reps") == 0)
-            bad = parse_count(v, 1000, &cf->reps);
-        else
-            bad = 1;
-        if (bad)
-            return 1;
-        i++;
-    }
-    return 0;
+    const bench_arg args[] = {
+        {.name = "--quick", .preset = quick},
+        {.name = "--serialized", .flag = &cf->serialized},
+        {.name = "--items", .count = &cf->items, .max = 100000000},
+        {.name = "--maxsize", .count = &cf->maxsize, .max = 100000000},
+        {.name = "--pairs", .count = &cf->pairs, .max = 100000000},
+        {.name = "--trips", .count = &cf->trips, .max = 100000000},
+        {.name = "--wakes", .count = &cf->wakes, .max = MAX_WAKES},
+        {.name = "--idle", .seconds = &cf->idle, .max = 10},
+        {.name = "--reps", .count = &cf->reps, .max = 1000},
+    };
+    return bench_parse_args(argc, argv, args, sizeof args / sizeof args[0], cf);
 }
 
-static const char *thread_level_name(int level) {
-    switch (level) {
-    case MPI_THREAD_SINGLE:
-        return "single";
-    case MPI_THREAD_FUNNELED:
-        return "funneled";
-    case MPI_THREAD_SERIALIZED:
-        return "serialized";
-    default:
-        return "multiple";
-    }
+/* What main() hands the repetitions. */
+typedef struct state {
+    config cf;
+    results res;
+    int rank, level;
+} state;
+
+/* Before each repetition, on every rank while rankpool is down: the raw
+ * round trips; rank 0 keeps rank 1's figures. */
+static void raw_round(size_t r, void *user) {
+    state *st = user;
+    size_t req[RAW_COUNT], rep[RAW_COUNT];
+    raw_sizes(req, rep);
+    bench_raw_round(st->rank, (size_t)st->cf.trips, RAW_COUNT, req, rep, &st->res.raw[r]);
 }
 
 /* Repetition @p r on rank 0; the last one also reports. */
-static int run(rp_runtime *rt, const config *cf, size_t r, results *res, int level) {
+static int run(rp_runtime *rt, size_t r, void *user) {
+    state *st = user;
+    const config *cf = &st->cf;
+    results *res = &st->res;
     rp_pool *pool;
     int rc = rp_pool_create(rt, NULL, &pool);
     if (rc != 0)
-        return fail("rp_pool_create", rc);
+        return bench_fail("rp_pool_create", rc);
     if (r == 0) {
         printf("rankpool setup ranks=%d workers=%d reps=%lld items=%lld maxsize=%lld pairs=%lld "
                "wakes=%lld idle_s=%g mpi_thread=%s\n",
                rp_size(rt), rp_pool_workers(pool), cf->reps, cf->items, cf->maxsize, cf->pairs,
-               cf->wakes, cf->idle, thread_level_name(level));
+               cf->wakes, cf->idle, bench_thread_level_name(st->level));
         fflush(stdout);
     }
     rc = bench_all(rt, pool, cf, r, res);
@@ -830,35 +677,19 @@ static int run(rp_runtime *rt, const config *cf, size_t r, results *res, int lev
 }
 
 int main(int argc, char **argv) {
-    config cf;
-    int bad_args = parse_args(argc, argv, &cf);
-    int level = MPI_THREAD_SINGLE, rank = 0, size = 0;
-    /* rankpool needs SERIALIZED at least (rank 0 runs its manager thread);
-     * MULTIPLE if the library has it, as a program that uses MPI itself would. */
-    int want = cf.serialized ? MPI_THREAD_SERIALIZED : MPI_THREAD_MULTIPLE;
-    MPI_Init_thread(&argc, &argv, want, &level);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-    if (bad_args || size < 3 || level < MPI_THREAD_SERIALIZED) {
-        if (rank == 0) {
-            if (bad_args)
-                fprintf(stderr, "usage: bench_sync [--quick] [--items N] [--maxsize M] "
-                                "[--pairs K] [--trips T] [--wakes W] [--idle S] [--reps R] "
-                                "[--serialized]\n");
-            else if (size < 3)
-                fprintf(stderr, "bench_sync: needs at least 3 ranks (mpirun -np 3 ...)\n");
-            else
-                fprintf(stderr,
-                        "bench_sync: MPI gives thread level %s, rankpool needs serialized\n",
-                        thread_level_name(level));
-        }
-        MPI_Finalize();
+    state st;
+    int bad_args = parse_args(argc, argv, &st.cf);
+    if (bench_mpi_init(&argc, &argv, bad_args, st.cf.serialized, 3,
+                       "usage: bench_sync [--quick] [--items N] [--maxsize M] [--pairs K] "
+                       "[--trips T] [--wakes W] [--idle S] [--reps R] [--serialized]\n",
+                       &st.rank, &st.level) != 0)
         return 1;
-    }
-    size_t reps = (size_t)cf.reps;
-    results res = {calloc(reps, sizeof *res.raw), calloc(NPLAN * reps, sizeof *res.value),
-                   calloc(NPLAN * reps, sizeof *res.extra), calloc(NPLAN * reps, sizeof *res.fast)};
-    if (res.raw == NULL || res.value == NULL || res.extra == NULL || res.fast == NULL) {
+    size_t reps = (size_t)st.cf.reps;
+    results *res = &st.res;
+    *res = (results){calloc(reps, sizeof *res->raw), calloc(NPLAN * reps, sizeof *res->value),
+                     calloc(NPLAN * reps, sizeof *res->extra),
+                     calloc(NPLAN * reps, sizeof *res->fast)};
+    if (res->raw == NULL || res->value == NULL || res->extra == NULL || res->fast == NULL) {
         fprintf(stderr, "bench_sync: out of memory\n");
         MPI_Abort(MPI_COMM_WORLD, 1);
     }
@@ -867,33 +698,12 @@ int main(int argc, char **argv) {
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
     opt.ntasks = 1;
-    /*
-     * Each repetition measures the raw round trips with rankpool down (its
-     * manager thread would compete for MPI), then starts a runtime for the
-     * rankpool measurements and ends it: raw and rankpool figures of one
-     * repetition come from the same phase of a shared machine.
-     */
-    int status = 0;
-    for (size_t r = 0; r < reps && status == 0; r++) {
-        raw_round(&cf, rank, &res.raw[r]);
-        rp_runtime *rt;
-        int rc = rp_init_comm(&rt, MPI_COMM_WORLD, &opt);
-        if (rc != 0) {
-            fail("rp_init_comm", rc);
-            MPI_Abort(MPI_COMM_WORLD, 1);
-        }
-        if (rp_is_manager(rt))
-            status = run(rt, &cf, r, &res, level);
-        rc = rp_finalize(rt);
-        if (rc != 0)
-            status = fail("rp_finalize", rc);
-        /* Every rank leaves the loop together if one failed. */
-        MPI_Allreduce(MPI_IN_PLACE, &status, 1, MPI_INT, MPI_MAX, MPI_COMM_WORLD);
-    }
-    free(res.raw);
-    free(res.value);
-    free(res.extra);
-    free(res.fast);
+    /* Each repetition measures the raw round trips, then rankpool. */
+    int status = bench_repeat(reps, &opt, raw_round, run, &st);
+    free(res->raw);
+    free(res->value);
+    free(res->extra);
+    free(res->fast);
     MPI_Finalize();
     return status;
 }

@@ -14,11 +14,14 @@
 #              ENTRIES     dict entries for the memory figure (default 1000000)
 #              PY_OPS      sequential calls per Python client (default 5000)
 #              PY_BATCHES  Python update / 1000-get batches (default 20)
+#              MPIRUN      the command that starts a job (see bench/common.sh)
 #              PYTHON      the Python interpreter (default python3)
 # Python's manager is some 50 times slower, so it makes fewer calls by
 # default; every figure is a rate per call, so the counts only set how long
 # each timing lasts.
 set -euo pipefail
+# shellcheck source=common.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 build=${1:-build}
 np=${NP:-3}
@@ -29,32 +32,21 @@ entries=${ENTRIES:-1000000}
 py_ops=${PY_OPS:-5000}
 py_batches=${PY_BATCHES:-20}
 python=${PYTHON:-python3}
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 bench=$build/bench/bench_dict
-if [[ ! -x $bench ]]; then
-    echo "dict.sh: $bench not found; build first (cmake --build $build)" >&2
-    exit 1
-fi
+bench_require "$build" "$bench"
 if ((np < 2)); then
     echo "dict.sh: NP must be at least 2 (rank 0 and one worker)" >&2
     exit 1
 fi
 
-# Open MPI refuses to start as root unless told twice.
-if [[ $(id -u) -eq 0 ]]; then
-    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fi
-
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-have_py=1
-if ! command -v "$python" >/dev/null 2>&1; then
-    have_py=0
-    echo "python peer missing: $python not found; the python column stays empty" | tee -a "$out"
+py=$(bench_python_status "$python")
+if [[ $py == missing ]]; then
+    bench_peer_note "$out" missing "$python"
 fi
-py=$([[ $have_py -eq 1 ]] && echo ok || echo missing)
 
 echo "# rankpool shared dict vs raw MPI and Python's Manager().dict(): np=$np ($((np - 1)) workers)," \
     "$(nproc) cores, $reps runs each"
@@ -62,49 +54,21 @@ echo "# rankpool shared dict vs raw MPI and Python's Manager().dict(): np=$np ($
 # shared machine hits both, and each ratio is taken within one run.
 for ((r = 1; r <= reps; r++)); do
     echo "# run $r"
-    # --oversubscribe because small machines have fewer cores than ranks.
-    mpirun -np "$np" --oversubscribe "$bench" --ops "$ops" --batches "$batches" \
+    bench_mpirun "$np" "$bench" --ops "$ops" --batches "$batches" \
         --entries "$entries" --reps 1 | tee -a "$out"
     # The peer: as many client processes as rankpool has workers.
-    if [[ $py == ok ]] && ! "$python" "$here/py_manager_dict.py" --clients $((np - 1)) \
+    if [[ $py == ok ]] && ! "$python" "$bench_dir/py_manager_dict.py" --clients $((np - 1)) \
         --ops "$py_ops" --batches "$py_batches" --reps 1 | tee -a "$out"; then
         py=failed
-        echo "python peer failed (see above); the python column stays empty" | tee -a "$out"
+        bench_peer_note "$out" failed "$python"
     fi
 done
 echo
 
-awk -v py="$py" '
-# value of key=value field `key` on the current line
-function kv(key,    i, n) {
-    n = length(key) + 1
-    for (i = 1; i <= NF; i++)
-        if (substr($i, 1, n) == key "=")
-            return substr($i, n + 1)
-    return ""
-}
+awk -v py="$py" "$bench_awk"'
 # the rate of the current line (one run: its median is its value)
 function rate() {
     return kv("median_ops_per_s") != "" ? kv("median_ops_per_s") : kv("median_keys_per_s")
-}
-function sorted(list, a,    n, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 2; i <= n; i++)
-        for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
-            t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-        }
-    return n
-}
-function median(list,    a, n) {
-    n = sorted(list, a)
-    return n == 0 ? "" : n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-# "median (min-max)" of a list, with printf format f
-function mmm(list, f,    a, n) {
-    n = sorted(list, a)
-    if (n == 0)
-        return "-"
-    return sprintf(f " (" f "-" f ")", median(list), a[1], a[n])
 }
 # rankpool/python within each run, for measurement r of rankpool and p of python
 function ratios(r, p,    i, l) {
@@ -113,10 +77,6 @@ function ratios(r, p,    i, l) {
         if ((r, i) in rpr && (p, i) in ppr && ppr[p, i] > 0)
             l = l " " rpr[r, i] / ppr[p, i]
     return l
-}
-# the median of a list with printf format f, or "-"
-function med(list, f) {
-    return list == "" ? "-" : sprintf(f, median(list))
 }
 function row(label, r, p) {
     printf "%-42s %10s %10s %20s\n", label, rp[r] == "" ? "-" : sprintf("%.0f", median(rp[r])),

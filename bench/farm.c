@@ -13,13 +13,14 @@
  */
 #include <mpi.h>
 
-#include <errno.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#define BENCH_NAME "farm"
+#include "bench_common.h"
 #include "workload.h"
 
 enum { TAG_TASK = 1, TAG_RESULT = 2, TAG_STOP = 3 };
@@ -28,12 +29,6 @@ enum { WORK_TRIVIAL, WORK_PRIMES };
 
 static int64_t compute(int work, int64_t x) {
     return work == WORK_TRIVIAL ? x : count_primes_below(primes_bound(x));
-}
-
-static double now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
 static int check(int rc, const char *what) {
@@ -80,16 +75,6 @@ static int64_t farm_round(int nworkers, int64_t ntasks) {
     return sum;
 }
 
-static int parse_count(const char *s, long long *out) {
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (errno != 0 || end == s || *end != '\0' || v < 1)
-        return -1;
-    *out = v;
-    return 0;
-}
-
 int main(int argc, char **argv) {
     MPI_Init(&argc, &argv);
     /* Let check() report a failure instead of the default abort with no context. */
@@ -105,9 +90,9 @@ int main(int argc, char **argv) {
         work = WORK_TRIVIAL;
     else if (argc >= 3 && strcmp(argv[1], "primes") == 0)
         work = WORK_PRIMES;
-    if (work < 0 || argc > 4 || parse_count(argv[2], &n) != 0 ||
-        (argc == 4 && parse_count(argv[3], &reps) != 0) || (work == WORK_PRIMES && n > 100000) ||
-        size < 2) {
+    if (work < 0 || argc > 4 || bench_parse_count(argv[2], LLONG_MAX, &n) != 0 ||
+        (argc == 4 && bench_parse_count(argv[3], LLONG_MAX, &reps) != 0) ||
+        (work == WORK_PRIMES && n > 100000) || size < 2) {
         if (rank == 0)
             fprintf(stderr, "usage: mpirun -np P farm trivial T [REPS] | primes M [REPS]"
                             "  (P >= 2, M <= 100000)\n");
@@ -126,9 +111,9 @@ int main(int argc, char **argv) {
     farm_round(nworkers, nworkers);
     int status = 0;
     for (long long r = 1; r <= reps; r++) {
-        double t0 = now();
+        double t0 = bench_now();
         int64_t sum = farm_round(nworkers, (int64_t)n);
-        double t = now() - t0;
+        double t = bench_now() - t0;
         if (work == WORK_TRIVIAL) {
             int64_t want = (int64_t)n * ((int64_t)n - 1) / 2;
             if (sum != want) {

@@ -14,6 +14,8 @@
 #                     program (default: mpirun --oversubscribe); e.g. an
 #                     mpirun with a hostfile, or scripts/cluster-run
 set -euo pipefail
+# shellcheck source=common.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 quick=0
 if [[ ${1:-} == --quick ]]; then
@@ -33,25 +35,13 @@ else
     reps=${REPS:-3}
     calls=${CALLS:-2000}
 fi
-read -r -a mpirun <<<"${MPIRUN:-mpirun --oversubscribe}"
 
 farm=$build/bench/farm
 pool=$build/bench/bench_pool
-for exe in "$farm" "$pool"; do
-    if [[ ! -x $exe ]]; then
-        echo "run.sh: $exe not found; build first (cmake --build $build)" >&2
-        exit 1
-    fi
-done
-
-# Open MPI refuses to start as root unless told twice.
-if [[ $(id -u) -eq 0 ]]; then
-    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fi
-# Both programs get the same layout; --oversubscribe because small machines
-# have fewer cores than ranks.
+bench_require "$build" "$farm" "$pool"
+# Both programs get the same layout.
 run() {
-    "${mpirun[@]}" -np "$np" "$@"
+    bench_mpirun "$np" "$@"
 }
 
 out=$(mktemp)
@@ -63,23 +53,7 @@ run "$farm" primes "$primes" "$reps" | tee -a "$out"
 run "$pool" --tasks "$tasks" --primes "$primes" --calls "$calls" --reps "$reps" | tee -a "$out"
 echo
 
-awk '
-# value of key=value field `key` on the current line
-function kv(key,    i, n) {
-    n = length(key) + 1
-    for (i = 1; i <= NF; i++)
-        if (substr($i, 1, n) == key "=")
-            return substr($i, n + 1)
-    return ""
-}
-function median(list,    a, n, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 2; i <= n; i++)
-        for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
-            t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-        }
-    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk "$bench_awk"'
 $1 == "farm" && $2 == "trivial" { farm_rate = farm_rate " " kv("tasks_per_s") }
 $1 == "farm" && $2 == "primes"  { farm_secs = farm_secs " " kv("seconds") }
 $1 == "rankpool" && $2 == "setup" { workers = kv("workers") }

@@ -16,11 +16,14 @@
 #              IDLE          seconds a blocked get waits before each wake (default 0.5)
 #              PY_MGR_ITEMS  items through Python's Manager().Queue (default 5000)
 #              PY_MGR_PAIRS  Manager().Lock() pairs (default 2000)
+#              MPIRUN        the command that starts a job (see bench/common.sh)
 #              PYTHON        the Python interpreter (default python3)
 # Python's manager objects are some 50 times slower, so they make fewer calls
 # by default; every figure is a rate or a time per call, so the counts only
 # set how long each timing lasts.
 set -euo pipefail
+# shellcheck source=common.sh source-path=SCRIPTDIR
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 build=${1:-build}
 np=${NP:-3}
@@ -33,32 +36,21 @@ idle=${IDLE:-0.5}
 py_mgr_items=${PY_MGR_ITEMS:-5000}
 py_mgr_pairs=${PY_MGR_PAIRS:-2000}
 python=${PYTHON:-python3}
-here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 bench=$build/bench/bench_sync
-if [[ ! -x $bench ]]; then
-    echo "sync.sh: $bench not found; build first (cmake --build $build)" >&2
-    exit 1
-fi
+bench_require "$build" "$bench"
 if ((np < 3)); then
     echo "sync.sh: NP must be at least 3 (rank 0 and two workers)" >&2
     exit 1
 fi
 
-# Open MPI refuses to start as root unless told twice.
-if [[ $(id -u) -eq 0 ]]; then
-    export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
-fi
-
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
-have_py=1
-if ! command -v "$python" >/dev/null 2>&1; then
-    have_py=0
-    echo "python peer missing: $python not found; the python column stays empty" | tee -a "$out"
+py=$(bench_python_status "$python")
+if [[ $py == missing ]]; then
+    bench_peer_note "$out" missing "$python"
 fi
-py=$([[ $have_py -eq 1 ]] && echo ok || echo missing)
 
 echo "# rankpool queues and locks vs raw MPI and Python's multiprocessing: np=$np" \
     "($((np - 1)) workers), $(nproc) cores, $reps runs each"
@@ -66,27 +58,18 @@ echo "# rankpool queues and locks vs raw MPI and Python's multiprocessing: np=$n
 # shared machine hits both, and each ratio is taken within one run.
 for ((r = 1; r <= reps; r++)); do
     echo "# run $r"
-    # --oversubscribe because small machines have fewer cores than ranks.
-    mpirun -np "$np" --oversubscribe "$bench" --items "$items" --maxsize "$maxsize" \
+    bench_mpirun "$np" "$bench" --items "$items" --maxsize "$maxsize" \
         --pairs "$pairs" --wakes "$wakes" --idle "$idle" --reps 1 | tee -a "$out"
-    if [[ $py == ok ]] && ! "$python" "$here/py_sync.py" --items "$items" --maxsize "$maxsize" \
+    if [[ $py == ok ]] && ! "$python" "$bench_dir/py_sync.py" --items "$items" --maxsize "$maxsize" \
         --pairs "$pairs" --mgr-items "$py_mgr_items" --mgr-pairs "$py_mgr_pairs" \
         --wakes "$wakes" --idle "$idle" --reps 1 | tee -a "$out"; then
         py=failed
-        echo "python peer failed (see above); the python column stays empty" | tee -a "$out"
+        bench_peer_note "$out" failed "$python"
     fi
 done
 echo
 
-awk -v py="$py" -v maxsize="$maxsize" '
-# value of key=value field `key` on the current line
-function kv(key,    i, n) {
-    n = length(key) + 1
-    for (i = 1; i <= NF; i++)
-        if (substr($i, 1, n) == key "=")
-            return substr($i, n + 1)
-    return ""
-}
+awk -v py="$py" -v maxsize="$maxsize" "$bench_awk"'
 # the figure of the current line (one run: its median is its value)
 function value(    k, n, v, i) {
     n = split("median_items_per_s median_us_per_pair median_us median_worker_cpu_percent", k, " ")
@@ -94,29 +77,6 @@ function value(    k, n, v, i) {
         if ((v = kv(k[i])) != "")
             return v
     return ""
-}
-function sorted(list, a,    n, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 2; i <= n; i++)
-        for (j = i; j > 1 && a[j - 1] + 0 > a[j] + 0; j--) {
-            t = a[j]; a[j] = a[j - 1]; a[j - 1] = t
-        }
-    return n
-}
-function median(list,    a, n) {
-    n = sorted(list, a)
-    return n == 0 ? "" : n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
-# "median (min-max)" of a list, with printf format f
-function mmm(list, f,    a, n) {
-    n = sorted(list, a)
-    if (n == 0)
-        return "-"
-    return sprintf(f " (" f "-" f ")", median(list), a[1], a[n])
-}
-# the median of a list with printf format f, or "-"
-function med(list, f) {
-    return list == "" ? "-" : sprintf(f, median(list))
 }
 # x/y within each run: rankpool name r over python name p, or (inv) p over r
 function ratios(r, p, inv,    i, l) {
