@@ -189,12 +189,15 @@ static int battery(rp_runtime *r, int tag) {
     CHECK_RC(rp_array_unlock(r, a), 0);
     CHECK_RC(rp_array_unlock(r, a), RP_EPERM);
 
-    /* The direct pointer: only where the memory is mapped. */
+    /* The direct pointer: only where the memory is mapped (rank 0's host,
+     * unless the manager path is forced). */
     void *p = NULL;
-    if (forced_remote()) {
-        CHECK_RC(rp_array_ptr(r, a, &p), RP_ESTATE);
+    int prc = rp_array_ptr(r, a, &p);
+    if (forced_remote() || prc == RP_ESTATE) {
+        CHECK_RC(prc, RP_ESTATE);
+        CHECK(p == NULL);
     } else {
-        CHECK_RC(rp_array_ptr(r, a, &p), 0);
+        CHECK_RC(prc, 0);
         __atomic_store_n((int32_t *)p + 5, 555, __ATOMIC_SEQ_CST);
         CHECK_RC(rp_array_get_i64(r, a, 5, &i64), 0);
         CHECK(i64 == 555);
@@ -223,7 +226,7 @@ static int battery(rp_runtime *r, int tag) {
     CHECK_RC(rp_array_swap_i64(r, a, 0, 1, NULL), RP_ENOENT);
     CHECK_RC(rp_array_lock(r, a, 0), RP_ENOENT);
     CHECK_RC(rp_array_unlock(r, a), RP_ENOENT);
-    CHECK_RC(rp_array_ptr(r, a, &p), forced_remote() ? RP_ESTATE : RP_ENOENT);
+    CHECK_RC(rp_array_ptr(r, a, &p), forced_remote() || prc == RP_ESTATE ? RP_ESTATE : RP_ENOENT);
     CHECK_RC(rp_array_destroy(r, a), RP_ENOENT);
     CHECK_RC(rp_array_open(r, name, 0, RP_ELEM_INT32, 0, 10, &a), RP_ENOENT);
     CHECK_RC(rp_array_destroy(r, v), 0);
