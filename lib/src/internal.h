@@ -6,6 +6,7 @@
 #include "wire.h"
 
 #include <pthread.h>
+#include <time.h>
 #include <stdint.h>
 
 /* ---- errors.c ---------------------------------------------------------- */
@@ -20,6 +21,10 @@ void rp__err_clear(void);
 
 /** Monotonic time in seconds. */
 double rp__now(void);
+
+/** A time of rp__now()'s clock as a timespec, for pthread_cond_timedwait on a
+ *  CLOCK_MONOTONIC condition variable. */
+struct timespec rp__abstime(double t);
 
 /**
  * Make the calling thread's timed sleeps precise (a polling loop's short

@@ -43,13 +43,7 @@ int rp__wait_step(rp_runtime *rt, double deadline) {
         pthread_cond_wait(&rt->done, &rt->lock);
         return 0;
     }
-    struct timespec ts;
-    ts.tv_sec = (time_t)deadline;
-    ts.tv_nsec = (long)((deadline - (double)ts.tv_sec) * 1e9);
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
+    struct timespec ts = rp__abstime(deadline);
     pthread_cond_timedwait(&rt->done, &rt->lock, &ts);
     return 0;
 }

@@ -322,6 +322,19 @@ int rp_obj_memory(rp_runtime *rt, size_t *used, size_t *limit) {
 
 /* ---- dict ------------------------------------------------------------------- */
 
+/* Run a call; the one value its answer carries (if @p answers) goes to
+ * @p out (may be NULL). */
+static int run_for_value(rp_runtime *rt, rp__call *c, rp_value *out, int answers) {
+    int rc = rp__call_run(rt, c);
+    if (rc < 0)
+        return rc;
+    if (!answers) {
+        free(c->rep);
+        return rc;
+    }
+    return rp__call_value(c, out, rc);
+}
+
 /* A dict call on key k with @p nvals values; the answer's value (if any)
  * goes to out. */
 static int dict_call(rp_runtime *rt, rp_dict d, int op, rp_key k, const rp_value *vals, int nvals,
@@ -338,14 +351,7 @@ static int dict_call(rp_runtime *rt, rp_dict d, int op, rp_key k, const rp_value
     put_key(&c, k);
     for (int i = 0; i < nvals; i++)
         rp__put_value(&c, &vals[i]);
-    int rc = rp__call_run(rt, &c);
-    if (rc < 0)
-        return rc;
-    if (!answers) {
-        free(c.rep);
-        return rc;
-    }
-    return rp__call_value(&c, out, rc);
+    return run_for_value(rt, &c, out, answers);
 }
 
 int rp_dict_get(rp_runtime *rt, rp_dict d, rp_key k, rp_value *out) {
@@ -555,14 +561,7 @@ static int list_call(rp_runtime *rt, rp_list l, int op, const int64_t *index, co
             return rp__call_drop(&c, RP_EINVAL, "bad value: a list holds ints, doubles or bytes");
         rp__put_value(&c, &vals[i]);
     }
-    int rc = rp__call_run(rt, &c);
-    if (rc < 0)
-        return rc;
-    if (!answers) {
-        free(c.rep);
-        return rc;
-    }
-    return rp__call_value(&c, out, rc);
+    return run_for_value(rt, &c, out, answers);
 }
 
 int rp_list_append(rp_runtime *rt, rp_list l, rp_value v) {

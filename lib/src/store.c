@@ -385,6 +385,12 @@ static int key_arg(req *q, rp__field *k) {
     return rc;
 }
 
+/* A key, then a value (not none): the fields of most dict operations. */
+static int key_value_args(req *q, rp__field *k, rp__field *v) {
+    int rc = key_arg(q, k);
+    return rc != 0 ? rc : rp__value_arg(q, v, 0);
+}
+
 int rp__value_arg(req *q, rp__field *v, int none_ok) {
     int rc = rp__arg(q, v, -1, "value");
     if (rc == 0 && !none_ok && v->type == RP__F_NONE)
@@ -652,9 +658,7 @@ static int op_d_get(req *q) {
 
 static int op_d_set(req *q) {
     rp__field k, v;
-    int rc = key_arg(q, &k);
-    if (rc == 0)
-        rc = rp__value_arg(q, &v, 0);
+    int rc = key_value_args(q, &k, &v);
     return rc ? rc : dict_put(q, &k, &v);
 }
 
@@ -686,9 +690,7 @@ static int op_d_len(req *q) {
 
 static int op_d_setdefault(req *q) {
     rp__field k, v;
-    int rc = key_arg(q, &k);
-    if (rc == 0)
-        rc = rp__value_arg(q, &v, 0);
+    int rc = key_value_args(q, &k, &v);
     if (rc != 0)
         return rc;
     entry *e = map_find(&q->o->m, k.p, k.len, NULL);
@@ -783,9 +785,7 @@ static int op_d_getmany(req *q) {
 
 static int op_d_add(req *q) {
     rp__field k, d;
-    int rc = key_arg(q, &k);
-    if (rc == 0)
-        rc = rp__value_arg(q, &d, 0);
+    int rc = key_value_args(q, &k, &d);
     if (rc != 0)
         return rc;
     if (d.type == RP__F_BYTES)
@@ -846,9 +846,7 @@ static int op_d_cas(req *q) {
 
 static int op_d_swap(req *q) {
     rp__field k, v;
-    int rc = key_arg(q, &k);
-    if (rc == 0)
-        rc = rp__value_arg(q, &v, 0);
+    int rc = key_value_args(q, &k, &v);
     if (rc != 0)
         return rc;
     entry *e = map_find(&q->o->m, k.p, k.len, NULL);
@@ -1145,13 +1143,7 @@ static void wait_local(rp__store *s, waiter *w, rp__lwait *lw) {
             pthread_cond_wait(&lw->cv, &s->lock);
             continue;
         }
-        struct timespec ts;
-        ts.tv_sec = (time_t)w->deadline;
-        ts.tv_nsec = (long)((w->deadline - (double)ts.tv_sec) * 1e9);
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = rp__abstime(w->deadline);
         pthread_cond_timedwait(&lw->cv, &s->lock, &ts);
     }
 }

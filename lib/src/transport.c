@@ -32,6 +32,17 @@ double rp__now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+struct timespec rp__abstime(double t) {
+    struct timespec ts;
+    ts.tv_sec = (time_t)t;
+    ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
+    if (ts.tv_nsec >= 1000000000L) {
+        ts.tv_sec++;
+        ts.tv_nsec -= 1000000000L;
+    }
+    return ts;
+}
+
 /* A polite busy-wait step: tells the core we are spinning. */
 static inline void cpu_relax(void) {
 #if defined(__x86_64__) || defined(__i386__)
@@ -89,14 +100,7 @@ void rp__backoff_idle(rp__backoff *b, const rp_options *opt, double limit, pthre
     double s = b->sleep < cap ? b->sleep : cap;
     b->sleep = s * 2 < cap ? s * 2 : cap;
     if (cv != NULL) {
-        double until = now + s;
-        struct timespec ts;
-        ts.tv_sec = (time_t)until;
-        ts.tv_nsec = (long)((until - (double)ts.tv_sec) * 1e9);
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
+        struct timespec ts = rp__abstime(now + s);
         if (pthread_cond_timedwait(cv, m, &ts) == 0)
             rp__backoff_reset(b); /* woken by a signal: work arrived */
         b->slept = 1;
