@@ -663,8 +663,10 @@ static int run_local(rp_runtime *rt) {
     rp__chunk *c = &w->fifo[w->head];
     const uint8_t *m = c->send.owned;
     rp__hdr th;
+    rp__reader chk;
     rp__rwriter wr;
-    if (rp__hdr_decode(m, c->len, &th) != 0 || rp__rwriter_init(&wr, &th) != 0) {
+    if (rp__hdr_decode(m, c->len, &th) != 0 || rp__reader_init(&chk, &th, m + RP__HDR_SIZE) != 0 ||
+        rp__rwriter_init(&wr, &th) != 0) {
         fail_head(rt, 0, "could not run a chunk");
         return 1;
     }

@@ -136,6 +136,13 @@ static int run_chunk(wstate *s, wmsg *m) {
     rp_runtime *rt = s->rt;
     if (m->msg == NULL)
         return answer_unreadable(s);
+    /* Check the body before sizing the answer by the header's count: a
+     * header that lies about it must not cost a huge allocation first. */
+    rp__reader chk;
+    if (rp__reader_init(&chk, &m->h, (uint8_t *)m->msg + RP__HDR_SIZE) != 0) {
+        fprintf(stderr, "rankpool: rank %d: malformed TASK message\n", rt->rank);
+        return answer_unreadable(s);
+    }
     rp__rwriter w;
     int rc = rp__rwriter_init(&w, &m->h);
     if (rc != 0)
