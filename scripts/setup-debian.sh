@@ -4,8 +4,10 @@
 set -euo pipefail
 
 # iproute2 and util-linux: the test cluster of network namespaces (scripts/cluster-up).
+# clang and libclang-rt-dev (its sanitizer and libFuzzer runtimes, only
+# recommended by clang): the fuzz targets (-DRP_FUZZ=ON).
 packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libhwloc-dev
-          libcmocka-dev hwloc iproute2 util-linux)
+          libcmocka-dev hwloc iproute2 util-linux clang libclang-rt-dev)
 
 missing=()
 for p in "${packages[@]}"; do
