@@ -76,8 +76,8 @@ static int run(rp_runtime *rt, int items, int ms) {
     ok = 0;
     for (int i = 0; i < items; i++)
         ok += rp_result_item(res, (size_t)i, NULL, NULL) == 0;
-    printf("map done: %s after %.1f s, %zu of %d items succeeded\n", rc == 0 ? "OK" : rp_err_name(rc),
-           now() - t0, ok, items);
+    printf("map done: %s after %.1f s, %zu of %d items succeeded\n",
+           rc == 0 ? "OK" : rp_err_name(rc), now() - t0, ok, items);
     rp_task_error err;
     if (rp_result_error(res, &err) == 0)
         printf("first failed item %zu: %s: %s\n", err.index, rp_err_name(err.code),

@@ -140,7 +140,7 @@ struct rp__store {
     rp__outmsg *out, **out_tail; /* answers to remote waiters */
     void (*notify)(void *);      /* called when out gets an answer */
     void *notify_arg;
-    rp__arena *arena; /* Value and Array memory, or NULL (none) */
+    rp__arena *arena;   /* Value and Array memory, or NULL (none) */
     atomic_int changed; /* see rp__store_changed; set under lock, read without */
 };
 
