@@ -118,12 +118,13 @@ run main bench_mpirun "$np" "$farm" trivial "$tasks" "$reps"
 run main bench_mpirun "$np" "$farm" primes "$primes" "$reps"
 run main bench_mpirun "$np" "$farm" pingpong "$calls" "$reps"
 run main bench_mpirun "$np" "$pool" --tasks "$tasks" --primes "$primes" --calls "$calls" --reps "$reps"
+# OpenMP next to rankpool's primes run, so both see the same phase of the machine.
+peer main st_omp "$omp" "$primes" "$workers" "$reps"
 peer main st_python "$python" "$bench_dir/py_pool.py" --workers "$workers" --tasks "$tasks" \
     --reps "$reps"
 # mpi4py runs fewer tasks (some 50 times slower); its rate per task does not depend on the count.
 peer main st_mpi4py bench_mpirun "$np" "$mpy" -m mpi4py.futures "$bench_dir/py_mpi4py.py" \
     --tasks "$mpi4py_tasks" --reps "$reps"
-peer main st_omp "$omp" "$primes" "$workers" "$reps"
 run main bench_mpirun "$np" "$idle_exe" "$idle"
 run dict env "${dict_env[@]}" "PYTHON=$python" "$bench_dir/dict.sh" "$build"
 run sync env "${sync_env[@]}" "PYTHON=$python" "$bench_dir/sync.sh" "$build"
