@@ -68,12 +68,10 @@ typedef struct waiter {
     uint64_t seq;   /* the request's sequence number, echoed in the answer */
     double deadline;
     struct rp__lwait *lw;
-    slot item;      /* a blocked put's item */
-    int64_t prio;   /* and its priority */
-    int64_t count;  /* a condition waiter's lock recursion count, restored on wakeup */
-    int phase;      /* a condition waiter: 0 waiting for notify, 1 for the lock */
-    int result;     /* a condition waiter: what it answers once it has the lock */
-    uint32_t flags; /* the request's header flags */
+    slot item;     /* a blocked put's item */
+    int64_t prio;  /* and its priority */
+    int64_t count; /* a condition waiter's lock recursion count, restored on wakeup */
+    int result;    /* a condition waiter: what it answers once it has the lock */
 } waiter;
 
 typedef struct wlist {

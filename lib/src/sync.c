@@ -64,7 +64,6 @@ int rp__park(req *q, int list, double timeout) {
     w->rank = q->who->rank;
     w->token = q->h->pool;
     w->seq = q->h->start;
-    w->flags = q->h->flags;
     w->deadline = timeout < 0 ? -1 : rp__now() + timeout;
     wl_push(&q->o->w[list], w);
     if (w->deadline >= 0) {
@@ -529,7 +528,6 @@ int rp__op_cond_notify(req *q) {
     /* Notified waiters queue for the lock; they get it when it is released. */
     while (o->w[COND_NOTIFY].head && (n < 0 || woken < n)) {
         waiter *w = o->w[COND_NOTIFY].head;
-        w->phase = 1;
         w->result = 0;
         move(q->s, w, COND_LOCK);
         woken++;
@@ -797,7 +795,6 @@ void rp__sync_expire(rp__store *s, waiter *w) {
     case RP__OP_COND_WAIT:
         /* Python's wait: on timeout it still takes the lock back first. */
         w->result = RP_ETIMEDOUT;
-        w->phase = 1;
         move(s, w, COND_LOCK);
         grant(s, o);
         break;
