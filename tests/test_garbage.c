@@ -126,6 +126,11 @@ static void fake_worker(rp_runtime *rt) {
         rp__hdr_decode(m, (size_t)n, &h);
         if (h.kind == RP__MSG_SHUTDOWN) {
             free(m);
+            /* A worker answers SHUTDOWN when it leaves its loop. */
+            uint8_t a[RP__HDR_SIZE];
+            rp__hdr ah = {.kind = RP__MSG_SHUTDOWN};
+            rp__hdr_encode(a, &ah);
+            MPI_Send(a, RP__HDR_SIZE, MPI_BYTE, 0, RP__MSG_SHUTDOWN, rt->comm);
             return;
         }
         if (h.kind == RP__MSG_POOL_INIT) {

@@ -94,7 +94,9 @@ extern "C" {
     X(EPERM, -29, "not held by the caller")                                                        \
     X(ERELEASE, -30, "released too many times")                                                    \
     X(EBROKEN, -31, "barrier is broken")                                                           \
-    X(EEOF, -32, "end of stream: the other end is closed")
+    X(EEOF, -32, "end of stream: the other end is closed")                                         \
+    X(ELOST, -33, "a worker was lost while it held the work")                                      \
+    X(EINTR, -34, "interrupted by a signal")
 
 /** Error codes returned by every rankpool call (0 is success). */
 typedef enum {
@@ -102,7 +104,7 @@ typedef enum {
 #define RP__ERR_ENUM(name, value, msg) RP_##name = (value),
     RP_ERRNO_MAP(RP__ERR_ENUM)
 #undef RP__ERR_ENUM
-        RP_ERR_LAST = -33 /**< one past the last code; not an error itself */
+        RP_ERR_LAST = -35 /**< one past the last code; not an error itself */
 } rp_errno;
 
 /** Short message for an error code ("timed out"); never NULL. Thread-safe. */
@@ -210,13 +212,23 @@ typedef struct rp_options {
      *  64 MiB; 0: none, rp_array_open then fails with RP_ESTATE; at most 2^40).
      *  Made once at init on rank 0's host (see "Value and Array"). */
     size_t shm_arena_size;
+    /** Times an item may be sent again after the worker holding it was lost
+     *  (0..100; default 2); past that it fails with RP_ELOST.  See "Lost
+     *  workers" below. */
+    int lost_retries;
+    /** Seconds rp_finalize waits for tasks still running and for the workers
+     *  to stop before it ends the job (default 10; negative: no limit). */
+    double shutdown_timeout;
+    /** Install SIGINT and SIGTERM handlers on every rank (default 1; see
+     *  "Signals" below).  0 leaves the program's own handling alone. */
+    int handle_signals;
 } rp_options;
 
 /** Default options. */
 #define RP_OPTIONS_INIT                                                                            \
     {                                                                                              \
         NULL, 0, 2, 200e-6, 1e-3, 5e-3, (size_t)1 << 16, (size_t)1 << 26, (size_t)1 << 30, 0, 0,   \
-            (size_t)1 << 26                                                                        \
+            (size_t)1 << 26, 2, 10.0, 1                                                            \
     }
 
 /**
@@ -293,6 +305,46 @@ int rp_size(const rp_runtime *rt);
 
 /** Number of workers a pool can use: size-1, or 1 in single-rank mode (rank 0 runs tasks). */
 int rp_worker_count(const rp_runtime *rt);
+
+/*
+ * Lost workers (docs/recovery.md).  Every worker holds a TCP connection to
+ * rank 0 (its lease), opened by rp_init; rank 0 sees it close when the worker
+ * process ends, however it ends (kill -9 included), and TCP keepalive finds a
+ * host that vanished (within some 11 s).  The chunks the lost worker held go
+ * back to the front of their call's queue and run on the other workers of
+ * the pool, each item at most opt.lost_retries more times (then it fails
+ * with RP_ELOST); the lost rank gets nothing more, its parked object
+ * requests are dropped (a lock it held stays held, as in Python), and pools
+ * made later leave it out.  Results come back exactly once.
+ *
+ * Whether the job survives the loss is up to mpirun: by default Open MPI
+ * ends the whole job when a rank dies ("mpirun noticed that process rank 3
+ * ... exited on signal 9"); under `mpirun --enable-recovery` the other ranks
+ * go on and the calls complete.  Open MPI 4.1 then never ends the job by
+ * itself, so rp_finalize on rank 0, once every pool is done and the other
+ * workers have stopped, ends it with MPI_Abort and the program's status
+ * (rp_main's return value; 0 from a bare rp_finalize), after a line naming
+ * the lost ranks.  A worker whose rank 0 is gone ends the job likewise.
+ */
+
+/** Workers lost so far (or given up on at shutdown); rank 0 only, else 0. */
+int rp_workers_lost(rp_runtime *rt);
+
+/*
+ * Signals.  With opt.handle_signals (the default) rp_init installs SIGINT and
+ * SIGTERM handlers on every rank; rp_finalize restores the previous ones.
+ * The first signal on rank 0 stops every pool (queued items fail with
+ * RP_EINTR, tasks running finish and keep their results), wakes every
+ * waiter on a shared object with RP_EINTR, and makes new submissions fail
+ * with RP_EINTR, so that the program can unwind and finalize in order;
+ * rp_main then returns 128 + the signal number.  A second signal ends the
+ * process at once.  A worker that gets a signal keeps serving so that rank
+ * 0 can stop it in order (mpirun sends SIGTERM to every rank on Ctrl-C),
+ * and ends itself with that signal if no stop came within 3 s.
+ */
+
+/** The signal (SIGINT, SIGTERM) that asked this process to stop, or 0.  Any rank. */
+int rp_interrupted(const rp_runtime *rt);
 
 /* ------------------------------------------------------------------------ */
 /* Placement                                                                 */

@@ -207,6 +207,14 @@ rp__outmsg *rp__store_outbox(rp__store *s);
  */
 int rp__store_changed(rp__store *s);
 
+/** Rank @p rank was lost: take its parked requests off their objects (their
+ *  answers, RP_ELOST, go to the outbox for the manager to drop). */
+void rp__store_forget_rank(rp__store *s, int rank);
+
+/** A signal stopped the job: answer every parked request with RP_EINTR, and
+ *  from now on answer requests that would wait with it at once. */
+void rp__store_interrupt(rp__store *s);
+
 /** Have @p fn(@p arg) called (store lock held) whenever an answer enters the outbox. */
 void rp__store_set_notify(rp__store *s, void (*fn)(void *), void *arg);
 
@@ -258,6 +266,13 @@ typedef struct rp__item {
     char *msg;  /* failure message (malloc'd) */
 } rp__item;
 
+/** Items to send again (their worker was lost). */
+typedef struct rp__redo {
+    size_t start;
+    uint32_t count;
+    int tries;
+} rp__redo;
+
 /* A call = a job.  The user's rp_result handle is the job itself. */
 struct rp_result {
     rp_runtime *rt;           /* NULL once detached by rp_finalize (complete, user-held) */
@@ -275,6 +290,8 @@ struct rp_result {
     size_t n;
     size_t chunksize;
     size_t next;    /* next item to dispatch */
+    rp__redo *redo; /* ranges to dispatch again first (a worker was lost) */
+    size_t nredo, capredo;
     double item_ns; /* running mean of execution time per item (0: not known yet) */
     /* output */
     uint8_t *out;
@@ -305,6 +322,7 @@ typedef struct rp__chunk {
     rp__send send; /* the TASK send; completed when the result is in */
     size_t len;    /* single-rank mode: length of the message kept in send.owned */
     double est_ns; /* expected execution time, counted in the worker's queue */
+    int tries;     /* times it was in flight on a worker that was lost */
 } rp__chunk;
 
 /** The manager's view of one worker (rank > 0, or rank 0 itself in single-rank mode). */
@@ -314,6 +332,11 @@ typedef struct rp__worker {
     double queued_ns; /* expected work of the chunks in flight */
     uint64_t seq;     /* when it last answered (rt->results): warm workers first */
     int parked;       /* its object requests the manager holds (its task waits) */
+    int pid;          /* its process id, from its lease (0: no lease) */
+    int lost;         /* 1: gone, its work not yet re-sent; 2: gone and handled */
+    int stuck;        /* still running a task at shutdown: given up on */
+    int bye;          /* it answered SHUTDOWN */
+    double lost_at;   /* when the lease closed (rp__now) */
     rp__chunk *fifo;  /* in flight, in send order (workers answer in order) */
     int head, len, cap;
 } rp__worker;
@@ -445,6 +468,53 @@ int rp__rmw(void *p, int type, int op, uint64_t x, uint64_t y, uint64_t *old);
 void rp__elem_load(const void *p, size_t size, void *out);
 void rp__elem_store(void *p, size_t size, const void *in);
 
+/* ---- lease.c: noticing lost workers ------------------------------------ */
+
+/** A runtime's worker leases (docs/recovery.md). */
+typedef struct rp__lease {
+    int fd; /* worker: its connection to rank 0, or -1 */
+    /* rank 0 */
+    int listen_fd;
+    int *fds; /* per rank: its connection, or -1 */
+    uint64_t cookie;
+    int wake[2]; /* wakes the watch thread */
+    int stop;
+    int started;
+    pthread_t thread;
+} rp__lease;
+
+/**
+ * Init, collective over rt->comm (every rank calls it, @p ok 0 after a local
+ * error): rank 0 listens and broadcasts where; workers connect.  A lease
+ * that cannot be made is a warning, not an error.  Returns RP_EMPI or 0.
+ */
+int rp__lease_init(rp_runtime *rt, int ok);
+/** Once init succeeded: rank 0 starts watching the connections, a worker
+ *  its own (it ends itself if rank 0 dies or gives up on it). */
+int rp__lease_start(rp_runtime *rt);
+/** A worker leaving in order: tell rank 0 and close. */
+void rp__lease_bye(rp_runtime *rt);
+/** Stop watching, close everything (rank 0: telling each worker 'goodbye',
+ *  or to end at once if it was given up on).  Idempotent. */
+void rp__lease_fini(rp_runtime *rt);
+
+/** Was the job started with mpirun --enable-recovery (it survives a lost rank)? */
+int rp__recovery_enabled(void);
+
+/** The watch thread: rank @p rank (process @p pid) holds a lease. */
+void rp__worker_leased(rp_runtime *rt, int rank, int pid);
+/** The watch thread: rank @p rank is gone (@p why); the manager re-sends its work. */
+void rp__worker_lost(rp_runtime *rt, int rank, const char *why);
+
+/* ---- signals.c ---------------------------------------------------------- */
+
+/** Install the SIGINT/SIGTERM handlers (rt->opt.handle_signals). */
+void rp__signals_install(rp_runtime *rt);
+/** Restore the handlers found at install. */
+void rp__signals_restore(rp_runtime *rt);
+/** The first SIGINT/SIGTERM this process got since install, or 0. */
+int rp__signal_pending(void);
+
 /** A control message waiting for the manager thread to send it. */
 typedef struct rp__ctrl {
     rp__hdr h;
@@ -489,6 +559,13 @@ struct rp_runtime {
     double obj_deadline; /* the next deadline of a remote waiter, or -1 */
     rp__placement place;
     rp__shm shm;
+    rp__lease lease;
+    int lost_pending;     /* a worker was lost: the manager re-sends its work (lock held) */
+    int nlost;            /* workers lost or given up on so far */
+    int peers_lost;       /* some rank is gone: finalize without collective calls */
+    int interrupted;      /* the signal that stopped the pools, or 0 */
+    int exit_status;      /* rp_main's status, for an MPI_Abort that ends the job */
+    double stop_deadline; /* rp_finalize: when to stop waiting for the workers (-1: never) */
 };
 
 /** Manager thread body (manager.c). */
@@ -525,7 +602,27 @@ void rp__job_fail_rest(rp_runtime *rt, rp_result *job, int status, int code, con
 /** Drop one reference to @p job (lock held, if attached); frees it at zero. */
 void rp__job_unref(rp_result *job);
 
-/** Destroy every pool left (rp_finalize on rank 0). */
-void rp__pools_destroy_all(rp_runtime *rt);
+/**
+ * Destroy every pool left (rp_finalize on rank 0): terminate them all, wait
+ * until @p deadline (rp__deadline) for the tasks still running, then give
+ * up on the workers that run them (rp__abandon_busy).
+ */
+void rp__pools_destroy_all(rp_runtime *rt, double deadline);
+
+/**
+ * Give up on every worker that still holds work (lock held): its chunks fail
+ * with RP_ETIMEDOUT, it gets nothing more, and rp_finalize ends the job, as
+ * it cannot stop in order.
+ */
+void rp__abandon_busy(rp_runtime *rt);
+
+/**
+ * Terminate @p pool (lock held): its queued items fail as canceled with
+ * @p code and @p why, its workers skip what they hold for it.  0 or RP_ENOMEM.
+ */
+int rp__pool_stop(rp_pool *pool, int code, const char *why);
+
+/** Items of @p job not on any worker now: not yet sent, or to send again. */
+size_t rp__job_undispatched(const rp_result *job);
 
 #endif /* RP_INTERNAL_H */

@@ -83,6 +83,7 @@ void rp__job_unref(rp_result *job) {
     free(job->bufs);
     free(job->items);
     free(job->order);
+    free(job->redo);
     free(job->own_arg);
     free(job);
 }
@@ -115,10 +116,21 @@ static void item_fail(rp_result *job, size_t idx, int status, int code, const ch
     item_done(job, idx, status, code);
 }
 
+size_t rp__job_undispatched(const rp_result *job) {
+    size_t n = job->n - job->next;
+    for (size_t k = 0; k < job->nredo; k++)
+        n += job->redo[k].count;
+    return n;
+}
+
 void rp__job_fail_rest(rp_runtime *rt, rp_result *job, int status, int code, const char *why) {
+    int had_rest = rp__job_undispatched(job) > 0;
     for (size_t i = job->next; i < job->n; i++)
         item_fail(job, i, status, code, why, strlen(why));
-    int had_rest = job->next < job->n;
+    for (size_t k = 0; k < job->nredo; k++)
+        for (uint32_t i = 0; i < job->redo[k].count; i++)
+            item_fail(job, job->redo[k].start + i, status, code, why, strlen(why));
+    job->nredo = 0;
     job->next = job->n;
     if (had_rest && job->ndone == job->n)
         job_items_done(rt, job);
@@ -342,6 +354,148 @@ static void handle_bad_ack(rp_runtime *rt, int wi) {
         pool_ack(rt, oldest, wi, RP_EPROTO, why, sizeof why - 1);
 }
 
+void rp__worker_leased(rp_runtime *rt, int rank, int pid) {
+    pthread_mutex_lock(&rt->lock);
+    if (rank >= 1 && rank <= rt->nworkers)
+        rt->workers[rank - 1].pid = pid;
+    pthread_mutex_unlock(&rt->lock);
+}
+
+void rp__worker_lost(rp_runtime *rt, int rank, const char *why) {
+    pthread_mutex_lock(&rt->lock);
+    rp__worker *w = &rt->workers[rank - 1];
+    if (!w->lost && !w->bye && !w->stuck) {
+        __atomic_store_n(&w->lost, 1, __ATOMIC_RELEASE);
+        w->lost_at = rp__now();
+        rt->nlost++;
+        rt->lost_pending = 1;
+        fprintf(stderr, "rankpool: worker rank %d (pid %d) lost: %s\n", rank, w->pid, why);
+        pthread_cond_signal(&rt->wake);
+    }
+    pthread_mutex_unlock(&rt->lock);
+}
+
+/* Are any of pool p's workers still there? */
+static int pool_alive(const rp_runtime *rt, const rp_pool *p) {
+    for (int k = 0; k < p->nworkers; k++) {
+        const rp__worker *w = &rt->workers[p->widx[k]];
+        if (!w->lost && !w->stuck)
+            return 1;
+    }
+    return 0;
+}
+
+/* A chunk whose worker was lost: its items go back to the front of their
+ * call's queue, as one chunk, unless they were lost too often already. */
+static void requeue(rp_runtime *rt, rp__chunk *c, int rank) {
+    rp_result *job = c->job;
+    rp_pool *p = job->pool;
+    char why[128];
+    int code = RP_ELOST;
+    if (p == NULL || p->state == RP__POOL_TERMINATED || rt->fatal) {
+        snprintf(why, sizeof why, "worker rank %d was lost while it held the item", rank);
+    } else if (c->tries >= rt->opt.lost_retries) {
+        snprintf(why, sizeof why, "worker rank %d was lost while it held the item (sent %d times)",
+                 rank, c->tries + 1);
+    } else {
+        int queued = rp__job_undispatched(job) > 0;
+        if (job->nredo == job->capredo) {
+            size_t cap = job->capredo ? job->capredo * 2 : 4;
+            rp__redo *v = realloc(job->redo, cap * sizeof *v);
+            if (v != NULL) {
+                job->redo = v;
+                job->capredo = cap;
+            }
+        }
+        if (job->nredo < job->capredo) {
+            job->redo[job->nredo++] = (rp__redo){c->start, c->count, c->tries + 1};
+            if (!queued) {
+                job->qnext = p->qhead;
+                p->qhead = job;
+                if (p->qtail == NULL)
+                    p->qtail = job;
+            }
+            return;
+        }
+        snprintf(why, sizeof why, "worker rank %d was lost; no memory to send the item again",
+                 rank);
+    }
+    chunk_fail(rt, c, code, why);
+    wake_next(rt, job);
+}
+
+/*
+ * Workers the watch thread found gone (lock held): take back what they held,
+ * answer the pool creations that wait for them, and send them nothing more.
+ * Puts up to @p cap of their ranks in @p ranks, for the store to forget
+ * their parked requests (that takes the store's lock, so not here).
+ */
+static int handle_lost(rp_runtime *rt, int *ranks, int cap) {
+    int n = 0;
+    rt->lost_pending = 0;
+    for (int i = 0; i < rt->nworkers; i++) {
+        rp__worker *w = &rt->workers[i];
+        if (w->lost != 1)
+            continue;
+        if (n == cap) {
+            rt->lost_pending = 1; /* the rest next time round */
+            break;
+        }
+        w->lost = 2;
+        ranks[n++] = w->rank;
+        int chunks = w->len;
+        size_t items = 0;
+        while (w->len > 0) {
+            /* Its sends may never complete: leave their memory to MPI. */
+            rp__chunk c = pop_chunk(rt, i, 0);
+            items += c.count;
+            requeue(rt, &c, w->rank);
+        }
+        w->parked = 0;
+        for (rp_pool *p = rt->pools; p; p = p->next)
+            if (awaited(p, i) >= 0)
+                pool_ack(rt, p, i, 0, "", 0); /* the pool goes on without it */
+        fprintf(stderr,
+                "rankpool: worker rank %d: %zu item(s) in %d chunk(s) it held go to the other "
+                "workers (%.3f s after the loss)%s\n",
+                w->rank, items, chunks, rp__now() - w->lost_at,
+                rp__recovery_enabled() ? ""
+                                       : "; without mpirun --enable-recovery the job now ends");
+    }
+    pthread_cond_broadcast(&rt->done);
+    return n;
+}
+
+void rp__abandon_busy(rp_runtime *rt) {
+    for (int i = 0; i < rt->nworkers; i++) {
+        rp__worker *w = &rt->workers[i];
+        if (w->len == 0 || w->lost || w->stuck || w->rank == 0)
+            continue;
+        w->stuck = 1;
+        rt->nlost++;
+        fprintf(stderr, "rankpool: worker rank %d still runs a task at shutdown; giving up on it\n",
+                w->rank);
+        while (w->len > 0) {
+            rp__chunk c = pop_chunk(rt, i, 0);
+            chunk_fail(rt, &c, RP_ETIMEDOUT, "still running when the runtime was finalized");
+            wake_next(rt, c.job);
+        }
+    }
+    pthread_cond_broadcast(&rt->done);
+}
+
+/* A signal asked for a stop (lock held): stop every pool, wake every waiter. */
+static void interrupt(rp_runtime *rt, int sig) {
+    char why[64];
+    snprintf(why, sizeof why, "interrupted by signal %d", sig);
+    __atomic_store_n(&rt->interrupted, sig, __ATOMIC_RELEASE);
+    fprintf(stderr, "rankpool: signal %d: stopping the pools (a second one ends the program)\n",
+            sig);
+    for (rp_pool *p = rt->pools; p; p = p->next)
+        rp__pool_stop(p, RP_EINTR, why);
+    pthread_cond_broadcast(&rt->done);
+}
+
 /* A message from src with MPI tag @p tag; msg is NULL if it could not be
  * stored.  The header must decode and its kind match the tag. */
 static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) {
@@ -363,6 +517,8 @@ static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) 
             handle_ack(rt, src - 1, &h, (char *)msg + RP__HDR_SIZE, (size_t)h.body_len);
         else
             handle_bad_ack(rt, src - 1);
+    } else if (tag == RP__MSG_SHUTDOWN && ok) {
+        rt->workers[src - 1].bye = 1; /* it leaves its service loop */
     } else {
         fprintf(stderr, "rankpool: unexpected message (tag %d) from rank %d dropped\n", tag, src);
     }
@@ -381,6 +537,10 @@ static void serve_obj(rp_runtime *rt, void *msg, size_t len, int src) {
     size_t rlen = 0;
     int rc;
     rp__caller who = {.rank = src};
+    if (__atomic_load_n(&rt->workers[src - 1].lost, __ATOMIC_ACQUIRE)) {
+        free(msg); /* sent before it died: nobody waits for the answer */
+        return;
+    }
     if (msg != NULL && rp__hdr_decode(msg, len, &h) == 0 && h.kind == RP__MSG_OBJ_REQ) {
         rc = rp__store_exec(rt->store, &h, (uint8_t *)msg + RP__HDR_SIZE, &who, &rep, &rlen);
     } else {
@@ -424,16 +584,22 @@ static void flush_objects(rp_runtime *rt) {
     rp__outmsg *out = rp__store_outbox(rt->store);
     if (out != NULL) {
         pthread_mutex_lock(&rt->lock);
-        for (rp__outmsg *m = out; m; m = m->next) /* each parked request gets one answer */
-            if (rt->workers[m->rank - 1].parked > 0)
-                rt->workers[m->rank - 1].parked--;
+        for (rp__outmsg *m = out; m; m = m->next) { /* each parked request gets one answer */
+            rp__worker *w = &rt->workers[m->rank - 1];
+            if (w->lost)
+                m->rank = -1; /* nobody to send it to */
+            else if (w->parked > 0)
+                w->parked--;
+        }
         pthread_mutex_unlock(&rt->lock);
     }
     for (rp__outmsg *m = out, *nx; m; m = nx) {
         nx = m->next;
         rp__iov iov = {m->msg, m->len};
-        if (!failed && rp__send_iov(rt->comm, m->rank, RP__MSG_OBJ_REP, &iov, 1, m->msg, NULL,
-                                    &rt->sendq) == RP_EMPI)
+        if (m->rank < 0)
+            free(m->msg);
+        else if (!failed && rp__send_iov(rt->comm, m->rank, RP__MSG_OBJ_REP, &iov, 1, m->msg, NULL,
+                                         &rt->sendq) == RP_EMPI)
             failed = 1;
         else if (failed)
             free(m->msg);
@@ -509,14 +675,18 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
     rp__worker *w = &rt->workers[wi];
     if (fifo_reserve(w) != 0)
         return RP_ENOMEM; /* before sending: a sent chunk must be on the books */
-    uint32_t count = chunk_count(job);
-    rp__chunk c = {.job = job, .start = job->next, .count = count, .est_ns = job->item_ns * count};
+    /* Items whose worker was lost go first, as the chunks they were. */
+    int redo = job->nredo > 0;
+    size_t start = redo ? job->redo[job->nredo - 1].start : job->next;
+    uint32_t count = redo ? job->redo[job->nredo - 1].count : chunk_count(job);
+    rp__chunk c = {.job = job, .start = start, .count = count, .est_ns = job->item_ns * count};
+    c.tries = redo ? job->redo[job->nredo - 1].tries : 0;
     c.send.req = MPI_REQUEST_NULL;
     rp__hdr h = {.kind = RP__MSG_TASK,
                  .pool = p->id,
                  .code = job->task,
                  .job = job->id,
-                 .start = job->next,
+                 .start = start,
                  .count = count};
     size_t table = job->in ? 0 : rp__pad((size_t)count * 8);
     uint8_t *head = malloc(RP__HDR_SIZE + table);
@@ -532,16 +702,16 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
     if (job->in) {
         h.item_size = (uint32_t)job->in_size;
         body = (size_t)count * job->in_size;
-        iov[n++] = (rp__iov){job->in + job->next * job->in_size, body};
+        iov[n++] = (rp__iov){job->in + start * job->in_size, body};
     } else {
         memset(head + RP__HDR_SIZE, 0, table);
         for (uint32_t i = 0; i < count; i++) {
-            size_t len = job->sizes[job->next + i];
+            size_t len = job->sizes[start + i];
             uint8_t *e = head + RP__HDR_SIZE + (size_t)i * 8;
             for (int b = 0; b < 8; b++)
                 e[b] = (uint8_t)((uint64_t)len >> (8 * b));
             if (len > 0)
-                iov[n++] = (rp__iov){job->args[job->next + i], len};
+                iov[n++] = (rp__iov){job->args[start + i], len};
             body += len;
             if (i + 1 < count && rp__pad(len) != len) {
                 iov[n++] = (rp__iov){zeros, rp__pad(len) - len};
@@ -577,14 +747,16 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
     if (rc != 0) {
         /* This chunk cannot be sent as it is: its items fail, the rest goes on. */
         for (uint32_t i = 0; i < count; i++)
-            item_fail(job, job->next + i, RP__ST_ERROR, rc, rp_last_error(),
-                      strlen(rp_last_error()));
+            item_fail(job, start + i, RP__ST_ERROR, rc, rp_last_error(), strlen(rp_last_error()));
     } else {
         fifo_push(w, &c);
         w->queued_ns += c.est_ns;
     }
-    job->next += count;
-    if (job->next == job->n) {
+    if (redo)
+        job->nredo--;
+    else
+        job->next += count;
+    if (job->next == job->n && job->nredo == 0) {
         p->qhead = job->qnext;
         if (p->qhead == NULL)
             p->qtail = NULL;
@@ -597,6 +769,8 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
 
 /* May worker w take one more chunk of job? */
 static int has_room(const rp_runtime *rt, const rp__worker *w, const rp_result *job) {
+    if (w->lost || w->stuck)
+        return 0;
     if (w->parked > 0)
         return 0; /* its task waits on a shared object: a new chunk would wait too */
     if (w->len < rt->opt.prefetch)
@@ -635,6 +809,10 @@ static int dispatch(rp_runtime *rt) {
                     set_fatal(rt, rc);
                 return sent;
             }
+            sent++;
+        }
+        if (p->qhead && rt->nlost > 0 && !pool_alive(rt, p)) {
+            rp__pool_stop(p, RP_ELOST, "every worker of the pool was lost");
             sent++;
         }
     }
@@ -694,7 +872,13 @@ static int send_ctrl(rp_runtime *rt) {
         if (rt->ctrl_head == NULL)
             rt->ctrl_tail = NULL;
         int rank = rt->workers[c->dest].rank;
-        if (rank == 0) {
+        const rp__worker *dw = &rt->workers[c->dest];
+        if (rank != 0 && (dw->lost || dw->stuck)) {
+            /* Nothing reaches it any more; a pool does not wait for it. */
+            rp_pool *p = c->h.kind == RP__MSG_POOL_INIT ? find_pool(rt, c->h.pool) : NULL;
+            if (p != NULL && awaited(p, c->dest) >= 0)
+                pool_ack(rt, p, c->dest, 0, "", 0);
+        } else if (rank == 0) {
             if (c->h.kind == RP__MSG_POOL_INIT) {
                 char err[RP__MAX_ERRMSG + 1] = "";
                 rp__hdr a = {.kind = RP__MSG_POOL_ACK, .pool = c->h.pool};
@@ -743,6 +927,32 @@ static int finish_jobs(rp_runtime *rt) {
     if (n)
         pthread_cond_broadcast(&rt->done);
     return n;
+}
+
+/* At shutdown: has every worker answered SHUTDOWN (or been lost)?  Past
+ * the deadline, the ones that did not are given up on. */
+static int workers_gone(rp_runtime *rt) {
+    if (rt->size == 1 || rt->fatal || rt->shutdown_failed)
+        return 1;
+    int left = 0;
+    for (int i = 0; i < rt->nworkers; i++) {
+        const rp__worker *w = &rt->workers[i];
+        left += !w->bye && !w->lost && !w->stuck;
+    }
+    if (left == 0)
+        return 1;
+    if (rt->stop_deadline < 0 || rp__now() < rt->stop_deadline)
+        return 0;
+    for (int i = 0; i < rt->nworkers; i++) {
+        rp__worker *w = &rt->workers[i];
+        if (!w->bye && !w->lost && !w->stuck) {
+            w->stuck = 1;
+            rt->nlost++;
+            fprintf(stderr, "rankpool: worker rank %d did not stop in time; giving up on it\n",
+                    w->rank);
+        }
+    }
+    return 1;
 }
 
 /* The longest the manager may sleep now (0: no limit beyond the options). */
@@ -817,10 +1027,27 @@ void *rp__manager_main(void *arg) {
              * for the next wakeup: their signal found nobody waiting. */
             progress += send_ctrl(rt);
         }
+        while (rt->lost_pending) {
+            int ranks[64];
+            int n = handle_lost(rt, ranks, 64);
+            pthread_mutex_unlock(&rt->lock);
+            for (int k = 0; k < n; k++)
+                rp__store_forget_rank(rt->store, ranks[k]);
+            pthread_mutex_lock(&rt->lock);
+            progress++;
+        }
+        int sig = rp__signal_pending();
+        if (sig && rt->opt.handle_signals && !rt->interrupted) {
+            interrupt(rt, sig);
+            pthread_mutex_unlock(&rt->lock);
+            rp__store_interrupt(rt->store);
+            pthread_mutex_lock(&rt->lock);
+            progress++;
+        }
         progress += dispatch(rt);
         progress += run_local(rt);
         progress += finish_jobs(rt);
-        if (rt->stop && rt->ctrl_head == NULL)
+        if (rt->stop && rt->ctrl_head == NULL && workers_gone(rt))
             break;
         if (progress)
             rp__backoff_reset(&b);

@@ -47,7 +47,13 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
         return rp__err(RP_ETOOBIG, "initializer argument of %zu bytes", opts->initarg_size);
 
     rp_pool *p = calloc(1, sizeof *p);
-    int n = opts->workers == 0 || opts->workers > rt->nworkers ? rt->nworkers : opts->workers;
+    /* Lost workers are never given to a new pool. */
+    pthread_mutex_lock(&rt->lock);
+    int live = rt->nworkers - rt->nlost;
+    pthread_mutex_unlock(&rt->lock);
+    if (live < 1)
+        live = 1; /* refused below, under the lock */
+    int n = opts->workers == 0 || opts->workers > live ? live : opts->workers;
     if (p != NULL) {
         p->widx = malloc((size_t)n * sizeof *p->widx);
         p->acked = calloc((size_t)n, 1);
@@ -64,19 +70,30 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
     p->nworkers = n;
 
     pthread_mutex_lock(&rt->lock);
-    /* The least used workers first, lowest rank breaking ties. */
+    /* Live workers first, then the least used, lowest rank breaking ties. */
     char *taken = calloc((size_t)rt->nworkers, 1);
     int rc = taken ? 0 : RP_ENOMEM;
-    for (int k = 0; k < n && rc == 0; k++) {
+    if (rc == 0 && rt->interrupted)
+        rc = rp__err(RP_EINTR, "the pools were stopped by signal %d", rt->interrupted);
+    if (rc == 0 && rt->nlost >= rt->nworkers)
+        rc = rp__err(RP_ELOST, "every worker was lost");
+    int got = 0;
+    for (int k = 0; k < n && rc == 0; k++, got++) {
         int best = -1;
-        for (int i = 0; i < rt->nworkers; i++)
-            if (!taken[i] && (best < 0 || rt->workers[i].npools < rt->workers[best].npools))
+        for (int i = 0; i < rt->nworkers; i++) {
+            if (taken[i])
+                continue;
+            const rp__worker *w = &rt->workers[i], *b = best < 0 ? NULL : &rt->workers[best];
+            int dead = w->lost || w->stuck, bdead = b && (b->lost || b->stuck);
+            if (b == NULL || dead < bdead || (dead == bdead && w->npools < b->npools))
                 best = i;
+        }
         taken[best] = 1;
         p->widx[k] = best;
         rt->workers[best].npools++;
     }
     free(taken);
+    p->nworkers = got; /* all n, unless refused */
     p->id = ++rt->next_pool;
     p->init_pending = 0;
     for (int k = 0; k < n && rc == 0; k++) {
@@ -158,6 +175,13 @@ static int job_submit(rp_pool *pool, rp_result *job, size_t default_chunk, rp_re
         rp__job_unref(job);
         return rp__err(f, "the runtime's communication failed earlier");
     }
+    if (rt->interrupted) {
+        int sig = rt->interrupted;
+        pthread_mutex_unlock(&rt->lock);
+        job->refs = 1;
+        rp__job_unref(job);
+        return rp__err(RP_EINTR, "the pools were stopped by signal %d", sig);
+    }
     if (pool->state != RP__POOL_OPEN) {
         pthread_mutex_unlock(&rt->lock);
         job->refs = 1;
@@ -204,7 +228,7 @@ static int wait_or_withdraw(rp_result *job, double timeout) {
     rp_runtime *rt = job->rt;
     pthread_mutex_lock(&rt->lock);
     rp_pool *p = job->pool;
-    size_t withdrawn = job->n - job->next;
+    size_t withdrawn = rp__job_undispatched(job);
     if (withdrawn > 0) {
         rp_result **pp = &p->qhead, *prev = NULL;
         while (*pp != job) {
@@ -408,25 +432,31 @@ int rp_pool_terminate(rp_pool *pool) {
     if (pool == NULL)
         return rp__err(RP_EINVAL, "NULL pool");
     rp_runtime *rt = pool->rt;
-    int rc = 0;
     pthread_mutex_lock(&rt->lock);
-    if (pool->state != RP__POOL_TERMINATED) {
-        pool->state = RP__POOL_TERMINATED;
-        for (rp_result *j = pool->qhead, *nx; j; j = nx) {
-            nx = j->qnext;
-            j->qnext = NULL;
-            rp__job_fail_rest(rt, j, RP__ST_CANCELED, RP_ECANCELED, "canceled by pool terminate");
-        }
-        pool->qhead = pool->qtail = NULL;
-        pthread_cond_broadcast(&rt->done); /* imap readers: canceled items are ready */
-        for (int k = 0; k < pool->nworkers; k++) {
-            rp__hdr h = {.kind = RP__MSG_POOL_CANCEL, .pool = pool->id};
-            int r = rp__ctrl_push(rt, pool->widx[k], &h, NULL, 0);
-            rc = rc ? rc : r;
-        }
-        pthread_cond_signal(&rt->wake);
-    }
+    int rc = rp__pool_stop(pool, RP_ECANCELED, "canceled by pool terminate");
     pthread_mutex_unlock(&rt->lock);
+    return rc;
+}
+
+int rp__pool_stop(rp_pool *pool, int code, const char *why) {
+    rp_runtime *rt = pool->rt;
+    int rc = 0;
+    if (pool->state == RP__POOL_TERMINATED)
+        return 0;
+    pool->state = RP__POOL_TERMINATED;
+    for (rp_result *j = pool->qhead, *nx; j; j = nx) {
+        nx = j->qnext;
+        j->qnext = NULL;
+        rp__job_fail_rest(rt, j, RP__ST_CANCELED, code, why);
+    }
+    pool->qhead = pool->qtail = NULL;
+    pthread_cond_broadcast(&rt->done); /* imap readers: canceled items are ready */
+    for (int k = 0; k < pool->nworkers; k++) {
+        rp__hdr h = {.kind = RP__MSG_POOL_CANCEL, .pool = pool->id};
+        int r = rp__ctrl_push(rt, pool->widx[k], &h, NULL, 0);
+        rc = rc ? rc : r;
+    }
+    pthread_cond_signal(&rt->wake);
     return rc;
 }
 
@@ -477,13 +507,29 @@ void rp_pool_destroy(rp_pool *pool) {
     free(pool);
 }
 
-void rp__pools_destroy_all(rp_runtime *rt) {
+void rp__pools_destroy_all(rp_runtime *rt, double deadline) {
+    /* Stop them all first, so that their workers drop queued work at once. */
+    pthread_mutex_lock(&rt->lock);
+    for (rp_pool *p = rt->pools; p; p = p->next)
+        if (p->state == RP__POOL_OPEN) {
+            pthread_mutex_unlock(&rt->lock);
+            rp_pool_terminate(p);
+            pthread_mutex_lock(&rt->lock);
+        }
+    pthread_mutex_unlock(&rt->lock);
     for (;;) {
         pthread_mutex_lock(&rt->lock);
         rp_pool *p = rt->pools;
         pthread_mutex_unlock(&rt->lock);
         if (p == NULL)
             return;
+        double left = deadline < 0 ? RP_FOREVER : deadline - rp__now();
+        if (rp_pool_join(p, left > 0 || deadline < 0 ? left : 0) == RP_ETIMEDOUT) {
+            /* A task still runs: give up on the workers that hold work. */
+            pthread_mutex_lock(&rt->lock);
+            rp__abandon_busy(rt);
+            pthread_mutex_unlock(&rt->lock);
+        }
         rp_pool_destroy(p);
         pthread_mutex_lock(&rt->lock);
         int stuck = rt->pools == p; /* destroy refused (called from a callback) */

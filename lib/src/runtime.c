@@ -34,6 +34,10 @@ static int check_options(const rp_options *o) {
     if (o->shm_arena_size != 0 && (o->shm_arena_size < 4096 || o->shm_arena_size > gib << 10))
         return rp__err(RP_EINVAL, "shm_arena_size %zu: need 0 or 4 KiB .. 1 TiB",
                        o->shm_arena_size);
+    if (o->lost_retries < 0 || o->lost_retries > 100)
+        return rp__err(RP_EINVAL, "lost_retries %d out of 0..100", o->lost_retries);
+    if (o->shutdown_timeout != o->shutdown_timeout)
+        return rp__err(RP_EINVAL, "shutdown_timeout is NaN");
     for (size_t i = 0; i < o->ntasks; i++) {
         const char *n = o->tasks[i].name;
         if (n == NULL || n[0] == '\0' || strlen(n) > RP__MAX_NAME || o->tasks[i].fn == NULL)
@@ -149,6 +153,10 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
     int shm = rp__shm_init(rt, local == 0);
     if (local == 0)
         local = shm;
+    /* And the workers' leases (how rank 0 notices one is lost). */
+    int lease = rp__lease_init(rt, local == 0);
+    if (local == 0)
+        local = lease;
     uint64_t h = local == 0 ? table_hash(&rt->opt) : 0;
     uint64_t v[3] = {h, ~h, (uint64_t)(-local)}, all[3];
     int rc = local;
@@ -164,7 +172,10 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
         rp__placement_start(rt); /* warnings and the OMP hint, once init succeeds */
     if (rc == 0 && rt->rank == 0)
         rc = start_manager(rt);
+    if (rc == 0)
+        rp__lease_start(rt);
     if (rc != 0) {
+        rp__lease_fini(rt);
         rp__placement_fini(rt);
         if (prepared)
             release_manager(rt);
@@ -174,6 +185,7 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
         return rc;
     }
     pthread_mutex_init(&rt->client_lock, NULL);
+    rp__signals_install(rt);
     *out = rt;
     rp__err_clear();
     return 0;
@@ -214,22 +226,63 @@ int rp_serve(rp_runtime *rt) {
     return rp__worker_serve(rt);
 }
 
+/*
+ * Some workers were lost or did not stop (rank 0, after the others stopped).
+ * By default Open MPI ends a job that lost a rank by itself; one that did not
+ * stop would keep the job from ending: rank 0 ends it.  Under mpirun
+ * --enable-recovery the job ends once every survivor has exited, so the
+ * survivors finish without the collective calls the lost would be waited
+ * for in (rt->peers_lost).
+ */
+static void end_job(rp_runtime *rt) {
+    char list[256] = "";
+    size_t at = 0;
+    int stuck = 0;
+    for (int i = 0; i < rt->nworkers && at < sizeof list - 32; i++) {
+        const rp__worker *w = &rt->workers[i];
+        stuck += w->stuck;
+        if (w->lost || w->stuck)
+            at += (size_t)snprintf(list + at, sizeof list - at, "%s%d (%s)", at ? ", " : "",
+                                   w->rank, w->lost ? "lost" : "did not stop");
+    }
+    if (rp__recovery_enabled()) {
+        fprintf(stderr, "rankpool: finishing without worker rank(s) %s\n", list);
+        rt->peers_lost = 1;
+        return;
+    }
+    int status = rt->exit_status != 0 ? rt->exit_status : stuck > 0;
+    fprintf(stderr, "rankpool: ending the job with status %d: worker rank(s) %s\n", status, list);
+    fflush(stdout);
+    fflush(stderr);
+    MPI_Abort(rt->comm, status);
+}
+
 int rp_finalize(rp_runtime *rt) {
     if (rt == NULL)
         return 0;
     int rc = 0;
     if (rt->rank == 0) {
-        rp__pools_destroy_all(rt);
+        /* Tasks still running get shutdown_timeout to end, all told. */
+        double deadline = rp__deadline(rt->opt.shutdown_timeout);
+        rp__pools_destroy_all(rt, deadline);
         pthread_mutex_lock(&rt->lock);
+        /* With a worker gone, the collective calls of an orderly end would
+         * wait for it forever: the workers are told to skip them. */
+        rt->peers_lost = rt->nlost > 0;
         if (rt->size > 1)
             for (int i = 0; i < rt->nworkers; i++) {
-                rp__hdr h = {.kind = RP__MSG_SHUTDOWN};
+                rp__hdr h = {.kind = RP__MSG_SHUTDOWN, .code = rt->peers_lost};
                 rp__ctrl_push(rt, i, &h, NULL, 0);
             }
+        /* Idle workers answer at once; give them a moment even when the
+         * pools took all of shutdown_timeout. */
+        double soon = rp__now() + 2.0;
+        rt->stop_deadline = deadline < 0 ? -1 : deadline > soon ? deadline : soon;
         rt->stop = 1;
         pthread_cond_signal(&rt->wake);
         pthread_mutex_unlock(&rt->lock);
         pthread_join(rt->mgr, NULL);
+        rp__lease_fini(rt);
         rc = rt->fatal;
         if (rt->shutdown_failed) {
             /* Workers that did not hear SHUTDOWN would serve forever and the
@@ -238,6 +291,8 @@ int rp_finalize(rp_runtime *rt) {
                             "aborting the job\n");
             MPI_Abort(rt->comm, 1);
         }
+        if (rt->nlost > 0)
+            end_job(rt);
         /* Handles the user still holds are complete (their pools were
          * joined): detach them so they outlive the runtime. */
         for (rp_result *j = rt->live; j; j = j->lnext) {
@@ -247,19 +302,27 @@ int rp_finalize(rp_runtime *rt) {
         for (int i = 0; i < rt->nworkers; i++)
             free(rt->workers[i].fifo);
         release_manager(rt);
-    } else if (!rt->served) {
-        rc = rp_serve(rt);
+    } else {
+        if (!rt->served)
+            rc = rp_serve(rt);
+        rp__lease_bye(rt); /* (done already if it served) */
     }
     /* Collective over rank 0's host; rank 0's manager thread has stopped. */
-    int src = rp__shm_fini(rt);
-    if (rc == 0)
-        rc = src;
+    if (!rt->peers_lost) {
+        int src = rp__shm_fini(rt);
+        if (rc == 0)
+            rc = src;
+    }
     rp__placement_fini(rt);
-    if (MPI_Comm_free(&rt->comm) != MPI_SUCCESS && rc == 0)
+    rp__lease_fini(rt);
+    if (!rt->peers_lost && MPI_Comm_free(&rt->comm) != MPI_SUCCESS && rc == 0)
         rc = rp__err(RP_EMPI, "MPI_Comm_free failed");
-    if (rt->own_mpi && MPI_Finalize() != MPI_SUCCESS && rc == 0)
+    /* MPI_Finalize frees what is left, the shared window too: a collective
+     * call that would wait for the lost rank.  The process just exits. */
+    if (rt->own_mpi && !rt->peers_lost && MPI_Finalize() != MPI_SUCCESS && rc == 0)
         rc = rp__err(RP_EMPI, "MPI_Finalize failed");
     pthread_mutex_destroy(&rt->client_lock);
+    rp__signals_restore(rt);
     free(rt);
     return rc;
 }
@@ -274,6 +337,10 @@ int rp_main(int *argc, char ***argv, const rp_options *opts, rp_main_fn fn, void
     int status = 0;
     if (rt->rank == 0 && fn != NULL)
         status = fn(rt, argc ? *argc : 0, argv ? *argv : NULL, user);
+    int sig = rp_interrupted(rt);
+    if (status == 0 && sig != 0)
+        status = 128 + sig; /* as a shell reports a program ended by a signal */
+    rt->exit_status = status;
     rc = rp_finalize(rt);
     if (rc != 0) {
         fprintf(stderr, "rankpool: rp_finalize: %s: %s\n", rp_err_name(rc), rp_last_error());
@@ -292,6 +359,15 @@ int rp_rank(const rp_runtime *rt) {
 
 int rp_size(const rp_runtime *rt) {
     return rt ? rt->size : 0;
+}
+
+int rp_workers_lost(rp_runtime *rt) {
+    if (rt == NULL || rt->rank != 0)
+        return 0;
+    pthread_mutex_lock(&rt->lock);
+    int n = rt->nlost;
+    pthread_mutex_unlock(&rt->lock);
+    return n;
 }
 
 int rp_worker_count(const rp_runtime *rt) {

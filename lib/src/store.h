@@ -140,6 +140,7 @@ struct rp__store {
     void *notify_arg;
     rp__arena *arena;   /* Value and Array memory, or NULL (none) */
     atomic_int changed; /* see rp__store_changed; set under lock, read without */
+    int interrupted;    /* a signal stopped the job: requests no longer wait */
 };
 
 /* One request being executed: its fields and its answer. */

@@ -55,6 +55,8 @@ static void untime(rp__store *s, waiter *w) {
 int rp__park(req *q, int list, double timeout) {
     if (q->who->no_wait)
         return rp__fail(q, RP_EDEADLK, "a callback may not wait on a shared object");
+    if (q->s->interrupted)
+        return rp__fail(q, RP_EINTR, "the job was interrupted by a signal");
     waiter *w = calloc(1, sizeof *w);
     if (w == NULL)
         return rp__nomem(q);

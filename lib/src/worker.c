@@ -214,6 +214,7 @@ static int handle(wstate *s, void *msg, size_t len, int src, int tag, int runnin
         break;
     case RP__MSG_SHUTDOWN:
         s->stop = 1;
+        rt->peers_lost = h.code != 0; /* then no collective call at finalize */
         break;
     default:
         fprintf(stderr, "rankpool: rank %d: unexpected %s message dropped\n", rt->rank,
@@ -267,7 +268,17 @@ int rp__worker_serve(rp_runtime *rt) {
         else
             rp__backoff_idle(&b, &rt->opt, 0, NULL, NULL);
     }
+    if (s.stop) {
+        /* Tell rank 0 that this rank is out of its loop: rp_finalize waits
+         * for every worker's answer (a bounded time) before its collective
+         * calls. */
+        rp__hdr bye = {.kind = RP__MSG_SHUTDOWN};
+        int arc = rp__send_ctrl(rt->comm, 0, &bye, NULL, 0, &s.sendq);
+        if (rc == 0 && arc == RP_EMPI)
+            rc = arc;
+    }
     int drc = rp__sendq_drain(&s.sendq, &rt->opt, -1.0);
+    rp__lease_bye(rt);
     ring_free(&s.chunks);
     ring_free(&s.inits);
     free(s.canceled);

@@ -1,0 +1,267 @@
+/*
+ * Hardening scenarios, each run by tests/recovery_test.sh, which checks the
+ * job's exit status, its output, the time it took and that no process is
+ * left behind.
+ *
+ *   test_recovery kill [ITEMS]   rank 0 maps ITEMS (default 10000) squares
+ *                                and kills worker rank 2 with SIGKILL a
+ *                                third of the way; every result must come
+ *                                back exactly once, and the pool and a new
+ *                                pool must still work.
+ *   test_recovery hang           a task that never ends: get and join with
+ *                                a timeout return; rp_finalize gives up on
+ *                                its worker after shutdown_timeout (1 s).
+ *   test_recovery signal         a long map that a SIGINT/SIGTERM stops:
+ *                                the map returns RP_EINTR, rank 0 finalizes.
+ *   test_recovery stubborn       as signal, but main ignores the stop and
+ *                                sleeps on: a second signal must end it.
+ *
+ * Rank 0 prints its pid first ("rank 0 pid N") and "ready" once the map runs.
+ */
+#include <rankpool.h>
+
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+typedef struct answer {
+    int64_t square;
+    int32_t rank;
+    int32_t pid;
+} answer;
+
+static void nap_ms(double ms) {
+    struct timespec ts = {(time_t)(ms / 1000),
+                          (long)((ms - 1000 * (double)(time_t)(ms / 1000)) * 1e6)};
+    nanosleep(&ts, NULL);
+}
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Square its argument after a nap of 0.5 ms, and say where it ran. */
+static int square(rp_task_ctx *ctx, const void *arg, size_t size) {
+    if (size != sizeof(int64_t))
+        return rp_fail(ctx, 1, "square wants an int64");
+    nap_ms(0.5);
+    int64_t x = *(const int64_t *)arg;
+    answer a = {x * x, rp_task_rank(ctx), (int32_t)getpid()};
+    return rp_return(ctx, &a, sizeof a);
+}
+
+/* Nap for the given milliseconds (an int). */
+static int nap(rp_task_ctx *ctx, const void *arg, size_t size) {
+    if (size != sizeof(int))
+        return rp_fail(ctx, 1, "nap wants an int");
+    nap_ms(*(const int *)arg);
+    return rp_return(ctx, NULL, 0);
+}
+
+#define FAIL(...)                                                                                  \
+    do {                                                                                           \
+        printf("FAILED: " __VA_ARGS__);                                                            \
+        printf("\n");                                                                              \
+        fflush(stdout);                                                                            \
+        return 1;                                                                                  \
+    } while (0)
+
+static int check_map(rp_pool *pool, int64_t n, const char *what) {
+    int64_t *in = malloc((size_t)n * sizeof *in);
+    answer *out = calloc((size_t)n, sizeof *out);
+    if (in == NULL || out == NULL)
+        FAIL("out of memory");
+    for (int64_t i = 0; i < n; i++)
+        in[i] = i;
+    int rc = rp_pool_map(pool, "square", in, (size_t)n, sizeof *in, out, sizeof *out, NULL);
+    int bad = 0;
+    for (int64_t i = 0; i < n; i++)
+        bad += out[i].square != i * i;
+    free(in);
+    free(out);
+    if (rc != 0 || bad != 0)
+        FAIL("%s: map returned %s, %d wrong results", what, rp_err_name(rc), bad);
+    printf("%s: %lld results correct\n", what, (long long)n);
+    return 0;
+}
+
+static int run_kill(rp_runtime *rt, int64_t n) {
+    if (rp_size(rt) < 4)
+        FAIL("kill needs at least 4 ranks (3 workers)");
+    rp_pool *pool = NULL;
+    int rc = rp_pool_create(rt, NULL, &pool);
+    if (rc != 0)
+        FAIL("rp_pool_create: %s", rp_err_name(rc));
+    int64_t *in = malloc((size_t)n * sizeof *in);
+    answer *out = calloc((size_t)n, sizeof *out);
+    if (in == NULL || out == NULL)
+        FAIL("out of memory");
+    for (int64_t i = 0; i < n; i++)
+        in[i] = i;
+    rp_result *res = NULL;
+    rc = rp_pool_map_async(pool, "square", in, (size_t)n, sizeof *in, out, sizeof *out, NULL, &res);
+    if (rc != 0)
+        FAIL("map_async: %s", rp_err_name(rc));
+    printf("ready\n");
+    fflush(stdout);
+    /* A third of the way, kill the worker of rank 2 (its pid is in its results). */
+    int victim = 0;
+    double t_kill = 0, t_seen = 0;
+    while (rp_result_wait(res, 0.002) == RP_ETIMEDOUT) {
+        if (t_kill > 0) {
+            if (t_seen == 0 && rp_workers_lost(rt) > 0)
+                t_seen = now();
+            continue;
+        }
+        int64_t done = 0;
+        for (int64_t i = 0; i < n; i++) {
+            const void *d;
+            if (rp_result_item(res, (size_t)i, &d, NULL) != 0)
+                continue;
+            done++;
+            if (((const answer *)d)->rank == 2)
+                victim = ((const answer *)d)->pid;
+        }
+        if (done >= n / 3 && victim > 0) {
+            printf("killing worker rank 2 (pid %d) after %lld of %lld items\n", victim,
+                   (long long)done, (long long)n);
+            fflush(stdout);
+            t_kill = now();
+            kill(victim, SIGKILL);
+        }
+    }
+    double t_done = now();
+    if (t_seen == 0)
+        t_seen = t_done;
+    rc = rp_result_get(res, 0, NULL, NULL);
+    int64_t bad = 0, on2 = 0, failed = 0;
+    for (int64_t i = 0; i < n; i++) {
+        const void *d;
+        if (rp_result_item(res, (size_t)i, &d, NULL) != 0) {
+            failed++;
+            continue;
+        }
+        const answer *a = d;
+        bad += a->square != i * i || a->rank < 1;
+        on2 += a->rank == 2;
+    }
+    rp_result_free(res);
+    free(in);
+    free(out);
+    if (t_kill == 0)
+        FAIL("the map ended before the kill");
+    if (rc != 0 || bad != 0 || failed != 0)
+        FAIL("map after the kill: %s, %lld wrong, %lld failed", rp_err_name(rc), (long long)bad,
+             (long long)failed);
+    printf("every result exactly once: %lld items correct, %lld of them from rank 2 before the "
+           "kill\n",
+           (long long)n, (long long)on2);
+    printf("recovery: loss seen %.1f ms after the kill, map done %.1f ms after the kill\n",
+           (t_seen - t_kill) * 1e3, (t_done - t_kill) * 1e3);
+    if (rp_workers_lost(rt) != 1)
+        FAIL("rp_workers_lost is %d, want 1", rp_workers_lost(rt));
+    if (check_map(pool, 3000, "same pool after the loss") != 0)
+        return 1;
+    rp_pool_destroy(pool);
+    rc = rp_pool_create(rt, NULL, &pool);
+    if (rc != 0)
+        FAIL("new pool after the loss: %s", rp_err_name(rc));
+    if (rp_pool_workers(pool) != rp_size(rt) - 2)
+        FAIL("new pool has %d workers, want %d", rp_pool_workers(pool), rp_size(rt) - 2);
+    if (check_map(pool, 3000, "new pool without the lost worker") != 0)
+        return 1;
+    rp_pool_destroy(pool);
+    return 0;
+}
+
+static int run_hang(rp_runtime *rt) {
+    rp_pool *pool = NULL;
+    int rc = rp_pool_create(rt, NULL, &pool);
+    if (rc != 0)
+        FAIL("rp_pool_create: %s", rp_err_name(rc));
+    int forever = 3600 * 1000;
+    rp_result *res = NULL;
+    rc = rp_pool_apply_async(pool, "nap", &forever, sizeof forever, NULL, &res);
+    if (rc != 0)
+        FAIL("apply_async: %s", rp_err_name(rc));
+    double t0 = now();
+    rc = rp_result_get(res, 0.3, NULL, NULL);
+    if (rc != RP_ETIMEDOUT || now() - t0 > 5)
+        FAIL("get(timeout 0.3) on a hung task: %s after %.1f s", rp_err_name(rc), now() - t0);
+    rp_pool_close(pool);
+    t0 = now();
+    rc = rp_pool_join(pool, 0.3);
+    if (rc != RP_ETIMEDOUT || now() - t0 > 5)
+        FAIL("join(timeout 0.3) on a hung task: %s after %.1f s", rp_err_name(rc), now() - t0);
+    printf("get and join with a timeout returned RP_ETIMEDOUT\n");
+    /* Handles stay valid past finalize; this one's item fails at shutdown. */
+    printf("finalizing with the task still running\n");
+    fflush(stdout);
+    return 0;
+}
+
+static int run_signal(rp_runtime *rt, int stubborn) {
+    rp_pool *pool = NULL;
+    int rc = rp_pool_create(rt, NULL, &pool);
+    if (rc != 0)
+        FAIL("rp_pool_create: %s", rp_err_name(rc));
+    enum { N = 3000 };
+    static int in[N];
+    for (int i = 0; i < N; i++)
+        in[i] = 100;
+    rp_call_options co = RP_CALL_OPTIONS_INIT;
+    co.chunksize = 1;
+    rp_result *res = NULL;
+    rc = rp_pool_map_async(pool, "nap", in, N, sizeof *in, NULL, 0, &co, &res);
+    if (rc != 0)
+        FAIL("map_async: %s", rp_err_name(rc));
+    printf("ready\n");
+    fflush(stdout);
+    double t0 = now();
+    rc = rp_result_wait(res, 120);
+    int got = rp_result_get(res, 0, NULL, NULL);
+    printf("map ended after %.1f s: wait %s, outcome %s, signal %d\n", now() - t0, rp_err_name(rc),
+           rp_err_name(got), rp_interrupted(rt));
+    fflush(stdout);
+    rp_result_free(res);
+    rc = rp_pool_apply(pool, "nap", in, sizeof *in, NULL, 0, NULL, NULL);
+    printf("apply after the stop: %s\n", rp_err_name(rc));
+    fflush(stdout);
+    if (stubborn) {
+        printf("ignoring the stop\n");
+        fflush(stdout);
+        for (;;)
+            pause();
+    }
+    rp_pool_destroy(pool);
+    return 0;
+}
+
+static int body(rp_runtime *rt, int argc, char **argv, void *user) {
+    (void)user;
+    printf("rank 0 pid %d\n", (int)getpid());
+    fflush(stdout);
+    const char *mode = argc > 1 ? argv[1] : "kill";
+    if (strcmp(mode, "kill") == 0)
+        return run_kill(rt, argc > 2 ? atoll(argv[2]) : 10000);
+    if (strcmp(mode, "hang") == 0)
+        return run_hang(rt);
+    if (strcmp(mode, "signal") == 0 || strcmp(mode, "stubborn") == 0)
+        return run_signal(rt, mode[1] == 't');
+    FAIL("unknown mode '%s'", mode);
+}
+
+int main(int argc, char **argv) {
+    static const rp_task_def tasks[] = {RP_TASK(square), RP_TASK(nap)};
+    rp_options opt = RP_OPTIONS_INIT;
+    opt.tasks = tasks;
+    opt.ntasks = 2;
+    opt.shutdown_timeout = 1.0;
+    return rp_main(&argc, &argv, &opt, body, NULL);
+}
