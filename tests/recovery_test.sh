@@ -4,7 +4,7 @@
 #
 #   recovery_test.sh MODE TEST_BINARY MPIEXEC [MPIEXEC_FLAGS...]
 #
-# MODE: kill_recovery, kill_default, hang, sigint_mpirun, sigterm_rank0,
+# MODE: kill_recovery, poison, kill_default, hang, sigint_mpirun, sigterm_rank0,
 # second_signal.  The job's processes carry RP_RECOVERY_TAG in their
 # environment, so leftovers are found even when other tests run at once.
 set -u
@@ -92,6 +92,13 @@ kill_recovery)
     expect "new pool without the lost worker: 3000 results correct"
     expect "finishing without worker rank\\(s\\) 2 \\(lost\\)"
     grep "recovery:" "$out"
+    ;;
+poison)
+    start 4 --enable-recovery "$bin" poison
+    finish 60
+    [ "$status" = 0 ] || fail "exit status $status, want 0"
+    expect "item 50 failed with RP_ELOST after killing 2 workers"
+    expect "finishing without worker rank\\(s\\) [0-9] \\(lost\\), [0-9] \\(lost\\)"
     ;;
 kill_default)
     start 4 "$bin" kill 10000

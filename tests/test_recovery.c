@@ -8,6 +8,9 @@
  *                                third of the way; every result must come
  *                                back exactly once, and the pool and a new
  *                                pool must still work.
+ *   test_recovery poison         item 50 of 200 kills whatever worker runs
+ *                                it; with lost_retries 1 it kills two, then
+ *                                fails with RP_ELOST; the other 199 succeed.
  *   test_recovery hang           a task that never ends: get and join with
  *                                a timeout return; rp_finalize gives up on
  *                                its worker after shutdown_timeout (1 s).
@@ -180,6 +183,44 @@ static int run_kill(rp_runtime *rt, int64_t n) {
     return 0;
 }
 
+/* Item 50 kills its worker; the others square. */
+static int poison(rp_task_ctx *ctx, const void *arg, size_t size) {
+    if (size == sizeof(int64_t) && *(const int64_t *)arg == 50)
+        raise(SIGKILL);
+    return square(ctx, arg, size);
+}
+
+static int run_poison(rp_runtime *rt) {
+    if (rp_size(rt) < 4)
+        FAIL("poison needs at least 4 ranks (3 workers)");
+    rp_pool *pool = NULL;
+    int rc = rp_pool_create(rt, NULL, &pool);
+    if (rc != 0)
+        FAIL("rp_pool_create: %s", rp_err_name(rc));
+    enum { N = 200 };
+    static int64_t in[N];
+    static answer out[N];
+    for (int64_t i = 0; i < N; i++)
+        in[i] = i;
+    rp_call_options co = RP_CALL_OPTIONS_INIT;
+    co.chunksize = 1;
+    rc = rp_pool_map(pool, "poison", in, N, sizeof *in, out, sizeof *out, &co);
+    printf("map: %s; lost %d workers\n", rp_err_name(rc), rp_workers_lost(rt));
+    int bad = 0;
+    for (int64_t i = 0; i < N; i++)
+        bad += i != 50 && out[i].square != i * i;
+    if (rc != RP_ELOST || bad != 0 || rp_workers_lost(rt) != 2)
+        FAIL("poison map: %s, %d wrong, %d lost", rp_err_name(rc), bad, rp_workers_lost(rt));
+    rp_result *res = NULL;
+    rc = rp_pool_map_async(pool, "poison", in + 51, 10, sizeof *in, NULL, 0, NULL, &res);
+    if (rc != 0 || rp_result_wait(res, 60) != 0)
+        FAIL("a map on the last worker: %s", rp_err_name(rc));
+    rp_result_free(res);
+    printf("item 50 failed with RP_ELOST after killing 2 workers; the other %d correct\n", N - 1);
+    rp_pool_destroy(pool);
+    return 0;
+}
+
 static int run_hang(rp_runtime *rt) {
     rp_pool *pool = NULL;
     int rc = rp_pool_create(rt, NULL, &pool);
@@ -252,16 +293,19 @@ static int body(rp_runtime *rt, int argc, char **argv, void *user) {
         return run_kill(rt, argc > 2 ? atoll(argv[2]) : 10000);
     if (strcmp(mode, "hang") == 0)
         return run_hang(rt);
+    if (strcmp(mode, "poison") == 0)
+        return run_poison(rt);
     if (strcmp(mode, "signal") == 0 || strcmp(mode, "stubborn") == 0)
         return run_signal(rt, mode[1] == 't');
     FAIL("unknown mode '%s'", mode);
 }
 
 int main(int argc, char **argv) {
-    static const rp_task_def tasks[] = {RP_TASK(square), RP_TASK(nap)};
+    static const rp_task_def tasks[] = {RP_TASK(square), RP_TASK(nap), RP_TASK(poison)};
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
-    opt.ntasks = 2;
+    opt.ntasks = 3;
     opt.shutdown_timeout = 1.0;
+    opt.lost_retries = 1;
     return rp_main(&argc, &argv, &opt, body, NULL);
 }

@@ -78,6 +78,9 @@ static void test_whole_world(void) {
     CHECK(rp_init_comm(&rt, MPI_COMM_WORLD, &o) == 0);
     CHECK(rp_size(rt) == world_size);
     CHECK(rp_rank(rt) == world_rank);
+    /* Nothing lost, nothing interrupted (tests/test_recovery.c has both). */
+    CHECK(rp_workers_lost(rt) == 0);
+    CHECK(rp_interrupted(rt) == 0);
     use_pool(rt);
     if (!rp_is_manager(rt))
         CHECK(rp_serve(rt) == 0);
@@ -157,6 +160,10 @@ static void test_bad_options(void) {
     o = options(table, 2);
     o.idle_sleep_max = 0;
     CHECK(rp_init_comm(&rt, MPI_COMM_WORLD, &o) == RP_EINVAL);
+    o = options(table, 2);
+    o.lost_retries = world_rank == 0 ? -1 : 101;
+    CHECK(rp_init_comm(&rt, MPI_COMM_WORLD, &o) == RP_EINVAL);
+    CHECK(strstr(rp_last_error(), "lost_retries") != NULL || world_size > 1);
     CHECK(rp_init_comm(NULL, MPI_COMM_WORLD, &o) == RP_EINVAL);
     CHECK(rp_init(NULL, NULL, NULL, NULL) == RP_EINVAL);
     CHECK(rp_finalize(NULL) == 0);
