@@ -7,24 +7,27 @@
 #   MODE host         every process of the host is killed (SIGKILL)
 #        ranks        only its ranks are killed; its Open MPI daemon lives on
 #        unreachable  its link is cut: its processes live on, nothing answers
+#        recover      as ranks, under mpirun --enable-recovery (pass it)
 #
 # PROGRAM is test_hostloss.  Passes if, within 30 s of the loss, the job has
-# ended with a failure status and a message that names the lost host, and no
-# process is left on any host.  Exits 77 (skip) where the cluster cannot be
-# made.
+# ended with a failure status and a message that names the lost host (with
+# recover: every item of the map succeeded and both lost ranks are named),
+# and no process is left on any host.  Exits 77 (skip) where the cluster
+# cannot be made.
 set -euo pipefail
 scripts=$1 mode=$2 program=$3
 shift 3
 # shellcheck source-path=SCRIPTDIR source=../scripts/cluster-common.sh
 . "$scripts/cluster-common.sh"
 case $mode in
-host | ranks | unreachable) ;;
+host | ranks | unreachable | recover) ;;
 *)
     echo "cluster_hostloss: unknown mode '$mode'" >&2
     exit 1
     ;;
 esac
 limit=30
+[[ $mode == recover ]] && limit=60 # the survivors finish the map first
 
 status=0
 up=$("$scripts/cluster-up" 2>&1) || status=$?
@@ -95,7 +98,7 @@ host)
     kill -KILL "${victims[@]}"
     what="killed every process of $victim (${#victims[@]})"
     ;;
-ranks)
+ranks | recover)
     exe=$(readlink -f "$program")
     victims=()
     for p in $(ip netns pids "$victim"); do
@@ -140,6 +143,21 @@ if busy; then
     done >&2
     echo "cluster_hostloss: FAIL: processes left on the hosts $limit s after the loss" >&2
     fail=1
+fi
+if [[ $mode == recover ]]; then
+    # The survivors finish the map; the two lost ranks are named.
+    if ! grep -q "^map done: OK .* 600 of 600 items succeeded" "$out"; then
+        echo "cluster_hostloss: FAIL: the map did not complete on the survivors" >&2
+        fail=1
+    fi
+    message=$(grep -E "worker rank [45] \(pid [0-9]+\) lost" "$out" | paste -sd'|' - || true)
+    if [[ $(grep -cE "worker rank [45] \(pid [0-9]+\) lost" "$out") -ne 2 ]]; then
+        echo "cluster_hostloss: FAIL: the two lost ranks are not both named" >&2
+        fail=1
+    fi
+    echo "cluster_hostloss: $mode: job ended $(secs "$ended") s after the loss (status" \
+        "$jobstatus), hosts idle after $(secs "$clean") s; ${message:-no loss seen}"
+    exit $fail
 fi
 if [[ $jobstatus -eq 0 ]]; then
     echo "cluster_hostloss: FAIL: the job lost a host, yet ended with status 0" >&2

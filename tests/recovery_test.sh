@@ -84,9 +84,11 @@ rank0_pid() {
 
 case $mode in
 kill_recovery)
+    # mpirun's status says nothing here: rank 0 asks it to end the job,
+    # which lost a rank (docs/recovery.md); the output tells the outcome.
     start 4 --enable-recovery "$bin" kill 10000
     finish 90
-    [ "$status" = 0 ] || fail "exit status $status, want 0"
+    expect "asking mpi[a-z]* \\(pid [0-9]+\\) to end the job"
     expect "every result exactly once"
     expect "worker rank 2 \\(pid [0-9]+\\) lost"
     expect "new pool without the lost worker: 3000 results correct"
@@ -96,7 +98,6 @@ kill_recovery)
 poison)
     start 4 --enable-recovery "$bin" poison
     finish 60
-    [ "$status" = 0 ] || fail "exit status $status, want 0"
     expect "item 50 failed with RP_ELOST after killing 2 workers"
     expect "finishing without worker rank\\(s\\) [0-9] \\(lost\\), [0-9] \\(lost\\)"
     ;;

@@ -120,6 +120,8 @@ int main(int argc, char **argv) {
     }
     int status = rp_is_manager(rt) ? run(rt, items, ms) : 0;
     rc = rp_finalize(rt);
+    if (rc == RP_ELOST)
+        return status; /* ranks were lost (mpirun --enable-recovery): no MPI_Finalize */
     if (rc != 0)
         fprintf(stderr, "rank %d: rp_finalize: %s: %s\n", rank, rp_err_name(rc), rp_last_error());
     MPI_Finalize();

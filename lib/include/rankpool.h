@@ -277,7 +277,12 @@ int rp_serve(rp_runtime *rt);
  * using it.  NULL is a no-op returning 0.  Returns the first error seen:
  * RP_EMPI on rank 0 if the communicator failed while the runtime was up.
  * If then the workers cannot be told to stop, it ends the job with
- * MPI_Abort and a message rather than hang.
+ * MPI_Abort and a message rather than hang.  Tasks still running get
+ * opt.shutdown_timeout seconds; workers that hold one after that, or do not
+ * stop, are ended and so is the job (MPI_Abort, see "Lost workers").
+ * RP_ELOST on every rank when workers were lost under mpirun
+ * --enable-recovery: nothing collective was done, MPI is not finalized, and
+ * the process should exit without MPI_Finalize.
  */
 int rp_finalize(rp_runtime *rt);
 
@@ -320,11 +325,11 @@ int rp_worker_count(const rp_runtime *rt);
  * Whether the job survives the loss is up to mpirun: by default Open MPI
  * ends the whole job when a rank dies ("mpirun noticed that process rank 3
  * ... exited on signal 9"); under `mpirun --enable-recovery` the other ranks
- * go on and the calls complete.  Open MPI 4.1 then never ends the job by
- * itself, so rp_finalize on rank 0, once every pool is done and the other
- * workers have stopped, ends it with MPI_Abort and the program's status
- * (rp_main's return value; 0 from a bare rp_finalize), after a line naming
- * the lost ranks.  A worker whose rank 0 is gone ends the job likewise.
+ * go on and the calls complete.  rp_finalize then skips every collective
+ * call (they would wait for the lost rank forever), MPI_Finalize included,
+ * and returns RP_ELOST on every rank: the program must then end without
+ * calling MPI_Finalize itself.  rp_main does that (and returns its usual
+ * status).  A worker whose rank 0 is gone ends its own process.
  */
 
 /** Workers lost so far (or given up on at shutdown); rank 0 only, else 0. */

@@ -4,9 +4,11 @@
  */
 #include "internal.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define RP__MAX_NAME 63
 
@@ -227,6 +229,36 @@ int rp_serve(rp_runtime *rt) {
 }
 
 /*
+ * At rank 0's exit after a loss under --enable-recovery: once every process
+ * has exited, Open MPI 4.1 ends a job that lost a rank on its own host, but
+ * its launcher and daemons wait forever when the lost rank was on another
+ * host (docs/recovery.md).  The survivors are done by now: ask the launcher
+ * that started this process to end the job.
+ */
+static void end_launcher(void) {
+    static const char *const launchers[] = {"mpirun", "mpiexec", "orterun",
+                                            "orted",  "prterun", "prted"};
+    pid_t ppid = getppid();
+    char path[64], comm[32] = "";
+    snprintf(path, sizeof path, "/proc/%d/comm", (int)ppid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return;
+    if (fgets(comm, sizeof comm, f) == NULL)
+        comm[0] = '\0';
+    fclose(f);
+    comm[strcspn(comm, "\n")] = '\0';
+    for (size_t i = 0; i < sizeof launchers / sizeof *launchers; i++)
+        if (strcmp(comm, launchers[i]) == 0) {
+            fprintf(stderr, "rankpool: asking %s (pid %d) to end the job, which lost ranks\n", comm,
+                    (int)ppid);
+            fflush(stderr);
+            kill(ppid, SIGTERM);
+            return;
+        }
+}
+
+/*
  * Some workers were lost or did not stop (rank 0, after the others stopped).
  * By default Open MPI ends a job that lost a rank by itself; one that did not
  * stop would keep the job from ending: rank 0 ends it.  Under mpirun
@@ -248,6 +280,7 @@ static void end_job(rp_runtime *rt) {
     if (rp__recovery_enabled()) {
         fprintf(stderr, "rankpool: finishing without worker rank(s) %s\n", list);
         rt->peers_lost = 1;
+        atexit(end_launcher);
         return;
     }
     int status = rt->exit_status != 0 ? rt->exit_status : stuck > 0;
@@ -321,6 +354,9 @@ int rp_finalize(rp_runtime *rt) {
      * call that would wait for the lost rank.  The process just exits. */
     if (rt->own_mpi && !rt->peers_lost && MPI_Finalize() != MPI_SUCCESS && rc == 0)
         rc = rp__err(RP_EMPI, "MPI_Finalize failed");
+    if (rt->peers_lost && rc == 0)
+        rc = rp__err(RP_ELOST, "ranks of the job were lost: MPI_Finalize would wait for them; "
+                               "end the process without it");
     pthread_mutex_destroy(&rt->client_lock);
     rp__signals_restore(rt);
     free(rt);
@@ -342,6 +378,8 @@ int rp_main(int *argc, char ***argv, const rp_options *opts, rp_main_fn fn, void
         status = 128 + sig; /* as a shell reports a program ended by a signal */
     rt->exit_status = status;
     rc = rp_finalize(rt);
+    if (rc == RP_ELOST)
+        return status; /* the job went on without them, as asked */
     if (rc != 0) {
         fprintf(stderr, "rankpool: rp_finalize: %s: %s\n", rp_err_name(rc), rp_last_error());
         return 1;
