@@ -329,7 +329,10 @@ int rp_worker_count(const rp_runtime *rt);
  * call (they would wait for the lost rank forever), MPI_Finalize included,
  * and returns RP_ELOST on every rank: the program must then end without
  * calling MPI_Finalize itself.  rp_main does that (and returns its usual
- * status).  A worker whose rank 0 is gone ends its own process.
+ * status).  As Open MPI 4.1 does not end such a job by itself when the lost
+ * rank was on another host, rank 0 sends SIGTERM to the launcher that
+ * started it when it exits; mpirun's status then says nothing about the
+ * program.  A worker whose rank 0 is gone ends its own process.
  */
 
 /** Workers lost so far (or given up on at shutdown); rank 0 only, else 0. */
