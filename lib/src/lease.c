@@ -41,6 +41,7 @@
 typedef struct lease_rec {
     uint64_t cookie;
     uint32_t naddr; /* 0: no lease in this job */
+    uint32_t nlo;   /* of them, loopback addresses (the last ones) */
     uint32_t port;  /* network order in the low 16 bits */
     uint32_t addr[RP__LEASE_ADDRS];
 } lease_rec;
@@ -105,7 +106,7 @@ static void lease_listen(rp__lease *l, lease_rec *rec) {
         }
         freeifaddrs(ifs);
     }
-    for (uint32_t k = 0; k < nlo && n < RP__LEASE_ADDRS; k++)
+    for (uint32_t k = 0; k < nlo && n < RP__LEASE_ADDRS; k++, rec->nlo++)
         rec->addr[n++] = lo[k];
     if (n == 0) {
         close(fd);
@@ -118,44 +119,73 @@ static void lease_listen(rp__lease *l, lease_rec *rec) {
     l->cookie = rec->cookie;
 }
 
-/* Connect to @p addr:@p port within @p limit seconds; the socket or -1. */
-static int connect_to(uint32_t addr, uint32_t port, double limit) {
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0)
-        return -1;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = (in_port_t)port};
-    sa.sin_addr.s_addr = addr;
-    if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 && errno != EINPROGRESS) {
-        close(fd);
-        return -1;
-    }
-    struct pollfd p = {.fd = fd, .events = POLLOUT};
-    int err = 0;
-    socklen_t el = sizeof err;
-    if (poll(&p, 1, (int)(limit * 1000)) != 1 ||
-        getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &el) != 0 || err != 0) {
-        close(fd);
-        return -1;
-    }
-    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
-    return fd;
-}
-
-/* A worker: connect to rank 0 and say who we are. */
-static void lease_connect(rp_runtime *rt, const lease_rec *rec) {
-    lease_hello hello = {rec->cookie, rt->rank, (int32_t)getpid()};
-    for (uint32_t k = 0; k < rec->naddr && k < RP__LEASE_ADDRS; k++) {
-        int fd = connect_to(rec->addr[k], rec->port, RP__LEASE_CONNECT);
+/*
+ * Connect to whichever of @p n addresses answers first on @p port, trying
+ * them all at once (an address that drops packets must not cost its
+ * timeout before the next is tried), within @p limit seconds.  The
+ * connected socket, blocking, or -1.
+ */
+static int connect_any(const uint32_t *addr, uint32_t n, uint32_t port, double limit) {
+    struct pollfd p[RP__LEASE_ADDRS];
+    uint32_t k, live = 0;
+    for (k = 0; k < n; k++) {
+        p[k] = (struct pollfd){.fd = -1, .events = POLLOUT};
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         if (fd < 0)
             continue;
-        if (write(fd, &hello, sizeof hello) != (ssize_t)sizeof hello) {
+        struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = (in_port_t)port};
+        sa.sin_addr.s_addr = addr[k];
+        if (connect(fd, (struct sockaddr *)&sa, sizeof sa) != 0 && errno != EINPROGRESS) {
             close(fd);
             continue;
         }
+        p[k].fd = fd;
+        live++;
+    }
+    int won = -1;
+    double until = rp__now() + limit;
+    while (won < 0 && live > 0 && rp__now() < until) {
+        if (poll(p, n, (int)((until - rp__now()) * 1000) + 1) <= 0)
+            continue;
+        for (k = 0; k < n; k++) {
+            if (p[k].fd < 0 || !p[k].revents)
+                continue;
+            int err = 0;
+            socklen_t el = sizeof err;
+            if (won < 0 && getsockopt(p[k].fd, SOL_SOCKET, SO_ERROR, &err, &el) == 0 && err == 0) {
+                won = p[k].fd;
+            } else {
+                close(p[k].fd);
+                live--;
+            }
+            p[k].fd = -1;
+        }
+    }
+    for (k = 0; k < n; k++)
+        if (p[k].fd >= 0)
+            close(p[k].fd);
+    if (won >= 0)
+        fcntl(won, F_SETFL, fcntl(won, F_GETFL) & ~O_NONBLOCK);
+    return won;
+}
+
+/* A worker: connect to rank 0 and say who we are.  Rank 0's own host's
+ * addresses come first; loopback only if none of them answers (a worker on
+ * another host must not reach some other process on its own loopback). */
+static void lease_connect(rp_runtime *rt, const lease_rec *rec) {
+    lease_hello hello = {rec->cookie, rt->rank, (int32_t)getpid()};
+    uint32_t n = rec->naddr < RP__LEASE_ADDRS ? rec->naddr : RP__LEASE_ADDRS;
+    uint32_t nlo = rec->nlo < n ? rec->nlo : n;
+    int fd = connect_any(rec->addr, n - nlo, rec->port, RP__LEASE_CONNECT);
+    if (fd < 0 && nlo > 0)
+        fd = connect_any(rec->addr + (n - nlo), nlo, rec->port, RP__LEASE_CONNECT);
+    if (fd >= 0 && write(fd, &hello, sizeof hello) == (ssize_t)sizeof hello) {
         keepalive(fd);
         rt->lease.fd = fd;
         return;
     }
+    if (fd >= 0)
+        close(fd);
     fprintf(stderr,
             "rankpool: rank %d: cannot connect to rank 0 for the worker lease; if this "
             "worker dies, rank 0 will not notice\n",
