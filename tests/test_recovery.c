@@ -75,13 +75,25 @@ static int nap(rp_task_ctx *ctx, const void *arg, size_t size) {
         return 1;                                                                                  \
     } while (0)
 
-static int check_map(rp_pool *pool, int64_t n, const char *what) {
-    int64_t *in = malloc((size_t)n * sizeof *in);
-    answer *out = calloc((size_t)n, sizeof *out);
-    if (in == NULL || out == NULL)
-        FAIL("out of memory");
+/* Inputs 0..n-1 and room for their answers; 0, or -1 (both freed). */
+static int make_io(int64_t n, int64_t **in, answer **out) {
+    *in = malloc((size_t)n * sizeof **in);
+    *out = calloc((size_t)n, sizeof **out);
+    if (*in == NULL || *out == NULL) {
+        free(*in);
+        free(*out);
+        return -1;
+    }
     for (int64_t i = 0; i < n; i++)
-        in[i] = i;
+        (*in)[i] = i;
+    return 0;
+}
+
+static int check_map(rp_pool *pool, int64_t n, const char *what) {
+    int64_t *in;
+    answer *out;
+    if (make_io(n, &in, &out) != 0)
+        FAIL("out of memory");
     int rc = rp_pool_map(pool, "square", in, (size_t)n, sizeof *in, out, sizeof *out, NULL);
     int bad = 0;
     for (int64_t i = 0; i < n; i++)
@@ -101,12 +113,10 @@ static int run_kill(rp_runtime *rt, int64_t n) {
     int rc = rp_pool_create(rt, NULL, &pool);
     if (rc != 0)
         FAIL("rp_pool_create: %s", rp_err_name(rc));
-    int64_t *in = malloc((size_t)n * sizeof *in);
-    answer *out = calloc((size_t)n, sizeof *out);
-    if (in == NULL || out == NULL)
+    int64_t *in;
+    answer *out;
+    if (make_io(n, &in, &out) != 0)
         FAIL("out of memory");
-    for (int64_t i = 0; i < n; i++)
-        in[i] = i;
     rp_result *res = NULL;
     rc = rp_pool_map_async(pool, "square", in, (size_t)n, sizeof *in, out, sizeof *out, NULL, &res);
     if (rc != 0)
