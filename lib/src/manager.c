@@ -517,7 +517,7 @@ static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) 
             handle_ack(rt, src - 1, &h, (char *)msg + RP__HDR_SIZE, (size_t)h.body_len);
         else
             handle_bad_ack(rt, src - 1);
-    } else if (tag == RP__MSG_SHUTDOWN && ok) {
+    } else if (tag == RP__MSG_SHUTDOWN && ok && rt->stop) {
         rt->workers[src - 1].bye = 1; /* it leaves its service loop */
     } else {
         fprintf(stderr, "rankpool: unexpected message (tag %d) from rank %d dropped\n", tag, src);
