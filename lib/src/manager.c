@@ -358,6 +358,12 @@ static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) 
             return;
         }
         fail_head(rt, src - 1, "malformed RESULT message");
+    } else if (tag == RP__MSG_PROC_STARTED || tag == RP__MSG_PROC_EXIT) {
+        if (ok)
+            rp__process_msg(rt, src, &h);
+        else
+            fprintf(stderr, "rankpool: malformed %s from rank %d dropped\n", rp__msg_name(tag),
+                    src);
     } else if (tag == RP__MSG_POOL_ACK) {
         if (ok)
             handle_ack(rt, src - 1, &h, (char *)msg + RP__HDR_SIZE, (size_t)h.body_len);
@@ -376,7 +382,7 @@ static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) 
  * caller (it has one call outstanding) takes as the answer to its call.
  */
 static void serve_obj(rp_runtime *rt, void *msg, size_t len, int src) {
-    rp__hdr h;
+    rp__hdr h = {0};
     void *rep = NULL;
     size_t rlen = 0;
     int rc;
@@ -391,6 +397,8 @@ static void serve_obj(rp_runtime *rt, void *msg, size_t len, int src) {
         rc = rp__store_exec(rt->store, &bad, NULL, &who, &rep, &rlen);
     }
     free(msg);
+    if (rc == RP__PARKED && (h.pool & RP__TOK_PROC))
+        return; /* a process of that rank waits, not its tasks: answered from the outbox */
     if (rc == RP__PARKED) {
         /* Its task now waits: send that worker nothing more meanwhile. */
         pthread_mutex_lock(&rt->lock);
@@ -424,9 +432,13 @@ static void flush_objects(rp_runtime *rt) {
     rp__outmsg *out = rp__store_outbox(rt->store);
     if (out != NULL) {
         pthread_mutex_lock(&rt->lock);
-        for (rp__outmsg *m = out; m; m = m->next) /* each parked request gets one answer */
+        for (rp__outmsg *m = out; m; m = m->next) { /* each parked request gets one answer */
+            rp__hdr oh;
+            if (rp__hdr_decode(m->msg, m->len, &oh) == 0 && (oh.pool & RP__TOK_PROC))
+                continue; /* a process's: not counted (serve_obj) */
             if (rt->workers[m->rank - 1].parked > 0)
                 rt->workers[m->rank - 1].parked--;
+        }
         pthread_mutex_unlock(&rt->lock);
     }
     for (rp__outmsg *m = out, *nx; m; m = nx) {

@@ -219,6 +219,7 @@ int rp_finalize(rp_runtime *rt) {
         return 0;
     int rc = 0;
     if (rt->rank == 0) {
+        rp__processes_fini(rt);
         rp__pools_destroy_all(rt);
         pthread_mutex_lock(&rt->lock);
         if (rt->size > 1)
