@@ -228,7 +228,7 @@ int rp_process_start(rp_process *p) {
         rc = rp__wait_step(rt, -1.0);
     if (rc == 0 && rt->fatal)
         rc = rt->fatal;
-    if (rc == 0 && p->state != P_RUNNING)
+    if (rc == 0 && p->state == P_NEW) /* (it may have ended already) */
         rc = p->start_rc ? p->start_rc : RP_EPROTO;
     if (rc != 0 && p->state == P_STARTING)
         p->state = P_NEW; /* the host never heard of it, or cannot answer */
