@@ -735,6 +735,7 @@ int rp__host_run_chunk(rp__host *h, const void *msg, size_t mlen, const rp__hdr 
             int pr = rp__host_pump(h);
             if (pr == RP_EMPI)
                 return RP_EMPI;
+            e = find_exec(h, th->pool); /* reaping moves entries of the table */
             double now = rp__now();
             if (pr > 0)
                 active = now;

@@ -232,8 +232,8 @@ static int handle(wstate *s, void *msg, size_t len, int src, int tag, int runnin
     case RP__MSG_POOL_CANCEL:
     case RP__MSG_POOL_FREE:
         set_canceled(s, h.pool, h.kind == RP__MSG_POOL_CANCEL);
-        if (h.kind == RP__MSG_POOL_FREE && !running)
-            rp__host_pool(s->host, &h); /* its executor leaves (not while it runs) */
+        if (h.kind == RP__MSG_POOL_FREE)
+            rp__host_pool(s->host, &h); /* its executor leaves */
         break;
     case RP__MSG_PROC_START:
         rp__host_start(s->host, &h, (uint8_t *)msg + RP__HDR_SIZE);
