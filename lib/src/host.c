@@ -725,13 +725,14 @@ int rp__host_run_chunk(rp__host *h, const void *msg, size_t mlen, const rp__hdr 
             continue;
         }
         uint64_t got = 0;
+        int canceled = 0;
         double since = rp__now(), active = since;
         int gone = 0;
         while (got < order[1]) {
             /* The network first (answers for children, cancels), and the
              * other children; then the executor, spinning while it is
              * busy with us, else sleeping in poll a millisecond at most. */
-            poll_net(arg);
+            canceled |= poll_net(arg);
             int pr = rp__host_pump(h);
             if (pr == RP_EMPI)
                 return RP_EMPI;
@@ -753,6 +754,14 @@ int rp__host_run_chunk(rp__host *h, const void *msg, size_t mlen, const rp__hdr 
                     got++;
                     h->k[e].ran++;
                     since = rp__now();
+                    if (canceled && got < order[1]) {
+                        /* The pool was terminated: the item that ran
+                         * finished; the executor is on the next one,
+                         * which is ended and answered canceled below. */
+                        kid_end(h, e, SIGKILL);
+                        gone = 1;
+                        break;
+                    }
                     continue;
                 }
                 if (r <= 0) {
