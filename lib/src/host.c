@@ -34,6 +34,8 @@
 /* Seconds a rank waiting for its executor polls without sleeping after the
  * last frame: an object call's answer or the next result comes within it. */
 #define RP__EXEC_SPIN 200e-6
+/* Seconds between looks at the network while results stream in. */
+#define RP__EXEC_NET_EVERY 20e-6
 
 /* One child of this rank. */
 typedef struct kid {
@@ -43,6 +45,8 @@ typedef struct kid {
     int exec;    /* an isolated pool's executor */
     uint32_t pool;
     uint64_t ran; /* items an executor has run */
+    rp__buf in;   /* what it sent, read ahead: frames from in.p + off */
+    size_t off;
 } kid;
 
 /* A pool whose tasks run in an executor. */
@@ -367,6 +371,7 @@ static int kid_room(rp__host *h) {
 static void kid_remove(rp__host *h, int i) {
     if (h->k[i].fd >= 0)
         close(h->k[i].fd);
+    rp__buf_free(&h->k[i].in);
     h->k[i] = h->k[--h->n];
 }
 
@@ -431,17 +436,70 @@ void rp__host_signal(rp__host *h, const rp__hdr *m) {
 }
 
 /*
- * Read one frame from child @p i: an OBJ_REQ is forwarded to the manager;
- * an executor's RESULT is handed to the caller (*res, when res is not NULL).
- * Returns 1 for a frame, 0 at end of stream (fd closed), -1 if the child
+ * The next whole frame child @p k sent, copied out (*msg malloc'd).  With
+ * @p fill, when no whole frame is buffered, first reads what the socket
+ * holds (only after poll said it is readable: the read may block else).
+ * Reading ahead lets one read bring many small frames.  Returns 1 with a
+ * frame, 0 if none is whole yet, -1 at end of stream or on an error.
+ */
+static int kid_frame(kid *k, int fill, void **msg, size_t *len) {
+    for (;;) {
+        size_t avail = k->in.len - k->off;
+        uint64_t n = 0;
+        if (avail >= sizeof n) {
+            memcpy(&n, k->in.p + k->off, sizeof n);
+            if (n > RP__MAX_MSG)
+                return -1;
+            if (avail - sizeof n >= n) {
+                *msg = malloc(n ? (size_t)n : 1);
+                if (*msg == NULL)
+                    return -1;
+                memcpy(*msg, k->in.p + k->off + sizeof n, (size_t)n);
+                *len = (size_t)n;
+                k->off += sizeof n + (size_t)n;
+                if (k->off == k->in.len)
+                    k->off = k->in.len = 0;
+                return 1;
+            }
+        }
+        if (!fill)
+            return 0;
+        fill = 0;
+        if (k->off > 0) {
+            memmove(k->in.p, k->in.p + k->off, avail);
+            k->in.len = avail;
+            k->off = 0;
+        }
+        size_t want = 65536;
+        if (avail >= sizeof n && n + sizeof n - avail > want)
+            want = (size_t)n + sizeof n - avail;
+        if (rp__buf_reserve(&k->in, want) != 0)
+            return -1;
+        ssize_t r;
+        do
+            r = read(k->fd, k->in.p + k->in.len, k->in.cap - k->in.len);
+        while (r < 0 && errno == EINTR);
+        if (r <= 0)
+            return -1;
+        k->in.len += (size_t)r;
+    }
+}
+
+/*
+ * Handle the next frame from child @p i (see kid_frame for @p fill): an
+ * OBJ_REQ is forwarded to the manager; an executor's RESULT is handed to
+ * the caller (*res, when res is not NULL).  Returns 1 for a frame, 2 if no
+ * whole frame is there yet, 0 at end of stream (fd closed), -1 if the child
  * broke the protocol (killed).
  */
-static int kid_read(rp__host *h, int i, void **res, size_t *rlen) {
+static int kid_read(rp__host *h, int i, void **res, size_t *rlen, int fill) {
     kid *k = &h->k[i];
     void *msg;
     size_t len;
-    int rc = recv_frame(k->fd, &msg, &len);
-    if (rc != 0) {
+    int rc = kid_frame(k, fill, &msg, &len);
+    if (rc == 0)
+        return 2;
+    if (rc < 0) {
         close(k->fd);
         k->fd = -1;
         return 0;
@@ -501,14 +559,18 @@ int rp__host_pump(rp__host *h) {
         h->pfd = v;
         h->cappfd = h->n;
     }
-    int np = 0;
-    for (int i = 0; i < h->n; i++)
-        h->pfd[np++] = (struct pollfd){.fd = h->k[i].exec ? -1 : h->k[i].fd, .events = POLLIN};
-    if (np > 0 && poll(h->pfd, (nfds_t)np, 0) > 0)
+    int np = 0, open = 0;
+    for (int i = 0; i < h->n; i++) {
+        int fd = h->k[i].exec ? -1 : h->k[i].fd;
+        h->pfd[np++] = (struct pollfd){.fd = fd, .events = POLLIN};
+        open += fd >= 0;
+    }
+    if (open > 0 && poll(h->pfd, (nfds_t)np, 0) > 0)
         for (int i = 0; i < np && i < h->n; i++)
             if (h->pfd[i].revents != 0 && h->k[i].fd == h->pfd[i].fd) {
-                kid_read(h, i, NULL, NULL);
-                progress++;
+                /* One read, then every whole frame it brought. */
+                for (int fill = 1; kid_read(h, i, NULL, NULL, fill) == 1; fill = 0)
+                    progress++;
             }
     /* Reap the processes that ended (executors are reaped where they run). */
     for (int i = 0; i < h->n;) {
@@ -725,71 +787,79 @@ int rp__host_run_chunk(rp__host *h, const void *msg, size_t mlen, const rp__hdr 
             continue;
         }
         uint64_t got = 0;
-        int canceled = 0;
-        double since = rp__now(), active = since;
-        int gone = 0;
+        int canceled = 0, gone = 0;
+        double since = rp__now(), active = since, net = 0;
         while (got < order[1]) {
-            /* The network first (answers for children, cancels), and the
-             * other children; then the executor, spinning while it is
-             * busy with us, else sleeping in poll a millisecond at most. */
-            canceled |= poll_net(arg);
-            int pr = rp__host_pump(h);
-            if (pr == RP_EMPI)
-                return RP_EMPI;
-            e = find_exec(h, th->pool); /* reaping moves entries of the table */
+            /* Now and then the network (answers for children, cancels) and
+             * the other children; then the executor's frames: those read
+             * ahead, else a wait in poll, none while it is busy with us,
+             * a millisecond at most after that. */
             double now = rp__now();
-            if (pr > 0)
-                active = now;
-            struct pollfd pf = {.fd = h->k[e].fd, .events = POLLIN};
-            if (poll(&pf, 1, now - active < RP__EXEC_SPIN ? 0 : 1) > 0) {
-                active = rp__now();
-                void *res = NULL;
-                size_t rlen = 0;
-                int r = kid_read(h, e, &res, &rlen);
-                if (r == 1 && res != NULL) {
-                    if (take_item(res, rlen, w) != 0)
-                        rp__commit_failure(w, RP__ST_ERROR, RP_EPROTO, "malformed result");
-                    free(res);
+            if (now - net >= RP__EXEC_NET_EVERY) {
+                canceled |= poll_net(arg);
+                int pr = rp__host_pump(h);
+                if (pr == RP_EMPI)
+                    return RP_EMPI;
+                e = find_exec(h, th->pool); /* reaping moves entries of the table */
+                net = now;
+                if (pr > 0)
+                    active = now;
+            }
+            void *res = NULL;
+            size_t rlen = 0;
+            int r = kid_read(h, e, &res, &rlen, 0);
+            if (r == 2) {
+                struct pollfd pf = {.fd = h->k[e].fd, .events = POLLIN};
+                if (poll(&pf, 1, now - active < RP__EXEC_SPIN ? 0 : 1) > 0) {
+                    r = kid_read(h, e, &res, &rlen, 1);
+                } else if (p->timeout > 0 && rp__now() - since > p->timeout) {
+                    kid_end(h, e, SIGKILL);
+                    snprintf(why, sizeof why, "task '%s' timed out after %g s (killed)", tname,
+                             p->timeout);
+                    rp__commit_failure(w, RP__ST_ERROR, RP_ETIMEDOUT, why);
                     done++;
-                    got++;
-                    h->k[e].ran++;
-                    since = rp__now();
-                    if (canceled && got < order[1]) {
-                        /* The pool was terminated: the item that ran
-                         * finished; the executor is on the next one,
-                         * which is ended and answered canceled below. */
-                        kid_end(h, e, SIGKILL);
-                        gone = 1;
-                        break;
-                    }
-                    continue;
+                    gone = 1;
+                    break;
                 }
-                if (r <= 0) {
-                    /* End of stream: it crashed, or the task ended the process. */
-                    int st = kid_end(h, e, r < 0 ? SIGKILL : 0);
-                    if (WIFSIGNALED(st))
-                        snprintf(why, sizeof why, "task '%s' killed by signal %d (SIG%s)", tname,
-                                 WTERMSIG(st),
-                                 sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
-                    else
-                        snprintf(why, sizeof why, "task '%s' ended its process with status %d",
-                                 tname, WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-                    rp__commit_failure(w, RP__ST_ERROR, RP_ECRASH, why);
-                    done++;
+                if (r == 2)
+                    continue;
+            }
+            active = now;
+            if (r == 1 && res != NULL) {
+                if (take_item(res, rlen, w) != 0)
+                    rp__commit_failure(w, RP__ST_ERROR, RP_EPROTO, "malformed result");
+                free(res);
+                done++;
+                got++;
+                h->k[e].ran++;
+                since = rp__now();
+                if (canceled && got < order[1]) {
+                    /* The pool was terminated: the item that ran finished;
+                     * the executor is on the next one, which is ended and
+                     * answered canceled below. */
+                    kid_end(h, e, SIGKILL);
                     gone = 1;
                     break;
                 }
                 continue;
             }
-            if (p->timeout > 0 && rp__now() - since > p->timeout) {
-                kid_end(h, e, SIGKILL);
-                snprintf(why, sizeof why, "task '%s' timed out after %g s (killed)", tname,
-                         p->timeout);
-                rp__commit_failure(w, RP__ST_ERROR, RP_ETIMEDOUT, why);
-                done++;
-                gone = 1;
-                break;
+            if (r == 1) {
+                net = 0; /* a call went out: look for its answer at once */
+                continue;
             }
+            /* End of stream: it crashed, or the task ended the process. */
+            int st = kid_end(h, e, r < 0 ? SIGKILL : 0);
+            if (WIFSIGNALED(st))
+                snprintf(why, sizeof why, "task '%s' killed by signal %d (SIG%s)", tname,
+                         WTERMSIG(st),
+                         sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
+            else
+                snprintf(why, sizeof why, "task '%s' ended its process with status %d", tname,
+                         WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+            rp__commit_failure(w, RP__ST_ERROR, RP_ECRASH, why);
+            done++;
+            gone = 1;
+            break;
         }
         if (!gone && p->max > 0 && h->k[e].ran >= p->max)
             kid_end(h, e, 0); /* maxtasksperchild: a fresh one next time */
