@@ -208,20 +208,21 @@ int rp_process_start(rp_process *p) {
         rc = rp__host_local_start(rt, p->id, p->task, p->daemon, p->name, p->arg, p->arg_size);
     } else if (rc == 0) {
         p->rank = p->want_rank > 0 ? p->want_rank : least_loaded(rt);
-        size_t nlen = strlen(p->name);
-        uint8_t *body = malloc(nlen + p->arg_size + 1);
+        size_t nlen = strlen(p->name), room = rp__pad(nlen);
+        /* The argument starts 16-aligned, as a task's does. */
+        uint8_t *body = calloc(1, room + p->arg_size + 1);
         if (body == NULL) {
             rc = RP_ENOMEM;
         } else {
             memcpy(body, p->name, nlen);
             if (p->arg_size > 0)
-                memcpy(body + nlen, p->arg, p->arg_size);
+                memcpy(body + room, p->arg, p->arg_size);
             rp__hdr h = {.kind = RP__MSG_PROC_START,
                          .job = p->id,
                          .code = p->task,
                          .flags = p->daemon ? RP__PROC_DAEMON : 0,
                          .item_size = (uint32_t)nlen};
-            rc = rp__ctrl_push(rt, p->rank - 1, &h, body, nlen + p->arg_size);
+            rc = rp__ctrl_push(rt, p->rank - 1, &h, body, room + p->arg_size);
         }
     }
     while (rc == 0 && p->state == P_STARTING && !rt->fatal)

@@ -30,7 +30,7 @@
  *   per-task timeout in microseconds (0: none).
  * PROC_START: job = process id, code = task index, flags RP__PROC_DAEMON,
  *   item_size = length of the name (at most RP__MAX_PNAME), body = the name's
- *   bytes then the argument's.
+ *   bytes padded to 16 (zeros), then the argument's (aligned as a task's).
  * PROC_SIGNAL: job = process id, code = signal number.
  * PROC_STARTED: job = process id, code = the OS pid, or an RP_E* code.
  * PROC_EXIT: job = process id, code = exit code (>= 0), or minus the signal.

@@ -162,7 +162,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         const void *arg;
         size_t nlen, alen;
         if (rp__proc_start_decode(&h, body, &name, &nlen, &arg, &alen) == 0) {
-            CHECK(nlen <= RP__MAX_PNAME && nlen + alen == h.body_len);
+            CHECK(nlen <= RP__MAX_PNAME && rp__pad(nlen) + alen == h.body_len);
             CHECK(memchr(name, 0, nlen) == NULL);
             touch(name, nlen);
             touch(arg, alen);

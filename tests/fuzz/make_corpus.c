@@ -115,10 +115,10 @@ static void wire_seeds(void) {
                   .job = 4,
                   .item_size = 9,
                   .flags = RP__PROC_DAEMON,
-                  .body_len = 13};
+                  .body_len = 20};
     rp__hdr_encode(m, &h);
-    memcpy(m + RP__HDR_SIZE, "Process-1abcd", 13);
-    put_file("fuzz_wire", "proc_start", m, RP__HDR_SIZE + 13);
+    memcpy(m + RP__HDR_SIZE, "Process-1\0\0\0\0\0\0\0abcd", 20); /* name padded to 16 */
+    put_file("fuzz_wire", "proc_start", m, RP__HDR_SIZE + 20);
     header_only("proc_signal", RP__MSG_PROC_SIGNAL, 15, "", 0);
     header_only("proc_started", RP__MSG_PROC_STARTED, 1234, "", 0);
     header_only("proc_exit", RP__MSG_PROC_EXIT, -9, "", 0);
