@@ -34,6 +34,9 @@
 /* Seconds a rank waiting for its executor polls without sleeping after the
  * last frame: an object call's answer or the next result comes within it. */
 #define RP__EXEC_SPIN 200e-6
+/* Milliseconds a one-rank job's relay thread waits on its process's socket
+ * before it checks whether the process ended. */
+#define RP__RELAY_CHECK_MS 50
 /* Seconds between looks at the network while results stream in. */
 #define RP__EXEC_NET_EVERY 20e-6
 
@@ -280,7 +283,18 @@ static void *relay_main(void *arg) {
     rp__process_started(rt, lp->id, (int)pid, 1);
     void *msg;
     size_t len;
-    while (recv_frame(sv[0], &msg, &len) == 0) {
+    for (;;) {
+        /* Its exit, not the end of its socket, says it ended: a child of
+         * its own may hold the socket open longer. */
+        struct pollfd pf = {.fd = sv[0], .events = POLLIN};
+        if (poll(&pf, 1, RP__RELAY_CHECK_MS) == 0) {
+            siginfo_t si = {0};
+            if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
+                break;
+            continue;
+        }
+        if (recv_frame(sv[0], &msg, &len) != 0)
+            break;
         rp__hdr h;
         void *rep = NULL;
         size_t rlen = 0;
