@@ -70,21 +70,28 @@ static int body(rp_runtime *rt, int argc, char **argv, void *user) {
            rp_worker_count(rt), c.procs, c.items, c.reps);
 
     /* Start + join latency of a process that does nothing. */
-    double *lat = malloc((size_t)c.procs * sizeof *lat);
+    double *lat = malloc(3 * (size_t)c.procs * sizeof *lat);
+    double *st = lat + c.procs, *jn = st + c.procs;
     for (long long i = 0; i < c.procs; i++) {
         rp_process *p;
-        double t0 = bench_now();
+        double t0 = bench_now(), t1 = 0;
         if (rp_process_create(rt, "nothing", NULL, 0, NULL, &p) != 0 || rp_process_start(p) != 0 ||
-            rp_process_join(p, RP_FOREVER) != 0) {
+            (t1 = bench_now(), rp_process_join(p, RP_FOREVER)) != 0) {
             fprintf(stderr, BENCH_NAME ": process: %s\n", rp_last_error());
             return 1;
         }
-        lat[i] = (bench_now() - t0) * 1e6;
+        double t2 = bench_now();
+        lat[i] = (t2 - t0) * 1e6;
+        st[i] = (t1 - t0) * 1e6;
+        jn[i] = (t2 - t1) * 1e6;
         rp_process_destroy(p);
     }
     bench_stats s = bench_summarize(lat, (size_t)c.procs);
-    printf("rankpool process_start_join n=%lld median_us=%.0f min_us=%.0f max_us=%.0f\n", c.procs,
-           s.median, s.min, s.max);
+    bench_stats ss = bench_summarize(st, (size_t)c.procs);
+    bench_stats sj = bench_summarize(jn, (size_t)c.procs);
+    printf("rankpool process_start_join n=%lld median_us=%.0f min_us=%.0f max_us=%.0f "
+           "start_median_us=%.0f join_median_us=%.0f\n",
+           c.procs, s.median, s.min, s.max, ss.median, sj.median);
     free(lat);
 
     /* Pool throughput, isolate off and on. */

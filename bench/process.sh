@@ -43,7 +43,10 @@ fi
 echo
 
 awk -v py="$py" "$bench_awk"'
-$1 == "rankpool" && $2 == "process_start_join" { rp = kv("median_us"); rpmin = kv("min_us"); rpmax = kv("max_us") }
+$1 == "rankpool" && $2 == "process_start_join" {
+    rp = kv("median_us"); rpmin = kv("min_us"); rpmax = kv("max_us")
+    rps = kv("start_median_us"); rpj = kv("join_median_us")
+}
 $1 == "python" && $2 == "process_start_join" { pym[kv("method")] = kv("median_us") }
 $1 == "rankpool" && $2 == "pool_plain" { plain = plain " " kv("items_per_s") }
 $1 == "rankpool" && $2 == "pool_isolated" { iso = iso " " kv("items_per_s") }
@@ -54,6 +57,7 @@ END {
         exit 1
     }
     printf "%-48s %12s\n", "Process start + join, us (median of '"$procs"')", rp " (" rpmin "-" rpmax ")"
+    printf "%-48s %12s\n", "  of which start / join, us (medians)", rps " / " rpj
     for (m in pym)
         printf "%-48s %12s   rankpool/python %.2f\n", "  python multiprocessing, " m, pym[m], rp / pym[m]
     if (py != "ok")
