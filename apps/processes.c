@@ -65,8 +65,10 @@ static int run(rp_task_ctx *ctx, const void *arg, size_t size) {
     return rp_queue_put(rp_task_runtime(ctx), j->done, rp_int(j->i), RP_FOREVER);
 }
 
-/* class ClockProcess: the object's state is the argument, run() the task. */
+/* class ClockProcess: an object with its run() and its state; run() is a
+ * registered task and gets the object as its argument. */
 typedef struct clock_process {
+    rp_task_fn run;
     double interval;
     int n;
 } clock_process;
@@ -131,9 +133,9 @@ static int body(rp_runtime *rt, int argc, char **argv, void *user) {
     int ten = start_join(rt, q, "run", 10);
     printf("10 processes with a thread each: %d joined\n", ten);
 
-    clock_process cp = {0.1, 3};
+    clock_process cp = {clock_run, 0.1, 3}; /* p = ClockProcess(0.1) */
     rp_process *clock;
-    rp_process_create(rt, "clock_run", &cp, sizeof cp, NULL, &clock);
+    rp_process_create_fn(rt, cp.run, &cp, sizeof cp, NULL, &clock);
     int before = rp_process_is_alive(clock);
     rp_process_start(clock);
     int during = rp_process_is_alive(clock);

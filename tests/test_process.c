@@ -77,6 +77,29 @@ static int p_exit(rp_task_ctx *ctx, const void *arg, size_t size) {
     return a->i;
 }
 
+static int not_registered(rp_task_ctx *ctx, const void *arg, size_t size) {
+    (void)ctx;
+    (void)arg;
+    (void)size;
+    return 0;
+}
+
+/* "class Counter(Process)": the object holds its run() and its state. */
+typedef struct counter_process {
+    rp_task_fn run;
+    rp_dict d;
+    int add;
+} counter_process;
+
+static int counter_run(rp_task_ctx *ctx, const void *arg, size_t size) {
+    const counter_process *self = arg;
+    if (size != sizeof *self)
+        return 2;
+    return rp_dict_add_int(rp_task_runtime(ctx), self->d, rp_key_str("n"), self->add, NULL) == 0
+               ? 7
+               : 3;
+}
+
 static int p_sleep(rp_task_ctx *ctx, const void *arg, size_t size) {
     (void)ctx;
     (void)size;
@@ -189,8 +212,9 @@ static int t_zombies(rp_task_ctx *ctx, const void *arg, size_t size) {
 }
 
 static const rp_task_def tasks[] = {
-    RP_TASK(p_exit),  RP_TASK(p_sleep), RP_TASK(p_count),      RP_TASK(p_hold), RP_TASK(p_try),
-    RP_TASK(p_spawn), RP_TASK(p_segv),  RP_TASK(t_square_bad), RP_TASK(t_pid),  RP_TASK(t_zombies),
+    RP_TASK(p_exit), RP_TASK(p_sleep),   RP_TASK(p_count),     RP_TASK(p_hold),
+    RP_TASK(p_try),  RP_TASK(p_spawn),   RP_TASK(p_segv),      RP_TASK(t_square_bad),
+    RP_TASK(t_pid),  RP_TASK(t_zombies), RP_TASK(counter_run),
 };
 
 /* No zombie on rank 0 nor on any worker. */
@@ -382,10 +406,36 @@ static void test_daemon_children(void **state) {
     rp_dict_destroy(rt, a.d);
     rp_process *p;
     assert_int_equal(rp_process_create(rt, "nope", NULL, 0, NULL, &p), RP_ENOTASK);
+    assert_int_equal(rp_process_create_fn(rt, not_registered, NULL, 0, NULL, &p), RP_ENOTASK);
+    assert_int_equal(rp_process_create_fn(rt, NULL, NULL, 0, NULL, &p), RP_EINVAL);
     o.rank = rp_size(rt);
     assert_int_equal(rp_process_create(rt, "p_exit", &a, sizeof a, &o, &p), RP_EINVAL);
     assert_int_equal(rp_process_create(NULL, "p_exit", NULL, 0, NULL, &p), RP_EINVAL);
     rp_process_destroy(NULL);
+    assert_no_zombies();
+}
+
+/* The "subclass with run()" style: the run function travels by its task index. */
+static void test_run_method(void **state) {
+    (void)state;
+    counter_process obj = {.run = counter_run, .add = 5};
+    assert_int_equal(rp_dict_open(rt, NULL, 0, &obj.d), 0);
+    rp_process *p[3];
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(rp_process_create_fn(rt, obj.run, &obj, sizeof obj, NULL, &p[i]), 0);
+        assert_int_equal(rp_process_start(p[i]), 0);
+    }
+    for (int i = 0; i < 3; i++) {
+        int code = 0;
+        assert_int_equal(rp_process_join(p[i], 30), 0);
+        assert_int_equal(rp_process_exitcode(p[i], &code), 0);
+        assert_int_equal(code, 7);
+        rp_process_destroy(p[i]);
+    }
+    int64_t n = 0;
+    assert_int_equal(rp_dict_get_int(rt, obj.d, rp_key_str("n"), &n), 0);
+    assert_int_equal(n, 15);
+    rp_dict_destroy(rt, obj.d);
     assert_no_zombies();
 }
 
@@ -504,6 +554,7 @@ int main(int argc, char **argv) {
             cmocka_unit_test(test_many_processes),
             cmocka_unit_test(test_lock_owners),
             cmocka_unit_test(test_daemon_children),
+            cmocka_unit_test(test_run_method),
             cmocka_unit_test(test_isolated_segv),
             cmocka_unit_test(test_isolated_abort),
             cmocka_unit_test(test_isolated_timeout),

@@ -1425,8 +1425,7 @@ typedef struct rp_process_options {
  * (@p arg_size bytes, copied now) — Python's Process(target, args, name,
  * daemon).  The task's return value becomes the exit code: 0, the value
  * when it is within 1..255, else 1.  Nothing runs before rp_process_start.
- * "Subclass with run()": register the run function as a task and pass the
- * object's state as the argument.  Rank 0 only, not thread-safe per handle.
+ * Rank 0 only, not thread-safe per handle.
  * @return 0; RP_EINVAL (NULL, rank out of range, too long a name);
  *         RP_ENOTASK; RP_ENOMEM; RP_ENOTMANAGER (not the main program of
  *         rank 0: a worker or a process); RP_ESTATE (inside a daemon
@@ -1434,6 +1433,17 @@ typedef struct rp_process_options {
  */
 int rp_process_create(rp_runtime *rt, const char *target, const void *arg, size_t arg_size,
                       const rp_process_options *opts, rp_process **proc);
+
+/**
+ * The "subclass with run()" style: a process that runs @p run, a function
+ * registered as a task, with the object @p self (@p self_size bytes, copied
+ * now) as its argument; @p self may hold the function pointer and any state.
+ * The function is found by its address on the calling rank and sent by its
+ * index, so the process on another rank runs the same function.
+ * @return as rp_process_create; RP_ENOTASK if @p run is not registered.
+ */
+int rp_process_create_fn(rp_runtime *rt, rp_task_fn run, const void *self, size_t self_size,
+                         const rp_process_options *opts, rp_process **proc);
 
 /** Set the daemon flag; before start only.  @return 0; RP_EINVAL; RP_ESTATE (started). */
 int rp_process_set_daemon(rp_process *p, int daemon);

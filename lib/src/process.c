@@ -163,6 +163,16 @@ int rp_process_create(rp_runtime *rt, const char *target, const void *arg, size_
     return 0;
 }
 
+int rp_process_create_fn(rp_runtime *rt, rp_task_fn run, const void *self, size_t self_size,
+                         const rp_process_options *opts, rp_process **out) {
+    if (rt == NULL || run == NULL)
+        return rp__err(RP_EINVAL, "NULL argument");
+    for (size_t i = 0; i < rt->tasks.n; i++)
+        if (rt->tasks.defs[i].fn == run)
+            return rp_process_create(rt, rt->tasks.defs[i].name, self, self_size, opts, out);
+    return rp__err(RP_ENOTASK, "the run function is not a registered task");
+}
+
 int rp_process_set_daemon(rp_process *p, int daemon) {
     if (p == NULL)
         return rp__err(RP_EINVAL, "NULL process");
