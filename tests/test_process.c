@@ -521,7 +521,17 @@ static void test_maxtasksperchild(void **state) {
     (void)state;
     if (rp_size(rt) == 1)
         skip();
-    rp_pool *p = isolated(10, 0);
+    rp_pool_options po = RP_POOL_OPTIONS_INIT;
+    rp_pool *p;
+    po.maxtasksperchild = 10; /* without isolate: refused */
+    assert_int_equal(rp_pool_create(rt, &po, &p), RP_EINVAL);
+    po.maxtasksperchild = 0;
+    po.task_timeout = 1;
+    assert_int_equal(rp_pool_create(rt, &po, &p), RP_EINVAL);
+    po.isolate = 1;
+    po.task_timeout = -1;
+    assert_int_equal(rp_pool_create(rt, &po, &p), RP_EINVAL);
+    p = isolated(10, 0);
     enum { N = 200 };
     int32_t in[N] = {0}, out[N];
     assert_int_equal(rp_pool_map(p, "t_pid", in, N, sizeof *in, out, sizeof *out, NULL), 0);

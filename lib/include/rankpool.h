@@ -413,10 +413,10 @@ typedef struct rp_pool_options {
      * a crash there ends the whole MPI job).  Ignored in a one-rank job.
      */
     int isolate;
-    /** With isolate: replace an executor after this many tasks (0: never). */
+    /** With isolate (else RP_EINVAL): replace an executor after this many tasks (0: never). */
     unsigned maxtasksperchild;
     /**
-     * With isolate: seconds a task may run (0: no limit); one that runs
+     * With isolate (else RP_EINVAL): seconds a task may run (0: no limit); one that runs
      * longer is killed, fails with RP_ETIMEDOUT, its executor is replaced.
      */
     double task_timeout;

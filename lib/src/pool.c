@@ -43,6 +43,8 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
     }
     if (opts->initarg == NULL && opts->initarg_size > 0)
         return rp__err(RP_EINVAL, "rp_pool_create: NULL initarg with size %zu", opts->initarg_size);
+    if (!opts->isolate && (opts->maxtasksperchild > 0 || opts->task_timeout > 0))
+        return rp__err(RP_EINVAL, "rp_pool_create: maxtasksperchild and task_timeout need isolate");
     if (opts->task_timeout < 0 || opts->task_timeout > 1e9)
         return rp__err(RP_EINVAL, "rp_pool_create: task_timeout %g out of range",
                        opts->task_timeout);

@@ -19,6 +19,9 @@
 
 enum { P_NEW, P_STARTING, P_RUNNING, P_ENDED };
 
+/* Chunks in flight counted when choosing a worker (more weigh the same). */
+#define RP__MAX_CHUNKS_SCORE 64
+
 struct rp_process {
     rp_runtime *rt; /* NULL once detached by rp_finalize */
     rp_process *next;
@@ -182,13 +185,19 @@ int rp_process_set_daemon(rp_process *p, int daemon) {
     return 0;
 }
 
-/* The worker rank with the fewest running processes, lowest rank first (lock held). */
+/* The worker rank with the fewest running processes, then the fewest pool
+ * chunks in flight (a worker busy with a task forks only between items),
+ * lowest rank first (lock held). */
 static int least_loaded(rp_runtime *rt) {
-    int best = 1, best_n = -1;
+    int best = 1;
+    long best_n = -1;
     for (int r = 1; r < rt->size; r++) {
-        int n = 0;
+        long n = 0;
         for (rp_process *q = rt->procs; q; q = q->next)
             n += q->rank == r && (q->state == P_STARTING || q->state == P_RUNNING);
+        n = n * (RP__MAX_CHUNKS_SCORE + 1) + (rt->workers[r - 1].len < RP__MAX_CHUNKS_SCORE
+                                                  ? rt->workers[r - 1].len
+                                                  : RP__MAX_CHUNKS_SCORE);
         if (best_n < 0 || n < best_n) {
             best = r;
             best_n = n;
