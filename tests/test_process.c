@@ -100,6 +100,16 @@ static int counter_run(rp_task_ctx *ctx, const void *arg, size_t size) {
                : 3;
 }
 
+/* Wait for a queue item forever (a daemon consumer of the seeds). */
+static int p_get(rp_task_ctx *ctx, const void *arg, size_t size) {
+    (void)size;
+    const parg *a = arg;
+    rp_value v;
+    int rc = rp_queue_get(rp_task_runtime(ctx), a->q, RP_FOREVER, &v, NULL);
+    rp_value_free(&v);
+    return rc == 0 ? 0 : 2;
+}
+
 static int p_sleep(rp_task_ctx *ctx, const void *arg, size_t size) {
     (void)ctx;
     (void)size;
@@ -214,8 +224,10 @@ static int t_zombies(rp_task_ctx *ctx, const void *arg, size_t size) {
 static const rp_task_def tasks[] = {
     RP_TASK(p_exit), RP_TASK(p_sleep),   RP_TASK(p_count),     RP_TASK(p_hold),
     RP_TASK(p_try),  RP_TASK(p_spawn),   RP_TASK(p_segv),      RP_TASK(t_square_bad),
-    RP_TASK(t_pid),  RP_TASK(t_zombies), RP_TASK(counter_run),
+    RP_TASK(t_pid),  RP_TASK(t_zombies), RP_TASK(counter_run), RP_TASK(p_get),
 };
+
+static rp_pool *isolated(unsigned max, double timeout);
 
 /* No zombie on rank 0 nor on any worker. */
 static void assert_no_zombies(void) {
@@ -439,6 +451,45 @@ static void test_run_method(void **state) {
     assert_no_zombies();
 }
 
+/* A process killed while it waits for an item takes none afterwards; nor
+ * does a pool task killed by its timeout. */
+static void test_killed_waiter_takes_nothing(void **state) {
+    (void)state;
+    parg a = {.i = 0};
+    assert_int_equal(rp_queue_open(rt, NULL, 0, RP_QUEUE_FIFO, 0, &a.q), 0);
+    rp_process_options o = RP_PROCESS_OPTIONS_INIT;
+    o.daemon = 1;
+    rp_process *p = make("p_get", &a, &o);
+    assert_int_equal(rp_process_start(p), 0);
+    sleep_ms(300); /* parked by now */
+    assert_int_equal(rp_process_terminate(p), 0);
+    assert_int_equal(rp_process_join(p, 10), 0);
+    int code = 0;
+    assert_int_equal(rp_process_exitcode(p, &code), 0);
+    assert_int_equal(code, -SIGTERM);
+    rp_process_destroy(p);
+    sleep_ms(100);
+    rp_value v;
+    assert_int_equal(rp_queue_put(rt, a.q, rp_int(42), 1), 0);
+    assert_int_equal(rp_queue_get(rt, a.q, 2, &v, NULL), 0);
+    assert_int_equal(v.i, 42);
+    if (rp_size(rt) > 1) {
+        rp_pool *pool = isolated(0, 0.3);
+        rp_result *r;
+        assert_int_equal(rp_pool_apply_async(pool, "p_get", &a, sizeof a, NULL, &r), 0);
+        assert_int_equal(rp_result_wait(r, 10), 0);
+        assert_int_equal(rp_result_item(r, 0, NULL, NULL), RP_ETIMEDOUT);
+        rp_result_free(r);
+        sleep_ms(100);
+        assert_int_equal(rp_queue_put(rt, a.q, rp_int(43), 1), 0);
+        assert_int_equal(rp_queue_get(rt, a.q, 2, &v, NULL), 0);
+        assert_int_equal(v.i, 43);
+        rp_pool_destroy(pool);
+    }
+    rp_queue_destroy(rt, a.q);
+    assert_no_zombies();
+}
+
 /* A handle freed while its process runs: the process goes on, finalize joins it. */
 static void test_destroy_running(void **state) {
     (void)state;
@@ -565,6 +616,7 @@ int main(int argc, char **argv) {
             cmocka_unit_test(test_lock_owners),
             cmocka_unit_test(test_daemon_children),
             cmocka_unit_test(test_run_method),
+            cmocka_unit_test(test_killed_waiter_takes_nothing),
             cmocka_unit_test(test_isolated_segv),
             cmocka_unit_test(test_isolated_abort),
             cmocka_unit_test(test_isolated_timeout),

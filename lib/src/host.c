@@ -34,9 +34,6 @@
 /* Seconds a rank waiting for its executor polls without sleeping after the
  * last frame: an object call's answer or the next result comes within it. */
 #define RP__EXEC_SPIN 200e-6
-/* Milliseconds a one-rank job's relay thread waits on its process's socket
- * before it checks whether the process ended. */
-#define RP__RELAY_CHECK_MS 50
 /* Seconds between looks at the network while results stream in. */
 #define RP__EXEC_NET_EVERY 20e-6
 
@@ -68,7 +65,8 @@ struct rp__host {
     struct pollfd *pfd;
     int cappfd;
     rp__sendq sendq;
-    int failed; /* an MPI send failed */
+    int failed;  /* an MPI send failed */
+    int closing; /* SHUTDOWN: rank 0 hears nothing more */
 };
 
 /* The host of this process's runtime (worker ranks).  Answers routed from
@@ -255,9 +253,49 @@ typedef struct local_proc {
     size_t len;
 } local_proc;
 
+/* The calls of one process: executed on the store by this thread, which
+ * may wait for a parked answer like any local caller.  Ends when the
+ * socket does (relay_main shuts it down once the process ended). */
+typedef struct local_calls {
+    rp_runtime *rt;
+    int fd;
+    pid_t pid;
+} local_calls;
+
+static void *calls_main(void *arg) {
+    local_calls *lc = arg;
+    uint32_t tok = RP__TOK_CHILD | RP__TOK_PROC | ((uint32_t)lc->pid & RP__TOK_PID);
+    void *msg;
+    size_t len;
+    while (recv_frame(lc->fd, &msg, &len) == 0) {
+        rp__hdr h;
+        void *rep = NULL;
+        size_t rlen = 0;
+        if (rp__hdr_decode(msg, len, &h) != 0 || h.kind != RP__MSG_OBJ_REQ ||
+            (h.pool & ~RP__TOK_THREAD) != tok) {
+            fprintf(stderr, "rankpool: process %ld broke the protocol: killed\n", (long)lc->pid);
+            kill(lc->pid, SIGKILL);
+            free(msg);
+            break;
+        }
+        rp__caller who = {.rank = 0, .local = 1};
+        int rc =
+            rp__store_exec(lc->rt->store, &h, (uint8_t *)msg + RP__HDR_SIZE, &who, &rep, &rlen);
+        free(msg);
+        if (rc != 0 || send_frame(lc->fd, NULL, 0, rep, rlen) != 0) {
+            free(rep);
+            break; /* it ended (or will wait forever: relay_main ends it) */
+        }
+        free(rep);
+    }
+    return NULL;
+}
+
 /* The relay thread forks the child itself, so that the child's
  * PR_SET_PDEATHSIG (tied to the forking thread) lasts exactly as long as
- * the relay: the thread ends only after the child. */
+ * the relay: the thread ends only after the child.  A second thread serves
+ * the child's calls; this one waits for the exit, which ends the calls
+ * still waiting (rp__store_drop_caller) and the socket. */
 static void *relay_main(void *arg) {
     local_proc *lp = arg;
     rp_runtime *rt = lp->rt;
@@ -280,49 +318,24 @@ static void *relay_main(void *arg) {
         rp__process_started(rt, lp->id, rp__err(RP_ENOMEM, "fork: %s", strerror(errno)), 1);
         goto out;
     }
+    local_calls lc = {rt, sv[0], pid};
+    pthread_t calls;
+    int served = pthread_create(&calls, NULL, calls_main, &lc) == 0;
+    if (!served)
+        kill(pid, SIGKILL); /* nobody could answer its calls */
     rp__process_started(rt, lp->id, (int)pid, 1);
-    void *msg;
-    size_t len;
-    for (;;) {
-        /* Its exit, not the end of its socket, says it ended: a child of
-         * its own may hold the socket open longer. */
-        struct pollfd pf = {.fd = sv[0], .events = POLLIN};
-        if (poll(&pf, 1, RP__RELAY_CHECK_MS) == 0) {
-            siginfo_t si = {0};
-            if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 && si.si_pid == pid)
-                break;
-            continue;
-        }
-        if (recv_frame(sv[0], &msg, &len) != 0)
-            break;
-        rp__hdr h;
-        void *rep = NULL;
-        size_t rlen = 0;
-        if (rp__hdr_decode(msg, len, &h) != 0 || h.kind != RP__MSG_OBJ_REQ ||
-            (h.pool & ~RP__TOK_THREAD) !=
-                (RP__TOK_CHILD | RP__TOK_PROC | ((uint32_t)pid & RP__TOK_PID))) {
-            fprintf(stderr, "rankpool: process %ld broke the protocol: killed\n", (long)pid);
-            kill(pid, SIGKILL);
-            free(msg);
-            break;
-        }
-        /* Its own thread: it may wait for a parked answer like a local caller. */
-        rp__caller who = {.rank = 0, .local = 1};
-        int rc = rp__store_exec(rt->store, &h, (uint8_t *)msg + RP__HDR_SIZE, &who, &rep, &rlen);
-        free(msg);
-        if (rc != 0 || send_frame(sv[0], NULL, 0, rep, rlen) != 0) {
-            free(rep);
-            kill(pid, SIGKILL); /* it would wait for an answer forever */
-            break;
-        }
-        free(rep);
-    }
-    close(sv[0]);
     /* Wait without reaping: the pid stays the child's until rank 0's table
      * says it ended, so a signal sent meanwhile cannot reach another process. */
     siginfo_t si;
     while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) != 0 && errno == EINTR)
         ;
+    rp__store_drop_caller(rt->store, 0,
+                          RP__TOK_CHILD | RP__TOK_PROC | ((uint32_t)pid & RP__TOK_PID),
+                          ~RP__TOK_THREAD);
+    shutdown(sv[0], SHUT_RDWR); /* a grandchild may hold the other end open */
+    if (served)
+        pthread_join(calls, NULL);
+    close(sv[0]);
     int code = si.si_code == CLD_EXITED ? si.si_status : -si.si_status;
     rp__process_exited(rt, lp->id, code, (int)pid, 1);
 out:
@@ -389,8 +402,15 @@ static void kid_remove(rp__host *h, int i) {
     h->k[i] = h->k[--h->n];
 }
 
-static void report(rp__host *h, int kind, uint64_t id, int code) {
-    rp__hdr m = {.kind = (uint16_t)kind, .job = id, .code = code};
+/* The token base of child @p k's calls. */
+static uint32_t kid_token(const kid *k) {
+    return RP__TOK_CHILD | (k->exec ? 0 : RP__TOK_PROC) | ((uint32_t)k->pid & RP__TOK_PID);
+}
+
+static void report(rp__host *h, int kind, uint64_t id, int code, uint32_t token) {
+    if (h->closing)
+        return;
+    rp__hdr m = {.kind = (uint16_t)kind, .job = id, .code = code, .pool = token};
     if (rp__send_ctrl(h->rt->comm, 0, &m, NULL, 0, &h->sendq) == RP_EMPI)
         h->failed = 1;
 }
@@ -421,11 +441,11 @@ int rp__host_start(rp__host *h, const rp__hdr *m, const void *body) {
     size_t nlen, alen;
     if (rp__proc_start_decode(m, body, &name, &nlen, &arg, &alen) != 0 ||
         (size_t)m->code >= rt->tasks.n) {
-        report(h, RP__MSG_PROC_STARTED, m->job, RP_EPROTO);
+        report(h, RP__MSG_PROC_STARTED, m->job, RP_EPROTO, 0);
         return 0;
     }
     if (kid_room(h) != 0) {
-        report(h, RP__MSG_PROC_STARTED, m->job, RP_ENOMEM);
+        report(h, RP__MSG_PROC_STARTED, m->job, RP_ENOMEM, 0);
         return 0;
     }
     int sv[2];
@@ -434,11 +454,11 @@ int rp__host_start(rp__host *h, const rp__hdr *m, const void *body) {
     if (pid == 0)
         run_process(rt, m->code, arg, alen);
     if (pid < 0) {
-        report(h, RP__MSG_PROC_STARTED, m->job, RP_ENOMEM);
+        report(h, RP__MSG_PROC_STARTED, m->job, RP_ENOMEM, 0);
         return 0;
     }
     h->k[h->n++] = (kid){.pid = pid, .fd = sv[0], .id = m->job};
-    report(h, RP__MSG_PROC_STARTED, m->job, (int)pid);
+    report(h, RP__MSG_PROC_STARTED, m->job, (int)pid, 0);
     return 0;
 }
 
@@ -519,7 +539,7 @@ static int kid_read(rp__host *h, int i, void **res, size_t *rlen, int fill) {
         return 0;
     }
     rp__hdr m;
-    uint32_t tok = RP__TOK_CHILD | (k->exec ? 0 : RP__TOK_PROC) | ((uint32_t)k->pid & RP__TOK_PID);
+    uint32_t tok = kid_token(k);
     if (rp__hdr_decode(msg, len, &m) == 0) {
         if (m.kind == RP__MSG_OBJ_REQ && (m.pool & ~RP__TOK_THREAD) == tok) {
             rp__iov iov = {msg, len};
@@ -591,7 +611,7 @@ int rp__host_pump(rp__host *h) {
         kid *k = &h->k[i];
         int st;
         if (!k->exec && waitpid(k->pid, &st, WNOHANG) == k->pid) {
-            report(h, RP__MSG_PROC_EXIT, k->id, exit_code(st));
+            report(h, RP__MSG_PROC_EXIT, k->id, exit_code(st), kid_token(k));
             kid_remove(h, i);
             progress++;
             continue;
@@ -624,6 +644,8 @@ static int kid_end(rp__host *h, int i, int sig) {
     int st = 0;
     while (waitpid(k->pid, &st, 0) < 0 && errno == EINTR)
         ;
+    if (k->exec) /* its calls still waiting at the manager must not take anything */
+        report(h, RP__MSG_PROC_EXIT, 0, exit_code(st), kid_token(k));
     kid_remove(h, i);
     return st;
 }
@@ -633,6 +655,7 @@ void rp__host_free(rp__host *h) {
         return;
     /* Rank 0 joined or ended every process before SHUTDOWN; anything left
      * (rank 0 gave up on it) must not outlive the job. */
+    h->closing = 1;
     while (h->n > 0) {
         kid *k = &h->k[0];
         kid_end(h, 0, k->exec ? 0 : SIGKILL);

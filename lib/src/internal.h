@@ -206,6 +206,13 @@ int rp__store_exec(rp__store *s, const rp__hdr *h, const void *body, const rp__c
  */
 double rp__store_tick(rp__store *s, double now);
 
+/**
+ * A caller ended (a forked child): answer every request of rank @p rank
+ * whose token matches @p token under @p mask that still waits, with
+ * RP_ECANCELED, so none takes an item or a lock meant for the living.
+ */
+void rp__store_drop_caller(rp__store *s, int rank, uint32_t token, uint32_t mask);
+
 /** Take the answers waiting to be sent (a list the caller frees). */
 rp__outmsg *rp__store_outbox(rp__store *s);
 
@@ -342,6 +349,10 @@ void rp__process_started(rp_runtime *rt, uint64_t id, int code, int lock);
 /** Process @p id ended with exit code @p code.  @p pid > 0: a one-rank job's
  *  child to reap now, after the table says it ended.  @p lock as above. */
 void rp__process_exited(rp_runtime *rt, uint64_t id, int code, int pid, int lock);
+
+/** A PROC_EXIT from worker rank @p src, before rp__process_msg and without
+ *  the lock (the store's lock comes first): the child's waiting calls end. */
+void rp__process_gone(rp_runtime *rt, const void *msg, size_t len, int src);
 
 /** A PROC_STARTED or PROC_EXIT from worker rank @p src (lock held). */
 void rp__process_msg(rp_runtime *rt, int src, const rp__hdr *h);

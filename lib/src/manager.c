@@ -810,6 +810,8 @@ void *rp__manager_main(void *arg) {
                     serve_obj(rt, msg, len, src);
                     continue;
                 }
+                if (tag == RP__MSG_PROC_EXIT && src > 0 && src < rt->size)
+                    rp__process_gone(rt, msg, len, src); /* before the pool lock */
                 pthread_mutex_lock(&rt->lock);
                 handle_msg(rt, msg, len, src, tag);
                 pthread_mutex_unlock(&rt->lock);

@@ -104,7 +104,16 @@ void rp__process_exited(rp_runtime *rt, uint64_t id, int code, int pid, int lock
         pthread_mutex_unlock(&rt->lock);
 }
 
+void rp__process_gone(rp_runtime *rt, const void *msg, size_t len, int src) {
+    rp__hdr h;
+    if (rt->store != NULL && rp__hdr_decode(msg, len, &h) == 0 && h.kind == RP__MSG_PROC_EXIT &&
+        (h.pool & RP__TOK_CHILD))
+        rp__store_drop_caller(rt->store, src, h.pool & ~RP__TOK_THREAD, ~RP__TOK_THREAD);
+}
+
 void rp__process_msg(rp_runtime *rt, int src, const rp__hdr *h) {
+    if (h->kind == RP__MSG_PROC_EXIT && h->job == 0)
+        return; /* an executor ended: only its waiting calls mattered (rp__process_gone) */
     rp_process *p = find(rt, h->job);
     if (p == NULL || p->rank != src) {
         fprintf(stderr, "rankpool: %s for an unknown process from rank %d dropped\n",

@@ -33,7 +33,9 @@
  *   bytes padded to 16 (zeros), then the argument's (aligned as a task's).
  * PROC_SIGNAL: job = process id, code = signal number.
  * PROC_STARTED: job = process id, code = the OS pid, or an RP_E* code.
- * PROC_EXIT: job = process id, code = exit code (>= 0), or minus the signal.
+ * PROC_EXIT: job = process id (0: a pool's executor), code = exit code
+ *   (>= 0), or minus the signal; pool = the child's token without thread bits
+ *   (its calls still waiting are answered canceled).
  */
 #ifndef RP_WIRE_H
 #define RP_WIRE_H
