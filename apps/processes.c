@@ -10,6 +10,9 @@
  *     class ClockProcess(multiprocessing.Process):                    # "subclass" style
  *         def run(self): ... print("the time is ..."); time.sleep(self.interval)
  *     p.terminate()                                                   # exitcode -15
+ *     q = JoinableQueue()                     # 3 producer processes, 2 daemon consumers:
+ *     p1..p3 = Process(target=producer, args=(name, q)); c1, c2 daemon consumers
+ *     start all; p1.join(); p2.join(); p3.join(); print("main")
  *
  * Each process runs somewhere in the job (forked by a worker rank), prints
  * its name, pid and host, and reports to a shared queue, which main reads:
@@ -84,6 +87,89 @@ static int clock_run(rp_task_ctx *ctx, const void *arg, size_t size) {
         sleep_s(self->interval);
     }
     return 0;
+}
+
+/* The JoinableQueue seed: producers put 3 items and wait for them to be
+ * consumed (q.join()); daemon consumers take items forever. */
+typedef struct pc_arg {
+    rp_queue q;
+    rp_dict seen;
+    char name[8];
+} pc_arg;
+
+static int producer(rp_task_ctx *ctx, const void *arg, size_t size) {
+    (void)size;
+    const pc_arg *a = arg;
+    rp_runtime *rt = rp_task_runtime(ctx);
+    for (int i = 0; i < 3; i++) {
+        char res[32];
+        snprintf(res, sizeof res, "name:%s, i:%d", a->name, i);
+        sleep_s(0.01 * (i + 1));
+        if (rp_queue_put(rt, a->q, rp_str(res), RP_FOREVER) != 0)
+            return 2;
+        printf("%ld produce %s\n", (long)getpid(), res);
+        fflush(stdout);
+    }
+    return rp_queue_join(rt, a->q, 30) == 0 ? 0 : 3;
+}
+
+static int consumer(rp_task_ctx *ctx, const void *arg, size_t size) {
+    (void)size;
+    const pc_arg *a = arg;
+    rp_runtime *rt = rp_task_runtime(ctx);
+    rp_value item;
+    while (rp_queue_get(rt, a->q, RP_FOREVER, &item, NULL) == 0) {
+        printf("%ld consumer %s\n", (long)getpid(), (const char *)item.data);
+        fflush(stdout);
+        rp_dict_add_int(rt, a->seen, rp_key_str((const char *)item.data), 1, NULL);
+        rp_value_free(&item);
+        rp_queue_task_done(rt, a->q);
+    }
+    return 0;
+}
+
+/* Start the seed's 3 producers and 2 daemon consumers, join the producers;
+ * returns how many items were consumed exactly once. */
+static int producers_consumers(rp_runtime *rt) {
+    pc_arg a = {0};
+    if (rp_queue_open(rt, NULL, 0, RP_QUEUE_JOINABLE, 0, &a.q) != 0 ||
+        rp_dict_open(rt, NULL, 0, &a.seen) != 0)
+        return -1;
+    rp_process *c[2], *p[3];
+    rp_process_options o = RP_PROCESS_OPTIONS_INIT;
+    o.daemon = 1; /* c1.daemon = True */
+    for (int i = 0; i < 2; i++)
+        if (rp_process_create(rt, "consumer", &a, sizeof a, &o, &c[i]) != 0 ||
+            rp_process_start(c[i]) != 0)
+            return -1;
+    const char *names[3] = {"aa", "bb", "cc"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(a.name, sizeof a.name, "%s", names[i]);
+        if (rp_process_create(rt, "producer", &a, sizeof a, NULL, &p[i]) != 0 ||
+            rp_process_start(p[i]) != 0)
+            return -1;
+    }
+    int ok = 0;
+    for (int i = 0; i < 3; i++) {
+        int code = -1;
+        rp_process_join(p[i], 60);
+        ok += rp_process_exitcode(p[i], &code) == 0 && code == 0;
+        rp_process_destroy(p[i]);
+    }
+    printf("main\n");
+    int once = 0;
+    for (int i = 0; i < 3 && ok == 3; i++)
+        for (int k = 0; k < 3; k++) {
+            char key[32];
+            int64_t n = 0;
+            snprintf(key, sizeof key, "name:%s, i:%d", names[i], k);
+            rp_dict_get_int(rt, a.seen, rp_key_str(key), &n);
+            once += n == 1;
+        }
+    /* The daemon consumers are still blocked in get: rp_finalize ends them. */
+    for (int i = 0; i < 2; i++)
+        rp_process_destroy(c[i]);
+    return once;
 }
 
 static int sleeper(rp_task_ctx *ctx, const void *arg, size_t size) {
@@ -162,15 +248,18 @@ static int body(rp_runtime *rt, int argc, char **argv, void *user) {
     rp_process_destroy(s);
     rp_queue_destroy(rt, q);
 
+    int once = producers_consumers(rt);
+    printf("JoinableQueue: 3 producers, 2 daemon consumers: %d of 9 items consumed once\n", once);
+
     int ok = four == 4 && ten == 10 && before == 0 && during == 1 && after == 0 && code == 0 &&
-             term == -15;
+             term == -15 && once == 9;
     printf("%s\n", ok ? "processes: OK" : "processes: FAILED");
     return ok ? 0 : 1;
 }
 
 int main(int argc, char **argv) {
-    static const rp_task_def tasks[] = {RP_TASK(foo), RP_TASK(run), RP_TASK(clock_run),
-                                        RP_TASK(sleeper)};
+    static const rp_task_def tasks[] = {RP_TASK(foo),     RP_TASK(run),      RP_TASK(clock_run),
+                                        RP_TASK(sleeper), RP_TASK(producer), RP_TASK(consumer)};
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
     opt.ntasks = sizeof tasks / sizeof tasks[0];
