@@ -182,7 +182,17 @@ static int p_spawn(rp_task_ctx *ctx, const void *arg, size_t size) {
 #define CRASHES
 #endif
 
-CRASHES static int p_segv(rp_task_ctx *ctx, const void *arg, size_t size) {
+CRASHES /* A pool task trying to start a process: the code it got. */
+    static int
+    t_spawn(rp_task_ctx *ctx, const void *arg, size_t size) {
+    (void)arg;
+    (void)size;
+    rp_process *p;
+    int32_t rc = rp_process_create(rp_task_runtime(ctx), "p_exit", NULL, 0, NULL, &p);
+    return rp_return(ctx, &rc, sizeof rc);
+}
+
+static int p_segv(rp_task_ctx *ctx, const void *arg, size_t size) {
     (void)ctx;
     (void)size;
     volatile int *volatile p = (int *)(uintptr_t)((const parg *)arg)->i;
@@ -222,9 +232,10 @@ static int t_zombies(rp_task_ctx *ctx, const void *arg, size_t size) {
 }
 
 static const rp_task_def tasks[] = {
-    RP_TASK(p_exit), RP_TASK(p_sleep),   RP_TASK(p_count),     RP_TASK(p_hold),
-    RP_TASK(p_try),  RP_TASK(p_spawn),   RP_TASK(p_segv),      RP_TASK(t_square_bad),
-    RP_TASK(t_pid),  RP_TASK(t_zombies), RP_TASK(counter_run), RP_TASK(p_get),
+    RP_TASK(p_exit),  RP_TASK(p_sleep),   RP_TASK(p_count),     RP_TASK(p_hold),
+    RP_TASK(p_try),   RP_TASK(p_spawn),   RP_TASK(p_segv),      RP_TASK(t_square_bad),
+    RP_TASK(t_pid),   RP_TASK(t_zombies), RP_TASK(counter_run), RP_TASK(p_get),
+    RP_TASK(t_spawn),
 };
 
 static rp_pool *isolated(unsigned max, double timeout);
@@ -416,6 +427,20 @@ static void test_daemon_children(void **state) {
         rp_process_destroy(p);
     }
     rp_dict_destroy(rt, a.d);
+    if (rp_size(rt) > 1) {
+        /* A task on a worker may not; nor one in an executor (daemonic). */
+        for (int iso = 0; iso < 2; iso++) {
+            rp_pool_options po = RP_POOL_OPTIONS_INIT;
+            po.isolate = iso;
+            rp_pool *pool;
+            assert_int_equal(rp_pool_create(rt, &po, &pool), 0);
+            int32_t in = 0, out = 0;
+            assert_int_equal(
+                rp_pool_map(pool, "t_spawn", &in, 1, sizeof in, &out, sizeof out, NULL), 0);
+            assert_int_equal(out, iso ? RP_ESTATE : RP_ENOTMANAGER);
+            rp_pool_destroy(pool);
+        }
+    }
     rp_process *p;
     assert_int_equal(rp_process_create(rt, "nope", NULL, 0, NULL, &p), RP_ENOTASK);
     assert_int_equal(rp_process_create_fn(rt, not_registered, NULL, 0, NULL, &p), RP_ENOTASK);

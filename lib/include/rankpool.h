@@ -1427,9 +1427,11 @@ typedef struct rp_process_options {
  * when it is within 1..255, else 1.  Nothing runs before rp_process_start.
  * Rank 0 only, not thread-safe per handle.
  * @return 0; RP_EINVAL (NULL, rank out of range, too long a name);
- *         RP_ENOTASK; RP_ENOMEM; RP_ENOTMANAGER (not the main program of
- *         rank 0: a worker or a process); RP_ESTATE (inside a daemon
- *         process: "daemonic processes are not allowed to have children").
+ *         RP_ENOTASK; RP_ENOMEM; RP_ETOOBIG (argument over the item limit);
+ *         RP_ENOTMANAGER (not the main program of rank 0: a task on a worker,
+ *         a process); RP_ESTATE (inside a daemon process or an isolated
+ *         pool's executor: "daemonic processes are not allowed to have
+ *         children").
  */
 int rp_process_create(rp_runtime *rt, const char *target, const void *arg, size_t arg_size,
                       const rp_process_options *opts, rp_process **proc);

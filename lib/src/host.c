@@ -803,7 +803,8 @@ int rp__host_run_chunk(rp__host *h, const void *msg, size_t mlen, const rp__hdr 
             int sv[2];
             char name[32];
             int nlen = snprintf(name, sizeof name, "Executor-%d", rt->rank);
-            pid_t pid = kid_room(h) == 0 ? fork_kid(h, sv, 0, 0, name, (size_t)nlen) : -1;
+            /* Daemonic, as Python's pool workers: a task there starts no process. */
+            pid_t pid = kid_room(h) == 0 ? fork_kid(h, sv, 0, 1, name, (size_t)nlen) : -1;
             if (pid == 0)
                 exec_main(rt);
             if (pid < 0) {

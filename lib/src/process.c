@@ -19,6 +19,9 @@
 
 enum { P_NEW, P_STARTING, P_RUNNING, P_ENDED };
 
+/* The largest argument: the PROC_START message holds it and the padded name. */
+#define RP__MAX_PARG (RP__MAX_MSG - RP__HDR_SIZE - RP__MAX_PNAME - RP__ALIGN)
+
 /* Chunks in flight counted when choosing a worker (more weigh the same). */
 #define RP__MAX_CHUNKS_SCORE 64
 
@@ -147,6 +150,8 @@ int rp_process_create(rp_runtime *rt, const char *target, const void *arg, size_
         return rp__err(RP_ENOTASK, "no task named '%s'", target ? target : "(null)");
     if (opts->rank != -1 && (opts->rank < (rt->size > 1 ? 1 : 0) || opts->rank >= rt->size))
         return rp__err(RP_EINVAL, "no worker rank %d", opts->rank);
+    if (arg_size > RP__MAX_PARG)
+        return rp__err(RP_ETOOBIG, "a process argument of %zu bytes", arg_size);
     if (opts->name != NULL && strlen(opts->name) > RP__MAX_PNAME)
         return rp__err(RP_EINVAL, "a process name has at most %u bytes", RP__MAX_PNAME);
     rp_process *p = calloc(1, sizeof *p);
