@@ -414,6 +414,43 @@ static void test_task_find_and_fail(void **state) {
 }
 
 /* A placement record: round trip, then every way a record can be wrong. */
+/* PROC_START: the name, padded to 16, then the argument; all else refused. */
+static void test_proc_start(void **state) {
+    (void)state;
+    uint8_t b[40] = "Proc";
+    memcpy(b + 16, "argument", 8);
+    rp__hdr h = {.kind = RP__MSG_PROC_START, .code = 1, .item_size = 4, .body_len = 24};
+    const char *name;
+    const void *arg;
+    size_t nlen, alen;
+    assert_int_equal(rp__proc_start_decode(&h, b, &name, &nlen, &arg, &alen), 0);
+    assert_int_equal(nlen, 4);
+    assert_memory_equal(name, "Proc", 4);
+    assert_ptr_equal(arg, b + 16);
+    assert_int_equal(alen, 8);
+    h.body_len = 16; /* no argument */
+    assert_int_equal(rp__proc_start_decode(&h, b, &name, &nlen, &arg, &alen), 0);
+    assert_int_equal(alen, 0);
+    h.body_len = 8; /* the name's padding cut short */
+    assert_int_equal(rp__proc_start_decode(&h, b, &name, &nlen, &arg, &alen), RP_EPROTO);
+    h.body_len = 24;
+    b[5] = 'x'; /* padding not zero */
+    assert_int_equal(rp__proc_start_decode(&h, b, &name, &nlen, &arg, &alen), RP_EPROTO);
+    b[5] = 0;
+    b[1] = 0; /* a NUL inside the name */
+    assert_int_equal(rp__proc_start_decode(&h, b, &name, &nlen, &arg, &alen), RP_EPROTO);
+    b[1] = 'r';
+    h.item_size = RP__MAX_PNAME + 1;
+    assert_int_equal(rp__proc_start_decode(&h, b, &name, &nlen, &arg, &alen), RP_EPROTO);
+    h.item_size = 4;
+    h.code = -1;
+    assert_int_equal(rp__proc_start_decode(&h, b, &name, &nlen, &arg, &alen), RP_EPROTO);
+    h.code = 1;
+    h.kind = RP__MSG_TASK;
+    assert_int_equal(rp__proc_start_decode(&h, b, &name, &nlen, &arg, &alen), RP_EPROTO);
+    assert_string_equal(rp__msg_name(RP__MSG_PROC_EXIT), "PROC_EXIT");
+}
+
 static void test_placement_record(void **state) {
     (void)state;
     rp__prec p = {.v = {1, 4, RP_PLACE_SCATTER, RP_GRAIN_CORE, 1, 4, 1},
@@ -494,6 +531,7 @@ int main(void) {
         cmocka_unit_test(test_error_table),
         cmocka_unit_test(test_task_find_and_fail),
         cmocka_unit_test(test_placement_record),
+        cmocka_unit_test(test_proc_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -93,6 +93,26 @@ static void commit_failure(rp__rwriter *w, int status, int32_t code, const char 
     rp__rwriter_commit(w, status, code, n);
 }
 
+void rp__exec_item(const rp__tasks *t, int rank, int task, uint64_t index, const void *arg,
+                   size_t len, rp__rwriter *w) {
+    const rp_task_def *def = &t->defs[task];
+    rp_task_ctx ctx = {.w = w, .rt = t->rt, .rank = rank, .index = (size_t)index};
+    int trc = def->fn(&ctx, arg, len);
+    if (trc == 0 && !ctx.oom) {
+        rp__rwriter_commit(w, RP__ST_OK, 0, ctx.len);
+    } else if (trc == 0) {
+        commit_failure(w, RP__ST_ERROR, RP_ETOOBIG, "result too big for one message");
+    } else {
+        if (!ctx.has_msg)
+            snprintf(ctx.msg, sizeof ctx.msg, "task '%s' returned %d", def->name, trc);
+        commit_failure(w, RP__ST_FAILED, trc, ctx.msg);
+    }
+}
+
+void rp__commit_failure(rp__rwriter *w, int status, int32_t code, const char *msg) {
+    commit_failure(w, status, code, msg);
+}
+
 int rp__exec_chunk(const rp__tasks *t, int rank, const rp__hdr *h, const void *body,
                    rp__cancel_fn canceled, void *cancel_arg, rp__rwriter *w) {
     rp__reader r;
@@ -101,7 +121,6 @@ int rp__exec_chunk(const rp__tasks *t, int rank, const rp__hdr *h, const void *b
         return rc;
     if (h->code < 0 || (size_t)h->code >= t->n)
         return RP_EPROTO;
-    const rp_task_def *def = &t->defs[h->code];
     const void *arg;
     size_t len;
     struct timespec t0, t1;
@@ -114,17 +133,7 @@ int rp__exec_chunk(const rp__tasks *t, int rank, const rp__hdr *h, const void *b
             commit_failure(w, RP__ST_CANCELED, RP_ECANCELED, "canceled by pool terminate");
             continue;
         }
-        rp_task_ctx ctx = {.w = w, .rt = t->rt, .rank = rank, .index = (size_t)(h->start + i)};
-        int trc = def->fn(&ctx, arg, len);
-        if (trc == 0 && !ctx.oom) {
-            rp__rwriter_commit(w, RP__ST_OK, 0, ctx.len);
-        } else if (trc == 0) {
-            commit_failure(w, RP__ST_ERROR, RP_ETOOBIG, "result too big for one message");
-        } else {
-            if (!ctx.has_msg)
-                snprintf(ctx.msg, sizeof ctx.msg, "task '%s' returned %d", def->name, trc);
-            commit_failure(w, RP__ST_FAILED, trc, ctx.msg);
-        }
+        rp__exec_item(t, rank, h->code, h->start + i, arg, len, w);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     rp__rwriter_finish(w,

@@ -144,6 +144,16 @@ int rp__exec_chunk(const rp__tasks *t, int rank, const rp__hdr *h, const void *b
                    rp__cancel_fn canceled, void *cancel_arg, rp__rwriter *w);
 
 /**
+ * Run item @p index (its global index) of task @p task (a valid index) with
+ * @p arg and commit its outcome to @p w: the result, or the failure.
+ */
+void rp__exec_item(const rp__tasks *t, int rank, int task, uint64_t index, const void *arg,
+                   size_t len, rp__rwriter *w);
+
+/** Commit a failure with message @p msg (cut to RP__MAX_ERRMSG) as the current item of @p w. */
+void rp__commit_failure(rp__rwriter *w, int status, int32_t code, const char *msg);
+
+/**
  * Run task @p idx once as an initializer with @p arg; on failure copy its
  * message into @p msg (size @p cap).  Returns the task's return code.
  */
@@ -195,6 +205,13 @@ int rp__store_exec(rp__store *s, const rp__hdr *h, const void *body, const rp__c
  * the outbox).  Returns the next remote deadline, or -1 if none.
  */
 double rp__store_tick(rp__store *s, double now);
+
+/**
+ * A caller ended (a forked child): answer every request of rank @p rank
+ * whose token matches @p token under @p mask that still waits, with
+ * RP_ECANCELED, so none takes an item or a lock meant for the living.
+ */
+void rp__store_drop_caller(rp__store *s, int rank, uint32_t token, uint32_t mask);
 
 /** Take the answers waiting to be sent (a list the caller frees). */
 rp__outmsg *rp__store_outbox(rp__store *s);
@@ -254,6 +271,102 @@ int rp__obj_open(rp_runtime *rt, const char *name, int flags, int kind, int64_t 
                  uint64_t *id);
 /** Destroy an object. */
 int rp__obj_destroy(rp_runtime *rt, uint64_t id);
+
+/* ---- host.c: children forked by this rank (processes, executors) -------- */
+
+/* The token of an object call made in a forked child (header's pool field):
+ * which child, and which of its threads (lock ownership is per token). */
+#define RP__TOK_CHILD 0x80000000u  /* made in a forked child */
+#define RP__TOK_PROC 0x40000000u   /* ... a Process (else a pool's executor) */
+#define RP__TOK_THREAD 0x3fc00000u /* its thread, 8 bits */
+#define RP__TOK_THREAD_SHIFT 22
+#define RP__TOK_PID 0x003fffffu /* its pid (Linux pids fit 22 bits) */
+
+typedef struct rp__host rp__host;
+
+/** The children table of a worker rank (NULL if out of memory). */
+rp__host *rp__host_new(rp_runtime *rt);
+
+/** Kill what is left (SIGKILL; idle executors just leave), reap it, free.  NULL-safe. */
+void rp__host_free(rp__host *h);
+
+/** PROC_START: fork the process and answer PROC_STARTED.  Returns 0. */
+int rp__host_start(rp__host *h, const rp__hdr *m, const void *body);
+
+/** PROC_SIGNAL: signal the process, unless it was reaped already. */
+void rp__host_signal(rp__host *h, const rp__hdr *m);
+
+/**
+ * Relay what the children sent, reap the ones that ended (PROC_EXIT), and
+ * progress the host's sends.  @p h NULL: this process's host.  Returns how
+ * much happened, or RP_EMPI.
+ */
+int rp__host_pump(rp__host *h);
+
+/** Has it processes running (not counting executors)? */
+int rp__host_busy(const rp__host *h);
+
+/**
+ * An OBJ_REP whose token names a child: hand it to that child (dropped if
+ * it is gone) and return 1, taking @p msg; 0 if it is not a child's.
+ */
+int rp__host_route(void *msg, size_t len);
+
+/** POOL_INIT (with RP__POOL_ISOLATE) or POOL_FREE: note or forget an isolated pool. */
+void rp__host_pool(rp__host *h, const rp__hdr *m);
+
+/** Do pool @p pool's tasks run in an executor? */
+int rp__host_isolated(rp__host *h, uint32_t pool);
+
+/**
+ * Run TASK message @p msg (@p mlen bytes, header @p th, already checked) in
+ * the pool's executor, writing each item's outcome into @p w: a crash or a
+ * timeout fails the item it hit, and a fresh executor runs the rest.
+ * @p poll_net(@p arg) is called while waiting: it serves the network and
+ * says whether the pool was canceled.  Returns 0, RP_EPROTO, RP_EMPI.
+ */
+int rp__host_run_chunk(rp__host *h, const void *msg, size_t mlen, const rp__hdr *th,
+                       rp__cancel_fn poll_net, void *arg, rp__rwriter *w);
+
+/**
+ * One-rank jobs: start process @p id on rank 0 itself, through a relay
+ * thread that forks it and serves its object calls on the store.  The
+ * outcome comes through rp__process_started / rp__process_exited.
+ */
+int rp__host_local_start(rp_runtime *rt, uint64_t id, int task, int daemon, const char *name,
+                         const void *arg, size_t len);
+
+/** In a forked child? */
+int rp__in_child(void);
+
+/** A child's object call over its socket: send @p req (taken), read the answer. */
+int rp__child_rpc(void *req, size_t len, void **rep, size_t *rep_len);
+
+/** A child's next call sequence number. */
+uint64_t rp__child_seq(void);
+
+/** In a new child: object calls use tokens under @p base (objects.c). */
+void rp__objects_forked(uint32_t base);
+
+/* ---- process.c: the process table on rank 0 ----------------------------- */
+
+/** Process @p id runs with OS pid @p code (> 0), or did not start (code < 0).
+ *  @p lock: take rt->lock (else the caller holds it). */
+void rp__process_started(rp_runtime *rt, uint64_t id, int code, int lock);
+
+/** Process @p id ended with exit code @p code.  @p pid > 0: a one-rank job's
+ *  child to reap now, after the table says it ended.  @p lock as above. */
+void rp__process_exited(rp_runtime *rt, uint64_t id, int code, int pid, int lock);
+
+/** A PROC_EXIT from worker rank @p src, before rp__process_msg and without
+ *  the lock (the store's lock comes first): the child's waiting calls end. */
+void rp__process_gone(rp_runtime *rt, const void *msg, size_t len, int src);
+
+/** A PROC_STARTED or PROC_EXIT from worker rank @p src (lock held). */
+void rp__process_msg(rp_runtime *rt, int src, const rp__hdr *h);
+
+/** rp_finalize on rank 0: end the daemon processes, join the others, detach the handles. */
+void rp__processes_fini(rp_runtime *rt);
 
 /* ---- manager side (rank 0) --------------------------------------------- */
 
@@ -566,6 +679,9 @@ struct rp_runtime {
     int interrupted;      /* the signal that stopped the pools, or 0 */
     int exit_status;      /* rp_main's status, for an MPI_Abort that ends the job */
     double stop_deadline; /* rp_finalize: when to stop waiting for the workers (-1: never) */
+    /* processes (process.c; rank 0, under lock) */
+    struct rp_process *procs; /* every handle not yet freed, and orphans still running */
+    uint64_t next_proc;
 };
 
 /** Manager thread body (manager.c). */

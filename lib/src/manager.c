@@ -512,6 +512,12 @@ static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) 
             return;
         }
         fail_head(rt, src - 1, "malformed RESULT message");
+    } else if (tag == RP__MSG_PROC_STARTED || tag == RP__MSG_PROC_EXIT) {
+        if (ok)
+            rp__process_msg(rt, src, &h);
+        else
+            fprintf(stderr, "rankpool: malformed %s from rank %d dropped\n", rp__msg_name(tag),
+                    src);
     } else if (tag == RP__MSG_POOL_ACK) {
         if (ok)
             handle_ack(rt, src - 1, &h, (char *)msg + RP__HDR_SIZE, (size_t)h.body_len);
@@ -532,7 +538,7 @@ static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) 
  * caller (it has one call outstanding) takes as the answer to its call.
  */
 static void serve_obj(rp_runtime *rt, void *msg, size_t len, int src) {
-    rp__hdr h;
+    rp__hdr h = {0};
     void *rep = NULL;
     size_t rlen = 0;
     int rc;
@@ -551,6 +557,8 @@ static void serve_obj(rp_runtime *rt, void *msg, size_t len, int src) {
         rc = rp__store_exec(rt->store, &bad, NULL, &who, &rep, &rlen);
     }
     free(msg);
+    if (rc == RP__PARKED && (h.pool & RP__TOK_PROC))
+        return; /* a process of that rank waits, not its tasks: answered from the outbox */
     if (rc == RP__PARKED) {
         /* Its task now waits: send that worker nothing more meanwhile. */
         pthread_mutex_lock(&rt->lock);
@@ -586,9 +594,14 @@ static void flush_objects(rp_runtime *rt) {
         pthread_mutex_lock(&rt->lock);
         for (rp__outmsg *m = out; m; m = m->next) { /* each parked request gets one answer */
             rp__worker *w = &rt->workers[m->rank - 1];
-            if (w->lost)
+            rp__hdr oh;
+            if (w->lost) {
                 m->rank = -1; /* nobody to send it to */
-            else if (w->parked > 0)
+                continue;
+            }
+            if (rp__hdr_decode(m->msg, m->len, &oh) == 0 && (oh.pool & RP__TOK_PROC))
+                continue; /* a process's: not counted (serve_obj) */
+            if (w->parked > 0)
                 w->parked--;
         }
         pthread_mutex_unlock(&rt->lock);
@@ -1008,6 +1021,8 @@ void *rp__manager_main(void *arg) {
                     serve_obj(rt, msg, len, src);
                     continue;
                 }
+                if (tag == RP__MSG_PROC_EXIT && src > 0 && src < rt->size)
+                    rp__process_gone(rt, msg, len, src); /* before the pool lock */
                 pthread_mutex_lock(&rt->lock);
                 handle_msg(rt, msg, len, src, tag);
                 pthread_mutex_unlock(&rt->lock);

@@ -12,13 +12,29 @@
 #include <string.h>
 
 /* Lock ownership is per thread: each thread that makes object calls gets a
- * token, sent with every request. */
+ * token, sent with every request.  A forked child starts a new series under
+ * a base of its own (rp__objects_forked), so that it is an owner apart from
+ * its rank and its siblings; the epoch tells a thread its token is stale. */
+static atomic_uint next_token = 1;
+static uint32_t token_base;
+static atomic_uint token_epoch;
+static _Thread_local uint32_t token;
+static _Thread_local unsigned token_seen;
+
 static uint32_t thread_token(void) {
-    static atomic_uint next = 1;
-    static _Thread_local uint32_t token;
-    if (token == 0)
-        token = atomic_fetch_add(&next, 1);
+    unsigned epoch = atomic_load(&token_epoch);
+    if (token == 0 || token_seen != epoch) {
+        uint32_t n = atomic_fetch_add(&next_token, 1);
+        token = token_base ? token_base | ((n << RP__TOK_THREAD_SHIFT) & RP__TOK_THREAD) : n;
+        token_seen = epoch;
+    }
     return token;
+}
+
+void rp__objects_forked(uint32_t base) {
+    token_base = base;
+    atomic_store(&next_token, 0);
+    atomic_fetch_add(&token_epoch, 1);
 }
 
 void rp__call_begin(rp__call *c, int op, uint64_t id, int flags) {
@@ -80,7 +96,14 @@ int rp__call_run(rp_runtime *rt, rp__call *c) {
     void *rep = NULL;
     size_t len = 0;
     c->w.h.pool = thread_token();
-    if (rt->store != NULL) {
+    if (rp__in_child()) {
+        /* A forked child: the rank that hosts it relays the call (its copy
+         * of rank 0's store, if any, is stale). */
+        c->w.h.start = rp__child_seq();
+        if ((rc = rp__fw_finish(&c->w)) != 0)
+            return rp__err(rc, "request too large or out of memory");
+        rc = rp__child_rpc(c->w.buf.p, c->w.buf.len, &rep, &len);
+    } else if (rt->store != NULL) {
         if ((rc = rp__fw_finish(&c->w)) != 0)
             return rp__err(rc, "request too large or out of memory");
         /* The manager thread itself must not wait: remote callers would

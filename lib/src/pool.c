@@ -43,6 +43,11 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
     }
     if (opts->initarg == NULL && opts->initarg_size > 0)
         return rp__err(RP_EINVAL, "rp_pool_create: NULL initarg with size %zu", opts->initarg_size);
+    if (!opts->isolate && (opts->maxtasksperchild > 0 || opts->task_timeout > 0))
+        return rp__err(RP_EINVAL, "rp_pool_create: maxtasksperchild and task_timeout need isolate");
+    if (opts->task_timeout < 0 || opts->task_timeout > 1e9)
+        return rp__err(RP_EINVAL, "rp_pool_create: task_timeout %g out of range",
+                       opts->task_timeout);
     if (opts->initarg_size > RP__MAX_ITEM)
         return rp__err(RP_ETOOBIG, "initializer argument of %zu bytes", opts->initarg_size);
 
@@ -107,6 +112,11 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
             memcpy(body, opts->initarg, opts->initarg_size);
         }
         rp__hdr h = {.kind = RP__MSG_POOL_INIT, .pool = p->id, .code = init};
+        if (opts->isolate) {
+            h.flags = RP__POOL_ISOLATE;
+            h.job = opts->maxtasksperchild;
+            h.start = (uint64_t)(opts->task_timeout * 1e6);
+        }
         rc = rp__ctrl_push(rt, p->widx[k], &h, body, opts->initarg_size);
         if (rc != 0)
             break;

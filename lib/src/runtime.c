@@ -295,6 +295,7 @@ int rp_finalize(rp_runtime *rt) {
         return 0;
     int rc = 0;
     if (rt->rank == 0) {
+        rp__processes_fini(rt);
         /* Tasks still running get shutdown_timeout to end, all told. */
         double deadline = rp__deadline(rt->opt.shutdown_timeout);
         rp__pools_destroy_all(rt, deadline);

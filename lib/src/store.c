@@ -1213,6 +1213,20 @@ double rp__store_tick(rp__store *s, double now) {
     return next;
 }
 
+void rp__store_drop_caller(rp__store *s, int rank, uint32_t token, uint32_t mask) {
+    pthread_mutex_lock(&s->lock);
+    for (size_t i = 0; i < s->nobjs; i++) {
+        obj *o = s->objs[i];
+        for (int l = 0; o != NULL && l < 3; l++)
+            for (waiter *w = o->w[l].head, *nx; w; w = nx) {
+                nx = w->next;
+                if (w->rank == rank && (w->token & mask) == token)
+                    rp__answer_code(s, w, RP_ECANCELED, "the caller ended");
+            }
+    }
+    pthread_mutex_unlock(&s->lock);
+}
+
 rp__outmsg *rp__store_outbox(rp__store *s) {
     pthread_mutex_lock(&s->lock);
     rp__outmsg *m = s->out;

@@ -354,8 +354,11 @@ int rp__rpc(MPI_Comm comm, const rp_options *opt, void *req, size_t len, uint64_
                 }
                 rp__hdr h;
                 /* Sequence 0: the manager could not read our request. */
-                if (rp__hdr_decode(msg, (size_t)count, &h) != 0 ||
-                    (h.start != seq && h.start != 0)) {
+                if (rp__hdr_decode(msg, (size_t)count, &h) == 0 && (h.pool & RP__TOK_CHILD) &&
+                    rp__host_route(msg, (size_t)count)) {
+                    /* A child's answer, relayed by this rank (host.c). */
+                } else if (rp__hdr_decode(msg, (size_t)count, &h) != 0 ||
+                           (h.start != seq && h.start != 0)) {
                     /* Not ours (an answer to a call that gave up): drop it. */
                     fprintf(stderr, "rankpool: stray OBJ_REP dropped\n");
                     free(msg);
@@ -365,6 +368,9 @@ int rp__rpc(MPI_Comm comm, const rp_options *opt, void *req, size_t len, uint64_
                 }
             }
         }
+        /* This rank's children go on calling while its task waits. */
+        if (rp__host_pump(NULL) > 0)
+            progress = 1;
         if (progress)
             rp__backoff_reset(&b);
         else

@@ -476,3 +476,23 @@ int rp__prec_decode(const void *buf, size_t len, rp__prec *p) {
         return RP_EPROTO;
     return 0;
 }
+
+int rp__proc_start_decode(const rp__hdr *h, const void *body, const char **name, size_t *name_len,
+                          const void **arg, size_t *arg_len) {
+    size_t room = rp__pad(h->item_size);
+    if (h->kind != RP__MSG_PROC_START || h->item_size > RP__MAX_PNAME || room > h->body_len ||
+        (h->body_len > 0 && body == NULL) || h->code < 0)
+        return RP_EPROTO;
+    const uint8_t *b = body;
+    /* The name is printed and compared as a string: no NUL inside it. */
+    if (h->item_size > 0 && memchr(b, 0, h->item_size) != NULL)
+        return RP_EPROTO;
+    for (size_t i = h->item_size; i < room; i++)
+        if (b[i] != 0)
+            return RP_EPROTO;
+    *name = (const char *)b;
+    *name_len = h->item_size;
+    *arg = b + room;
+    *arg_len = (size_t)h->body_len - room;
+    return 0;
+}

@@ -24,6 +24,18 @@
  * number. Both bodies are count typed fields, each  u8 type | 7 zero bytes | u64 v, where v is the
  * integer, the double's bits, or for bytes their length, followed by the bytes, a NUL and zeros up
  * to a multiple of 8.
+ *
+ * POOL_INIT: flags RP__POOL_ISOLATE = run the pool's tasks in a forked
+ *   executor; then job = maxtasksperchild (0: no limit) and start = the
+ *   per-task timeout in microseconds (0: none).
+ * PROC_START: job = process id, code = task index, flags RP__PROC_DAEMON,
+ *   item_size = length of the name (at most RP__MAX_PNAME), body = the name's
+ *   bytes padded to 16 (zeros), then the argument's (aligned as a task's).
+ * PROC_SIGNAL: job = process id, code = signal number.
+ * PROC_STARTED: job = process id, code = the OS pid, or an RP_E* code.
+ * PROC_EXIT: job = process id (0: a pool's executor), code = exit code
+ *   (>= 0), or minus the signal; pool = the child's token without thread bits
+ *   (its calls still waiting are answered canceled).
  */
 #ifndef RP_WIRE_H
 #define RP_WIRE_H
@@ -43,15 +55,19 @@
 
 /* Message kinds; each is also the MPI tag of its messages. */
 #define RP__MSG_MAP(X)                                                                             \
-    X(TASK)        /* manager -> worker: a chunk of items of one call */                           \
-    X(RESULT)      /* worker -> manager: the results of one chunk */                               \
-    X(POOL_INIT)   /* manager -> worker: join pool; code = initializer or -1 */                    \
-    X(POOL_ACK)    /* worker -> manager: initializer outcome in code, message in body */           \
-    X(POOL_CANCEL) /* manager -> worker: skip queued chunks of this pool */                        \
-    X(POOL_FREE)   /* manager -> worker: forget this pool */                                       \
-    X(SHUTDOWN)    /* manager -> worker: leave the service loop */                                 \
-    X(OBJ_REQ)     /* any rank -> manager: a shared-object call */                                 \
-    X(OBJ_REP)     /* manager -> caller: its answer */
+    X(TASK)         /* manager -> worker: a chunk of items of one call */                          \
+    X(RESULT)       /* worker -> manager: the results of one chunk */                              \
+    X(POOL_INIT)    /* manager -> worker: join pool; code = initializer or -1 */                   \
+    X(POOL_ACK)     /* worker -> manager: initializer outcome in code, message in body */          \
+    X(POOL_CANCEL)  /* manager -> worker: skip queued chunks of this pool */                       \
+    X(POOL_FREE)    /* manager -> worker: forget this pool */                                      \
+    X(SHUTDOWN)     /* manager -> worker: leave the service loop */                                \
+    X(OBJ_REQ)      /* any rank -> manager: a shared-object call */                                \
+    X(OBJ_REP)      /* manager -> caller: its answer */                                            \
+    X(PROC_START)   /* manager -> worker: fork a process (docs/process.md) */                      \
+    X(PROC_SIGNAL)  /* manager -> worker: send a signal to one of its processes */                 \
+    X(PROC_STARTED) /* worker -> manager: the process runs (code = pid) or not (code < 0) */       \
+    X(PROC_EXIT)    /* worker -> manager: the process ended (code = its exit code) */
 
 typedef enum {
     RP__MSG_NONE = 0,
@@ -60,6 +76,12 @@ typedef enum {
 #undef RP__MSG_ENUM
         RP__MSG_COUNT
 } rp__msg_kind;
+
+/* POOL_INIT and PROC_START flags. */
+#define RP__POOL_ISOLATE 1u
+#define RP__PROC_DAEMON 1u
+/* Longest process name. */
+#define RP__MAX_PNAME 255u
 
 /** Name of a message kind, for tracing ("TASK"); "?" if out of range. */
 const char *rp__msg_name(int kind);
@@ -153,6 +175,13 @@ void rp__hdr_encode(void *out, const rp__hdr *h);
  * body_len == len - 48, count bounds.  Returns 0 or RP_EPROTO.
  */
 int rp__hdr_decode(const void *msg, size_t len, rp__hdr *h);
+
+/**
+ * Check a PROC_START body against its header and find the name and the
+ * argument in it (pointers into @p body).  Returns 0 or RP_EPROTO.
+ */
+int rp__proc_start_decode(const rp__hdr *h, const void *body, const char **name, size_t *name_len,
+                          const void **arg, size_t *arg_len);
 
 /** Round up to the body alignment. */
 static inline size_t rp__pad(size_t n) {

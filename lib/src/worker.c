@@ -31,6 +31,7 @@ typedef struct wstate {
     size_t ncanceled, capcanceled;
     rp__sendq sendq;
     int stop;
+    rp__host *host; /* processes and executors this rank forked (host.c) */
 } wstate;
 
 static int ring_push(ring *r, void *msg, const rp__hdr *h) {
@@ -122,6 +123,21 @@ static int chunk_canceled(void *arg) {
     if (now - ps->last < 1e-3)
         return 0;
     ps->last = now;
+    rp__host_pump(ps->s->host); /* its children's calls must not wait for the chunk */
+    void *msg;
+    size_t len;
+    int src, tag;
+    while (rp__recv_any(ps->s->rt->comm, 0, &msg, &len, &src, &tag) == 1)
+        if (handle(ps->s, msg, len, src, tag, 1) != 0)
+            break;
+    return is_canceled(ps->s, ps->pool);
+}
+
+/* While an executor runs a chunk: serve the network at every call (the
+ * executor's object calls wait for their answers), and say if the pool
+ * was terminated. */
+static int chunk_net(void *arg) {
+    poll_state *ps = arg;
     void *msg;
     size_t len;
     int src, tag;
@@ -148,8 +164,12 @@ static int run_chunk(wstate *s, wmsg *m) {
     if (rc != 0)
         return answer_unreadable(s);
     poll_state ps = {s, m->h.pool, rp__now()};
-    rc = rp__exec_chunk(&rt->tasks, rt->rank, &m->h, (uint8_t *)m->msg + RP__HDR_SIZE,
-                        chunk_canceled, &ps, &w);
+    if (rp__host_isolated(s->host, m->h.pool))
+        rc = rp__host_run_chunk(s->host, m->msg, RP__HDR_SIZE + (size_t)m->h.body_len, &m->h,
+                                chunk_net, &ps, &w);
+    else
+        rc = rp__exec_chunk(&rt->tasks, rt->rank, &m->h, (uint8_t *)m->msg + RP__HDR_SIZE,
+                            chunk_canceled, &ps, &w);
     if (rc != 0) {
         fprintf(stderr, "rankpool: rank %d: malformed TASK message (%s)\n", rt->rank,
                 rp_err_name(rc));
@@ -198,6 +218,7 @@ static int handle(wstate *s, void *msg, size_t len, int src, int tag, int runnin
         free(msg);
         return RP_ENOMEM;
     case RP__MSG_POOL_INIT: {
+        rp__host_pool(s->host, &h);
         if (running) {
             if (ring_push(&s->inits, msg, &h) == 0)
                 return 0;
@@ -211,6 +232,20 @@ static int handle(wstate *s, void *msg, size_t len, int src, int tag, int runnin
     case RP__MSG_POOL_CANCEL:
     case RP__MSG_POOL_FREE:
         set_canceled(s, h.pool, h.kind == RP__MSG_POOL_CANCEL);
+        if (h.kind == RP__MSG_POOL_FREE)
+            rp__host_pool(s->host, &h); /* its executor leaves */
+        break;
+    case RP__MSG_PROC_START:
+        rp__host_start(s->host, &h, (uint8_t *)msg + RP__HDR_SIZE);
+        break;
+    case RP__MSG_PROC_SIGNAL:
+        rp__host_signal(s->host, &h);
+        break;
+    case RP__MSG_OBJ_REP:
+        /* An answer for a child of this rank (ours come inside rp__rpc). */
+        if (rp__host_route(msg, len))
+            return 0;
+        fprintf(stderr, "rankpool: rank %d: stray OBJ_REP dropped\n", rt->rank);
         break;
     case RP__MSG_SHUTDOWN:
         s->stop = 1;
@@ -225,8 +260,14 @@ static int handle(wstate *s, void *msg, size_t len, int src, int tag, int runnin
     return 0;
 }
 
+/* Longest idle sleep while processes run here: their object calls are
+ * relayed by this loop. */
+#define RP__HOST_IDLE_CAP 200e-6
+
 int rp__worker_serve(rp_runtime *rt) {
-    wstate s = {.rt = rt};
+    wstate s = {.rt = rt, .host = rp__host_new(rt)};
+    if (s.host == NULL)
+        return rp__err(RP_ENOMEM, "no memory for the children table");
     rp__backoff b;
     rp__backoff_reset(&b);
     long slack = rp__timer_slack_tight();
@@ -258,16 +299,23 @@ int rp__worker_serve(rp_runtime *rt) {
                 break;
             progress = 1;
         }
+        int hp = rp__host_pump(s.host);
+        if (hp < 0) {
+            rc = hp;
+            break;
+        }
         int d = rp__sendq_progress(&s.sendq);
         if (d < 0) {
             rc = d;
             break;
         }
-        if (progress || d > 0)
+        if (progress || d > 0 || hp > 0)
             rp__backoff_reset(&b);
         else
-            rp__backoff_idle(&b, &rt->opt, 0, NULL, NULL);
+            rp__backoff_idle(&b, &rt->opt, rp__host_busy(s.host) ? RP__HOST_IDLE_CAP : 0, NULL,
+                             NULL);
     }
+    rp__host_free(s.host);
     if (s.stop) {
         /* Tell rank 0 that this rank is out of its loop: rp_finalize waits
          * for every worker's answer (a bounded time) before its collective

@@ -157,6 +157,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case RP__MSG_OBJ_REP:
         fields(&h, body);
         break;
+    case RP__MSG_PROC_START: {
+        const char *name;
+        const void *arg;
+        size_t nlen, alen;
+        if (rp__proc_start_decode(&h, body, &name, &nlen, &arg, &alen) == 0) {
+            CHECK(nlen <= RP__MAX_PNAME && rp__pad(nlen) + alen == h.body_len);
+            CHECK(memchr(name, 0, nlen) == NULL);
+            touch(name, nlen);
+            touch(arg, alen);
+        }
+        break;
+    }
     default:
         /* Control messages: the header is all the receiver decodes; a
          * POOL_ACK's body is a message printed with its length. */

@@ -110,6 +110,18 @@ static void wire_seeds(void) {
     header_only("pool_init", RP__MSG_POOL_INIT, 0, "", 0);
     header_only("pool_ack", RP__MSG_POOL_ACK, -1, "initializer failed", 18);
     header_only("shutdown", RP__MSG_SHUTDOWN, 0, "", 0);
+    h = (rp__hdr){.kind = RP__MSG_PROC_START,
+                  .code = 0,
+                  .job = 4,
+                  .item_size = 9,
+                  .flags = RP__PROC_DAEMON,
+                  .body_len = 20};
+    rp__hdr_encode(m, &h);
+    memcpy(m + RP__HDR_SIZE, "Process-1\0\0\0\0\0\0\0abcd", 20); /* name padded to 16 */
+    put_file("fuzz_wire", "proc_start", m, RP__HDR_SIZE + 20);
+    header_only("proc_signal", RP__MSG_PROC_SIGNAL, 15, "", 0);
+    header_only("proc_started", RP__MSG_PROC_STARTED, 1234, "", 0);
+    header_only("proc_exit", RP__MSG_PROC_EXIT, -9, "", 0);
 
     /* A placement record. */
     rp__prec p = {.v = {1, 2, RP_PLACE_COMPACT, RP_GRAIN_CORE, 1, 1, 0},

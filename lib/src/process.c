@@ -1,0 +1,439 @@
+/*
+ * Process objects, rank 0's side: the table of processes, start / join /
+ * signals, and what rp_finalize does with processes still running.  The
+ * hosting side (fork, relay, reaping) is host.c.  See docs/process.md.
+ *
+ * Every field of a handle that changes after start is written under
+ * rt->lock, by the user's thread or by whoever learns the news (the manager
+ * thread for a worker's PROC_STARTED / PROC_EXIT, the relay thread in a
+ * one-rank job); waiters sleep on rt->done.
+ */
+#include "internal.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+
+enum { P_NEW, P_STARTING, P_RUNNING, P_ENDED };
+
+/* The largest argument: the PROC_START message holds it and the padded name. */
+#define RP__MAX_PARG (RP__MAX_MSG - RP__HDR_SIZE - RP__MAX_PNAME - RP__ALIGN)
+
+/* Chunks in flight counted when choosing a worker (more weigh the same). */
+#define RP__MAX_CHUNKS_SCORE 64
+
+struct rp_process {
+    rp_runtime *rt; /* NULL once detached by rp_finalize */
+    rp_process *next;
+    uint64_t id;
+    int task;
+    void *arg;
+    size_t arg_size;
+    char name[RP__MAX_PNAME + 1];
+    char host[256]; /* copied at start: the handle may outlive the runtime */
+    int daemon;
+    int want_rank; /* -1: any */
+    int state;
+    int rank;
+    long pid;
+    int start_rc;
+    int exitcode;
+    int orphan; /* the user freed the handle while it ran */
+};
+
+static rp_process *find(rp_runtime *rt, uint64_t id) {
+    for (rp_process *p = rt->procs; p; p = p->next)
+        if (p->id == id)
+            return p;
+    return NULL;
+}
+
+static void unlink_proc(rp_runtime *rt, rp_process *p) {
+    for (rp_process **pp = &rt->procs; *pp; pp = &(*pp)->next)
+        if (*pp == p) {
+            *pp = p->next;
+            return;
+        }
+}
+
+static void free_proc(rp_process *p) {
+    free(p->arg);
+    free(p);
+}
+
+void rp__process_started(rp_runtime *rt, uint64_t id, int code, int lock) {
+    if (lock)
+        pthread_mutex_lock(&rt->lock);
+    rp_process *p = find(rt, id);
+    if (p != NULL && p->state == P_STARTING) {
+        if (code > 0) {
+            p->pid = code;
+            p->state = P_RUNNING;
+            const rp__placement *pl = &rt->place;
+            if (pl->info != NULL && p->rank < pl->n && pl->info[p->rank].host != NULL)
+                snprintf(p->host, sizeof p->host, "%s", pl->info[p->rank].host);
+        } else {
+            p->start_rc = code < 0 ? code : RP_EPROTO;
+            p->state = P_NEW;
+        }
+        pthread_cond_broadcast(&rt->done);
+    }
+    if (lock)
+        pthread_mutex_unlock(&rt->lock);
+}
+
+void rp__process_exited(rp_runtime *rt, uint64_t id, int code, int pid, int lock) {
+    if (lock)
+        pthread_mutex_lock(&rt->lock);
+    rp_process *p = find(rt, id);
+    if (p != NULL && p->state == P_RUNNING) {
+        p->exitcode = code;
+        p->state = P_ENDED;
+        if (pid > 0) {
+            /* Reap under the lock: no signal can be sent to this pid after. */
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+        }
+        if (p->orphan) {
+            unlink_proc(rt, p);
+            free_proc(p);
+        }
+        pthread_cond_broadcast(&rt->done);
+    }
+    if (lock)
+        pthread_mutex_unlock(&rt->lock);
+}
+
+void rp__process_gone(rp_runtime *rt, const void *msg, size_t len, int src) {
+    rp__hdr h;
+    if (rt->store != NULL && rp__hdr_decode(msg, len, &h) == 0 && h.kind == RP__MSG_PROC_EXIT &&
+        (h.pool & RP__TOK_CHILD))
+        rp__store_drop_caller(rt->store, src, h.pool & ~RP__TOK_THREAD, ~RP__TOK_THREAD);
+}
+
+void rp__process_msg(rp_runtime *rt, int src, const rp__hdr *h) {
+    if (h->kind == RP__MSG_PROC_EXIT && h->job == 0)
+        return; /* an executor ended: only its waiting calls mattered (rp__process_gone) */
+    rp_process *p = find(rt, h->job);
+    if (p == NULL || p->rank != src) {
+        fprintf(stderr, "rankpool: %s for an unknown process from rank %d dropped\n",
+                rp__msg_name(h->kind), src);
+        return;
+    }
+    if (h->kind == RP__MSG_PROC_STARTED)
+        rp__process_started(rt, h->job, h->code, 0);
+    else
+        rp__process_exited(rt, h->job, h->code, 0, 0);
+}
+
+int rp_process_create(rp_runtime *rt, const char *target, const void *arg, size_t arg_size,
+                      const rp_process_options *opts, rp_process **out) {
+    rp_process_options def = RP_PROCESS_OPTIONS_INIT;
+    if (opts == NULL)
+        opts = &def;
+    if (rt == NULL || out == NULL || (arg == NULL && arg_size > 0))
+        return rp__err(RP_EINVAL, "NULL argument");
+    if (rp__in_child()) {
+        rp_process_info me;
+        rp_current_process(rt, &me);
+        if (me.daemon)
+            return rp__err(RP_ESTATE, "daemonic processes are not allowed to have children");
+        return rp__err(RP_ENOTMANAGER, "processes are started by the main program of rank 0");
+    }
+    if (rt->rank != 0)
+        return rp__err(RP_ENOTMANAGER, "processes are started by the main program of rank 0");
+    int task = rp__task_find(&rt->tasks, target);
+    if (task < 0)
+        return rp__err(RP_ENOTASK, "no task named '%s'", target ? target : "(null)");
+    if (opts->rank != -1 && (opts->rank < (rt->size > 1 ? 1 : 0) || opts->rank >= rt->size))
+        return rp__err(RP_EINVAL, "no worker rank %d", opts->rank);
+    if (arg_size > RP__MAX_PARG)
+        return rp__err(RP_ETOOBIG, "a process argument of %zu bytes", arg_size);
+    if (opts->name != NULL && strlen(opts->name) > RP__MAX_PNAME)
+        return rp__err(RP_EINVAL, "a process name has at most %u bytes", RP__MAX_PNAME);
+    rp_process *p = calloc(1, sizeof *p);
+    if (p == NULL || (arg_size > 0 && (p->arg = malloc(arg_size)) == NULL)) {
+        free(p);
+        return rp__err(RP_ENOMEM, "rp_process_create: out of memory");
+    }
+    if (arg_size > 0)
+        memcpy(p->arg, arg, arg_size);
+    p->rt = rt;
+    p->arg_size = arg_size;
+    p->task = task;
+    p->daemon = opts->daemon != 0;
+    p->want_rank = opts->rank;
+    p->rank = -1;
+    pthread_mutex_lock(&rt->lock);
+    p->id = ++rt->next_proc;
+    if (opts->name != NULL)
+        snprintf(p->name, sizeof p->name, "%s", opts->name);
+    else
+        snprintf(p->name, sizeof p->name, "Process-%llu", (unsigned long long)p->id);
+    p->next = rt->procs;
+    rt->procs = p;
+    pthread_mutex_unlock(&rt->lock);
+    *out = p;
+    return 0;
+}
+
+int rp_process_create_fn(rp_runtime *rt, rp_task_fn run, const void *self, size_t self_size,
+                         const rp_process_options *opts, rp_process **out) {
+    if (rt == NULL || run == NULL)
+        return rp__err(RP_EINVAL, "NULL argument");
+    for (size_t i = 0; i < rt->tasks.n; i++)
+        if (rt->tasks.defs[i].fn == run)
+            return rp_process_create(rt, rt->tasks.defs[i].name, self, self_size, opts, out);
+    return rp__err(RP_ENOTASK, "the run function is not a registered task");
+}
+
+int rp_process_set_daemon(rp_process *p, int daemon) {
+    if (p == NULL)
+        return rp__err(RP_EINVAL, "NULL process");
+    if (p->rt == NULL || p->state != P_NEW || p->pid != 0)
+        return rp__err(RP_ESTATE, "the daemon flag is set before start");
+    p->daemon = daemon != 0;
+    return 0;
+}
+
+/* The worker rank with the fewest running processes, then the fewest pool
+ * chunks in flight (a worker busy with a task forks only between items),
+ * lowest rank first (lock held). */
+static int least_loaded(rp_runtime *rt) {
+    int best = 1;
+    long best_n = -1;
+    for (int r = 1; r < rt->size; r++) {
+        long n = 0;
+        for (rp_process *q = rt->procs; q; q = q->next)
+            n += q->rank == r && (q->state == P_STARTING || q->state == P_RUNNING);
+        n = n * (RP__MAX_CHUNKS_SCORE + 1) + (rt->workers[r - 1].len < RP__MAX_CHUNKS_SCORE
+                                                  ? rt->workers[r - 1].len
+                                                  : RP__MAX_CHUNKS_SCORE);
+        if (best_n < 0 || n < best_n) {
+            best = r;
+            best_n = n;
+        }
+    }
+    return best;
+}
+
+int rp_process_start(rp_process *p) {
+    if (p == NULL)
+        return rp__err(RP_EINVAL, "NULL process");
+    rp_runtime *rt = p->rt;
+    if (rt == NULL)
+        return rp__err(RP_ESTATE, "the runtime was finalized");
+    if (rp__on_manager(rt))
+        return rp__err(RP_EDEADLK, "a callback may not start a process");
+    pthread_mutex_lock(&rt->lock);
+    if (p->state != P_NEW || p->pid != 0) {
+        pthread_mutex_unlock(&rt->lock);
+        return rp__err(RP_ESTATE, "a process can be started only once");
+    }
+    int rc = rt->fatal;
+    p->start_rc = 0;
+    p->state = P_STARTING;
+    if (rc == 0 && rt->size == 1) {
+        p->rank = 0;
+        rc = rp__host_local_start(rt, p->id, p->task, p->daemon, p->name, p->arg, p->arg_size);
+    } else if (rc == 0) {
+        p->rank = p->want_rank > 0 ? p->want_rank : least_loaded(rt);
+        size_t nlen = strlen(p->name), room = rp__pad(nlen);
+        /* The argument starts 16-aligned, as a task's does. */
+        uint8_t *body = calloc(1, room + p->arg_size + 1);
+        if (body == NULL) {
+            rc = RP_ENOMEM;
+        } else {
+            memcpy(body, p->name, nlen);
+            if (p->arg_size > 0)
+                memcpy(body + room, p->arg, p->arg_size);
+            rp__hdr h = {.kind = RP__MSG_PROC_START,
+                         .job = p->id,
+                         .code = p->task,
+                         .flags = p->daemon ? RP__PROC_DAEMON : 0,
+                         .item_size = (uint32_t)nlen};
+            rc = rp__ctrl_push(rt, p->rank - 1, &h, body, room + p->arg_size);
+        }
+    }
+    while (rc == 0 && p->state == P_STARTING && !rt->fatal)
+        rc = rp__wait_step(rt, -1.0);
+    if (rc == 0 && rt->fatal)
+        rc = rt->fatal;
+    if (rc == 0 && p->state == P_NEW) /* (it may have ended already) */
+        rc = p->start_rc ? p->start_rc : RP_EPROTO;
+    if (rc != 0 && p->state == P_STARTING)
+        p->state = P_NEW; /* the host never heard of it, or cannot answer */
+    if (rc != 0)
+        p->rank = -1;
+    pthread_mutex_unlock(&rt->lock);
+    if (rc != 0)
+        return rp__err(rc, "could not start process '%s': %s", p->name, rp_strerror(rc));
+    return 0;
+}
+
+int rp_process_join(rp_process *p, double timeout) {
+    if (p == NULL)
+        return rp__err(RP_EINVAL, "NULL process");
+    rp_runtime *rt = p->rt;
+    if (rt == NULL)
+        return p->state == P_ENDED ? 0 : rp__err(RP_ESTATE, "the process was never started");
+    double deadline = rp__deadline(timeout);
+    pthread_mutex_lock(&rt->lock);
+    int rc = 0;
+    if (p->state == P_NEW)
+        rc = rp__err(RP_ESTATE, "join of a process that was never started");
+    while (rc == 0 && p->state != P_ENDED && !rt->fatal)
+        rc = rp__wait_step(rt, deadline);
+    if (rc == 0 && p->state != P_ENDED)
+        rc = rt->fatal;
+    pthread_mutex_unlock(&rt->lock);
+    return rc;
+}
+
+int rp_process_is_alive(rp_process *p) {
+    if (p == NULL)
+        return 0;
+    if (p->rt == NULL)
+        return 0;
+    pthread_mutex_lock(&p->rt->lock);
+    int alive = p->state == P_RUNNING;
+    pthread_mutex_unlock(&p->rt->lock);
+    return alive;
+}
+
+static int send_signal(rp_process *p, int sig) {
+    if (p == NULL)
+        return rp__err(RP_EINVAL, "NULL process");
+    rp_runtime *rt = p->rt;
+    if (rt == NULL)
+        return p->state == P_ENDED ? 0 : rp__err(RP_ESTATE, "the process was never started");
+    pthread_mutex_lock(&rt->lock);
+    int rc = 0;
+    if (p->state == P_NEW) {
+        rc = rp__err(RP_ESTATE, "the process was not started");
+    } else if (p->state == P_RUNNING) {
+        if (rt->size == 1) {
+            /* Not reaped before the table says it ended (lock held). */
+            kill((pid_t)p->pid, sig);
+        } else {
+            rp__hdr h = {.kind = RP__MSG_PROC_SIGNAL, .job = p->id, .code = sig};
+            rc = rp__ctrl_push(rt, p->rank - 1, &h, NULL, 0);
+        }
+    }
+    pthread_mutex_unlock(&rt->lock);
+    return rc;
+}
+
+int rp_process_terminate(rp_process *p) {
+    return send_signal(p, SIGTERM);
+}
+
+int rp_process_kill(rp_process *p) {
+    return send_signal(p, SIGKILL);
+}
+
+long rp_process_pid(const rp_process *p) {
+    return p ? p->pid : 0;
+}
+
+int rp_process_exitcode(const rp_process *p, int *code) {
+    if (p == NULL || code == NULL)
+        return rp__err(RP_EINVAL, "NULL argument");
+    rp_runtime *rt = p->rt;
+    if (rt != NULL)
+        pthread_mutex_lock(&rt->lock);
+    int ended = p->state == P_ENDED;
+    if (ended)
+        *code = p->exitcode;
+    if (rt != NULL)
+        pthread_mutex_unlock(&rt->lock);
+    return ended ? 0 : RP_ESTATE;
+}
+
+const char *rp_process_name(const rp_process *p) {
+    return p ? p->name : "";
+}
+
+const char *rp_process_host(const rp_process *p) {
+    return p ? p->host : "";
+}
+
+int rp_process_rank(const rp_process *p) {
+    return p ? p->rank : -1;
+}
+
+int rp_process_daemon(const rp_process *p) {
+    return p ? p->daemon : 0;
+}
+
+void rp_process_destroy(rp_process *p) {
+    if (p == NULL)
+        return;
+    rp_runtime *rt = p->rt;
+    if (rt == NULL) {
+        free_proc(p);
+        return;
+    }
+    pthread_mutex_lock(&rt->lock);
+    if (p->state == P_STARTING || p->state == P_RUNNING) {
+        p->orphan = 1; /* freed when it ends */
+    } else {
+        unlink_proc(rt, p);
+        free_proc(p);
+    }
+    pthread_mutex_unlock(&rt->lock);
+}
+
+/* Seconds a daemon has to end after SIGTERM at finalize before SIGKILL. */
+#define RP__DAEMON_GRACE 5.0
+
+void rp__processes_fini(rp_runtime *rt) {
+    pthread_mutex_lock(&rt->lock);
+    int any = 0;
+    for (rp_process *p = rt->procs; p; p = p->next)
+        any |= p->state == P_RUNNING || p->state == P_STARTING;
+    pthread_mutex_unlock(&rt->lock);
+    if (any) {
+        /* As Python at exit: terminate the daemons, then join everything. */
+        for (int pass = 0; pass < 2; pass++) {
+            pthread_mutex_lock(&rt->lock);
+            for (rp_process *p = rt->procs; p; p = p->next)
+                if (p->daemon && p->state == P_RUNNING) {
+                    int sig = pass == 0 ? SIGTERM : SIGKILL;
+                    if (rt->size == 1) {
+                        kill((pid_t)p->pid, sig);
+                    } else {
+                        rp__hdr h = {.kind = RP__MSG_PROC_SIGNAL, .job = p->id, .code = sig};
+                        rp__ctrl_push(rt, p->rank - 1, &h, NULL, 0);
+                    }
+                }
+            double deadline = rp__deadline(RP__DAEMON_GRACE);
+            int rc = 0;
+            for (;;) {
+                int wait = 0;
+                for (rp_process *p = rt->procs; p; p = p->next)
+                    wait |= (p->state == P_RUNNING || p->state == P_STARTING) &&
+                            (pass == 1 || p->daemon);
+                if (!wait || rt->fatal || rc != 0)
+                    break;
+                rc = rp__wait_step(rt, pass == 0 ? deadline : -1.0);
+            }
+            pthread_mutex_unlock(&rt->lock);
+        }
+    }
+    /* Handles the user still holds outlive the runtime; orphans are done. */
+    pthread_mutex_lock(&rt->lock);
+    while (rt->procs) {
+        rp_process *p = rt->procs;
+        rt->procs = p->next;
+        p->next = NULL;
+        if (p->orphan)
+            free_proc(p);
+        else
+            p->rt = NULL;
+    }
+    pthread_mutex_unlock(&rt->lock);
+}
