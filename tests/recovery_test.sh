@@ -92,6 +92,8 @@ kill_recovery)
     expect "every result exactly once"
     expect "worker rank 2 \\(pid [0-9]+\\) lost"
     expect "new pool without the lost worker: 3000 results correct"
+    expect "the process on rank 2 ended with it: exit code -9"
+    expect "new processes avoid the lost rank"
     expect "finishing without worker rank\\(s\\) 2 \\(lost\\)"
     grep "recovery:" "$out"
     ;;

@@ -113,6 +113,14 @@ static int run_kill(rp_runtime *rt, int64_t n) {
     int rc = rp_pool_create(rt, NULL, &pool);
     if (rc != 0)
         FAIL("rp_pool_create: %s", rp_err_name(rc));
+    /* A process on the rank to be killed: it dies with its rank. */
+    rp_process_options po = RP_PROCESS_OPTIONS_INIT;
+    po.rank = 2;
+    int minute = 60000;
+    rp_process *proc = NULL;
+    rc = rp_process_create(rt, "nap", &minute, sizeof minute, &po, &proc);
+    if (rc != 0 || (rc = rp_process_start(proc)) != 0)
+        FAIL("a process on rank 2: %s", rp_err_name(rc));
     int64_t *in;
     answer *out;
     if (make_io(n, &in, &out) != 0)
@@ -179,6 +187,27 @@ static int run_kill(rp_runtime *rt, int64_t n) {
            (t_seen - t_kill) * 1e3, (t_done - t_kill) * 1e3);
     if (rp_workers_lost(rt) != 1)
         FAIL("rp_workers_lost is %d, want 1", rp_workers_lost(rt));
+    int code = 0;
+    rc = rp_process_join(proc, 10);
+    if (rc != 0 || rp_process_exitcode(proc, &code) != 0 || code != -SIGKILL)
+        FAIL("the process on the lost rank: join %s, exit code %d", rp_err_name(rc), code);
+    printf("the process on rank 2 ended with it: exit code %d\n", code);
+    rp_process_destroy(proc);
+    po.rank = -1;
+    rc = rp_process_create(rt, "nap", &minute, sizeof minute, &po, &proc);
+    if (rc != 0 || (rc = rp_process_start(proc)) != 0 || rp_process_rank(proc) == 2)
+        FAIL("a process after the loss: %s on rank %d", rp_err_name(rc), rp_process_rank(proc));
+    rp_process_kill(proc);
+    rp_process_join(proc, 10);
+    rp_process_destroy(proc);
+    po.rank = 2;
+    rc = rp_process_create(rt, "nap", &minute, sizeof minute, &po, &proc);
+    if (rc == 0)
+        rc = rp_process_start(proc);
+    rp_process_destroy(proc);
+    if (rc != RP_ELOST)
+        FAIL("a process started on the lost rank: %s, want RP_ELOST", rp_err_name(rc));
+    printf("new processes avoid the lost rank; one asked on it fails with RP_ELOST\n");
     if (check_map(pool, 3000, "same pool after the loss") != 0)
         return 1;
     rp_pool_destroy(pool);
@@ -262,6 +291,12 @@ static int run_signal(rp_runtime *rt, int stubborn) {
     int rc = rp_pool_create(rt, NULL, &pool);
     if (rc != 0)
         FAIL("rp_pool_create: %s", rp_err_name(rc));
+    /* A process that would run for a minute: the stop ends it too. */
+    int minute = 60000;
+    rp_process *proc = NULL;
+    rc = rp_process_create(rt, "nap", &minute, sizeof minute, NULL, &proc);
+    if (rc != 0 || (rc = rp_process_start(proc)) != 0)
+        FAIL("a process: %s", rp_err_name(rc));
     enum { N = 3000 };
     static int in[N];
     for (int i = 0; i < N; i++)
@@ -290,6 +325,7 @@ static int run_signal(rp_runtime *rt, int stubborn) {
         for (;;)
             pause();
     }
+    rp_process_destroy(proc); /* still running: rp_finalize ends it (the stop) */
     rp_pool_destroy(pool);
     return 0;
 }

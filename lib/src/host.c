@@ -201,16 +201,19 @@ static void child_enter(rp__host *h, int fd, pid_t parent, int proc, int daemon,
     if (getppid() != parent)
         _exit(1);
     static const int sigs[] = {SIGSEGV, SIGBUS,  SIGFPE,  SIGILL,  SIGABRT, SIGTERM, SIGINT,
-                               SIGHUP,  SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2};
+                               SIGHUP,  SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM};
     for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
         signal(sigs[i], SIG_DFL);
     sigset_t none;
     sigemptyset(&none);
     pthread_sigmask(SIG_SETMASK, &none, NULL);
-    if (h != NULL)
+    alarm(0); /* a signaled worker's grace is not the child's */
+    if (h != NULL) {
         for (int i = 0; i < h->n; i++)
             if (h->k[i].fd >= 0)
                 close(h->k[i].fd);
+        rp__lease_child(h->rt);
+    }
     g_host = NULL;
     g_child.fd = fd;
     g_child.daemon = daemon;

@@ -365,6 +365,10 @@ void rp__process_gone(rp_runtime *rt, const void *msg, size_t len, int src);
 /** A PROC_STARTED or PROC_EXIT from worker rank @p src (lock held). */
 void rp__process_msg(rp_runtime *rt, int src, const rp__hdr *h);
 
+/** Worker rank @p rank was lost (lock held): its processes died with it
+ *  (their parent-death signal, SIGKILL); one still starting fails with RP_ELOST. */
+void rp__processes_lost(rp_runtime *rt, int rank);
+
 /** rp_finalize on rank 0: end the daemon processes, join the others, detach the handles. */
 void rp__processes_fini(rp_runtime *rt);
 
@@ -607,6 +611,9 @@ int rp__lease_init(rp_runtime *rt, int ok);
 int rp__lease_start(rp_runtime *rt);
 /** A worker leaving in order: tell rank 0 and close. */
 void rp__lease_bye(rp_runtime *rt);
+/** In a child forked by this rank: close the lease's descriptors, so that
+ *  the connection ends with the rank that holds it. */
+void rp__lease_child(rp_runtime *rt);
 /** Stop watching, close everything (rank 0: telling each worker 'goodbye',
  *  or to end at once if it was given up on).  Idempotent. */
 void rp__lease_fini(rp_runtime *rt);

@@ -383,6 +383,20 @@ void rp__lease_bye(rp_runtime *rt) {
     l->fd = -1;
 }
 
+void rp__lease_child(rp_runtime *rt) {
+    rp__lease *l = &rt->lease;
+    l->started = 0; /* its thread is not in the child */
+    for (int r = 0; l->fds != NULL && r < rt->size; r++)
+        if (l->fds[r] >= 0)
+            close(l->fds[r]);
+    int *fds[] = {&l->listen_fd, &l->wake[0], &l->wake[1], &l->fd};
+    for (size_t k = 0; k < sizeof fds / sizeof *fds; k++)
+        if (*fds[k] >= 0) {
+            close(*fds[k]);
+            *fds[k] = -1;
+        }
+}
+
 void rp__lease_fini(rp_runtime *rt) {
     rp__lease *l = &rt->lease;
     stop_thread(l);

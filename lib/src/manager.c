@@ -455,6 +455,7 @@ static int handle_lost(rp_runtime *rt, int *ranks, int cap) {
         for (rp_pool *p = rt->pools; p; p = p->next)
             if (awaited(p, i) >= 0)
                 pool_ack(rt, p, i, 0, "", 0); /* the pool goes on without it */
+        rp__processes_lost(rt, w->rank);
         fprintf(stderr,
                 "rankpool: worker rank %d: %zu item(s) in %d chunk(s) it held go to the other "
                 "workers (%.3f s after the loss)%s\n",
@@ -891,6 +892,8 @@ static int send_ctrl(rp_runtime *rt) {
             rp_pool *p = c->h.kind == RP__MSG_POOL_INIT ? find_pool(rt, c->h.pool) : NULL;
             if (p != NULL && awaited(p, c->dest) >= 0)
                 pool_ack(rt, p, c->dest, 0, "", 0);
+            if (c->h.kind == RP__MSG_PROC_START)
+                rp__process_started(rt, c->h.job, RP_ELOST, 0);
         } else if (rank == 0) {
             if (c->h.kind == RP__MSG_POOL_INIT) {
                 char err[RP__MAX_ERRMSG + 1] = "";

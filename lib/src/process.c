@@ -107,6 +107,18 @@ void rp__process_exited(rp_runtime *rt, uint64_t id, int code, int pid, int lock
         pthread_mutex_unlock(&rt->lock);
 }
 
+void rp__processes_lost(rp_runtime *rt, int rank) {
+    for (rp_process *p = rt->procs, *nx; p; p = nx) {
+        nx = p->next;
+        if (p->rank != rank)
+            continue;
+        if (p->state == P_STARTING)
+            rp__process_started(rt, p->id, RP_ELOST, 0);
+        else if (p->state == P_RUNNING)
+            rp__process_exited(rt, p->id, -SIGKILL, 0, 0); /* its parent-death signal */
+    }
+}
+
 void rp__process_gone(rp_runtime *rt, const void *msg, size_t len, int src) {
     rp__hdr h;
     if (rt->store != NULL && rp__hdr_decode(msg, len, &h) == 0 && h.kind == RP__MSG_PROC_EXIT &&
@@ -201,11 +213,13 @@ int rp_process_set_daemon(rp_process *p, int daemon) {
 
 /* The worker rank with the fewest running processes, then the fewest pool
  * chunks in flight (a worker busy with a task forks only between items),
- * lowest rank first (lock held). */
+ * lowest rank first; never a lost one (lock held). */
 static int least_loaded(rp_runtime *rt) {
     int best = 1;
     long best_n = -1;
     for (int r = 1; r < rt->size; r++) {
+        if (rt->workers[r - 1].lost || rt->workers[r - 1].stuck)
+            continue; /* gone, or given up on */
         long n = 0;
         for (rp_process *q = rt->procs; q; q = q->next)
             n += q->rank == r && (q->state == P_STARTING || q->state == P_RUNNING);
@@ -234,6 +248,8 @@ int rp_process_start(rp_process *p) {
         return rp__err(RP_ESTATE, "a process can be started only once");
     }
     int rc = rt->fatal;
+    if (rc == 0 && rt->interrupted)
+        rc = rp__err(RP_EINTR, "the job was stopped by signal %d", rt->interrupted);
     p->start_rc = 0;
     p->state = P_STARTING;
     if (rc == 0 && rt->size == 1) {
@@ -397,11 +413,12 @@ void rp__processes_fini(rp_runtime *rt) {
         any |= p->state == P_RUNNING || p->state == P_STARTING;
     pthread_mutex_unlock(&rt->lock);
     if (any) {
-        /* As Python at exit: terminate the daemons, then join everything. */
+        /* As Python at exit: terminate the daemons, then join everything.
+         * After SIGINT/SIGTERM every process is ended as a daemon is. */
         for (int pass = 0; pass < 2; pass++) {
             pthread_mutex_lock(&rt->lock);
             for (rp_process *p = rt->procs; p; p = p->next)
-                if (p->daemon && p->state == P_RUNNING) {
+                if ((p->daemon || rt->interrupted) && p->state == P_RUNNING) {
                     int sig = pass == 0 ? SIGTERM : SIGKILL;
                     if (rt->size == 1) {
                         kill((pid_t)p->pid, sig);
@@ -416,7 +433,7 @@ void rp__processes_fini(rp_runtime *rt) {
                 int wait = 0;
                 for (rp_process *p = rt->procs; p; p = p->next)
                     wait |= (p->state == P_RUNNING || p->state == P_STARTING) &&
-                            (pass == 1 || p->daemon);
+                            (pass == 1 || p->daemon || rt->interrupted);
                 if (!wait || rt->fatal || rc != 0)
                     break;
                 rc = rp__wait_step(rt, pass == 0 ? deadline : -1.0);
