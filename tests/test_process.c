@@ -182,9 +182,8 @@ static int p_spawn(rp_task_ctx *ctx, const void *arg, size_t size) {
 #define CRASHES
 #endif
 
-CRASHES /* A pool task trying to start a process: the code it got. */
-    static int
-    t_spawn(rp_task_ctx *ctx, const void *arg, size_t size) {
+/* A pool task trying to start a process: the code it got. */
+static int t_spawn(rp_task_ctx *ctx, const void *arg, size_t size) {
     (void)arg;
     (void)size;
     rp_process *p;
@@ -192,7 +191,7 @@ CRASHES /* A pool task trying to start a process: the code it got. */
     return rp_return(ctx, &rc, sizeof rc);
 }
 
-static int p_segv(rp_task_ctx *ctx, const void *arg, size_t size) {
+CRASHES static int p_segv(rp_task_ctx *ctx, const void *arg, size_t size) {
     (void)ctx;
     (void)size;
     volatile int *volatile p = (int *)(uintptr_t)((const parg *)arg)->i;
