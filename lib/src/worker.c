@@ -107,31 +107,12 @@ static int answer_unreadable(wstate *s) {
 
 static int handle(wstate *s, void *msg, size_t len, int src, int tag, int running);
 
-/* Between items of a chunk: has its pool been terminated?  Looks at the
- * network at most once a millisecond; what else arrives waits its turn. */
+/* A running chunk's view of the network. */
 typedef struct poll_state {
     wstate *s;
     uint32_t pool;
     double last;
 } poll_state;
-
-static int chunk_canceled(void *arg) {
-    poll_state *ps = arg;
-    if (is_canceled(ps->s, ps->pool))
-        return 1;
-    double now = rp__now();
-    if (now - ps->last < 1e-3)
-        return 0;
-    ps->last = now;
-    rp__host_pump(ps->s->host); /* its children's calls must not wait for the chunk */
-    void *msg;
-    size_t len;
-    int src, tag;
-    while (rp__recv_any(ps->s->rt->comm, 0, &msg, &len, &src, &tag) == 1)
-        if (handle(ps->s, msg, len, src, tag, 1) != 0)
-            break;
-    return is_canceled(ps->s, ps->pool);
-}
 
 /* While an executor runs a chunk: serve the network at every call (the
  * executor's object calls wait for their answers), and say if the pool
@@ -145,6 +126,20 @@ static int chunk_net(void *arg) {
         if (handle(ps->s, msg, len, src, tag, 1) != 0)
             break;
     return is_canceled(ps->s, ps->pool);
+}
+
+/* Between items of a chunk: has its pool been terminated?  Looks at the
+ * network at most once a millisecond; what else arrives waits its turn. */
+static int chunk_canceled(void *arg) {
+    poll_state *ps = arg;
+    if (is_canceled(ps->s, ps->pool))
+        return 1;
+    double now = rp__now();
+    if (now - ps->last < 1e-3)
+        return 0;
+    ps->last = now;
+    rp__host_pump(ps->s->host); /* its children's calls must not wait for the chunk */
+    return chunk_net(arg);
 }
 
 /* Run one queued chunk and send its results. */
