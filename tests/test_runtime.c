@@ -13,6 +13,7 @@
  */
 #include <rankpool.h>
 
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -169,6 +170,39 @@ static void test_bad_options(void) {
     CHECK(rp_finalize(NULL) == 0);
 }
 
+static void own_handler(int sig) {
+    (void)sig;
+}
+
+static void (*sigterm_handler(void))(int) {
+    struct sigaction now;
+    sigaction(SIGTERM, NULL, &now);
+    return now.sa_handler;
+}
+
+static void test_signal_handlers(void) {
+    /* The program's own SIGTERM handler: left alone with handle_signals 0;
+     * replaced while a runtime lives, then given back. */
+    struct sigaction mine;
+    memset(&mine, 0, sizeof mine);
+    mine.sa_handler = own_handler;
+    sigemptyset(&mine.sa_mask);
+    sigaction(SIGTERM, &mine, NULL);
+    rp_runtime *rt = NULL;
+    rp_options o = options(table, 2);
+    o.handle_signals = 0;
+    CHECK(rp_init_comm(&rt, MPI_COMM_WORLD, &o) == 0);
+    CHECK(sigterm_handler() == own_handler);
+    CHECK(rp_finalize(rt) == 0);
+    o.handle_signals = 1;
+    CHECK(rp_init_comm(&rt, MPI_COMM_WORLD, &o) == 0);
+    CHECK(sigterm_handler() != own_handler && sigterm_handler() != SIG_DFL);
+    CHECK(rp_interrupted(rt) == 0);
+    CHECK(rp_finalize(rt) == 0);
+    CHECK(sigterm_handler() == own_handler);
+    signal(SIGTERM, SIG_DFL);
+}
+
 static void test_handles_outlive_runtime(void) {
     /* A result handle kept past rp_finalize still reads, and frees. */
     rp_runtime *rt = NULL;
@@ -239,6 +273,7 @@ int main(int argc, char **argv) {
         test_bad_options();
         test_init_with_running_mpi();
         test_handles_outlive_runtime();
+        test_signal_handlers();
         test_whole_world(); /* and again: runtimes come and go */
     }
     int all[2] = {0, 0}, mine[2] = {failures, checks};

@@ -458,6 +458,11 @@ typedef struct rp__worker {
     int head, len, cap;
 } rp__worker;
 
+/** Is worker @p w out of the job (lost, or given up on at shutdown)?  Lock held. */
+static inline int rp__worker_gone(const rp__worker *w) {
+    return w->lost || w->stuck;
+}
+
 enum { RP__POOL_OPEN, RP__POOL_CLOSED, RP__POOL_TERMINATED };
 
 struct rp_pool {

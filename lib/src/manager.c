@@ -364,7 +364,7 @@ void rp__worker_leased(rp_runtime *rt, int rank, int pid) {
 void rp__worker_lost(rp_runtime *rt, int rank, const char *why) {
     pthread_mutex_lock(&rt->lock);
     rp__worker *w = &rt->workers[rank - 1];
-    if (!w->lost && !w->bye && !w->stuck) {
+    if (!rp__worker_gone(w) && !w->bye) {
         __atomic_store_n(&w->lost, 1, __ATOMIC_RELEASE);
         w->lost_at = rp__now();
         rt->nlost++;
@@ -377,11 +377,9 @@ void rp__worker_lost(rp_runtime *rt, int rank, const char *why) {
 
 /* Are any of pool p's workers still there? */
 static int pool_alive(const rp_runtime *rt, const rp_pool *p) {
-    for (int k = 0; k < p->nworkers; k++) {
-        const rp__worker *w = &rt->workers[p->widx[k]];
-        if (!w->lost && !w->stuck)
+    for (int k = 0; k < p->nworkers; k++)
+        if (!rp__worker_gone(&rt->workers[p->widx[k]]))
             return 1;
-    }
     return 0;
 }
 
@@ -470,7 +468,7 @@ static int handle_lost(rp_runtime *rt, int *ranks, int cap) {
 void rp__abandon_busy(rp_runtime *rt) {
     for (int i = 0; i < rt->nworkers; i++) {
         rp__worker *w = &rt->workers[i];
-        if (w->len == 0 || w->lost || w->stuck || w->rank == 0)
+        if (w->len == 0 || rp__worker_gone(w) || w->rank == 0)
             continue;
         w->stuck = 1;
         rt->nlost++;
@@ -783,7 +781,7 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
 
 /* May worker w take one more chunk of job? */
 static int has_room(const rp_runtime *rt, const rp__worker *w, const rp_result *job) {
-    if (w->lost || w->stuck)
+    if (rp__worker_gone(w))
         return 0;
     if (w->parked > 0)
         return 0; /* its task waits on a shared object: a new chunk would wait too */
@@ -886,8 +884,7 @@ static int send_ctrl(rp_runtime *rt) {
         if (rt->ctrl_head == NULL)
             rt->ctrl_tail = NULL;
         int rank = rt->workers[c->dest].rank;
-        const rp__worker *dw = &rt->workers[c->dest];
-        if (rank != 0 && (dw->lost || dw->stuck)) {
+        if (rank != 0 && rp__worker_gone(&rt->workers[c->dest])) {
             /* Nothing reaches it any more; a pool does not wait for it. */
             rp_pool *p = c->h.kind == RP__MSG_POOL_INIT ? find_pool(rt, c->h.pool) : NULL;
             if (p != NULL && awaited(p, c->dest) >= 0)
@@ -953,7 +950,7 @@ static int workers_gone(rp_runtime *rt) {
     int left = 0;
     for (int i = 0; i < rt->nworkers; i++) {
         const rp__worker *w = &rt->workers[i];
-        left += !w->bye && !w->lost && !w->stuck;
+        left += !w->bye && !rp__worker_gone(w);
     }
     if (left == 0)
         return 1;
@@ -961,7 +958,7 @@ static int workers_gone(rp_runtime *rt) {
         return 0;
     for (int i = 0; i < rt->nworkers; i++) {
         rp__worker *w = &rt->workers[i];
-        if (!w->bye && !w->lost && !w->stuck) {
+        if (!w->bye && !rp__worker_gone(w)) {
             w->stuck = 1;
             rt->nlost++;
             fprintf(stderr, "rankpool: worker rank %d did not stop in time; giving up on it\n",

@@ -89,7 +89,7 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
             if (taken[i])
                 continue;
             const rp__worker *w = &rt->workers[i], *b = best < 0 ? NULL : &rt->workers[best];
-            int dead = w->lost || w->stuck, bdead = b && (b->lost || b->stuck);
+            int dead = rp__worker_gone(w), bdead = b && rp__worker_gone(b);
             if (b == NULL || dead < bdead || (dead == bdead && w->npools < b->npools))
                 best = i;
         }
@@ -534,7 +534,7 @@ void rp__pools_destroy_all(rp_runtime *rt, double deadline) {
         if (p == NULL)
             return;
         double left = deadline < 0 ? RP_FOREVER : deadline - rp__now();
-        if (rp_pool_join(p, left > 0 || deadline < 0 ? left : 0) == RP_ETIMEDOUT) {
+        if (rp_pool_join(p, deadline < 0 || left > 0 ? left : 0) == RP_ETIMEDOUT) {
             /* A task still runs: give up on the workers that hold work. */
             pthread_mutex_lock(&rt->lock);
             rp__abandon_busy(rt);

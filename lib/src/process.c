@@ -218,7 +218,7 @@ static int least_loaded(rp_runtime *rt) {
     int best = 1;
     long best_n = -1;
     for (int r = 1; r < rt->size; r++) {
-        if (rt->workers[r - 1].lost || rt->workers[r - 1].stuck)
+        if (rp__worker_gone(&rt->workers[r - 1]))
             continue; /* gone, or given up on */
         long n = 0;
         for (rp_process *q = rt->procs; q; q = q->next)

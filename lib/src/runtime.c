@@ -273,7 +273,7 @@ static void end_job(rp_runtime *rt) {
     for (int i = 0; i < rt->nworkers && at < sizeof list - 32; i++) {
         const rp__worker *w = &rt->workers[i];
         stuck += w->stuck;
-        if (w->lost || w->stuck)
+        if (rp__worker_gone(w))
             at += (size_t)snprintf(list + at, sizeof list - at, "%s%d (%s)", at ? ", " : "",
                                    w->rank, w->lost ? "lost" : "did not stop");
     }

@@ -352,13 +352,12 @@ int rp__rpc(MPI_Comm comm, const rp_options *opt, void *req, size_t len, uint64_
                     rc = rp__err(RP_EMPI, "MPI_Mrecv failed");
                     break;
                 }
+                /* Sequence 0 is ours too: the manager could not read our request. */
                 rp__hdr h;
-                /* Sequence 0: the manager could not read our request. */
-                if (rp__hdr_decode(msg, (size_t)count, &h) == 0 && (h.pool & RP__TOK_CHILD) &&
-                    rp__host_route(msg, (size_t)count)) {
-                    /* A child's answer, relayed by this rank (host.c). */
-                } else if (rp__hdr_decode(msg, (size_t)count, &h) != 0 ||
-                           (h.start != seq && h.start != 0)) {
+                int ok = rp__hdr_decode(msg, (size_t)count, &h) == 0;
+                if (ok && (h.pool & RP__TOK_CHILD)) {
+                    rp__host_route(msg, (size_t)count); /* a child's: relayed (host.c) */
+                } else if (!ok || (h.start != seq && h.start != 0)) {
                     /* Not ours (an answer to a call that gave up): drop it. */
                     fprintf(stderr, "rankpool: stray OBJ_REP dropped\n");
                     free(msg);
