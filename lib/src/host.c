@@ -298,7 +298,7 @@ static void *calls_main(void *arg) {
  * PR_SET_PDEATHSIG (tied to the forking thread) lasts exactly as long as
  * the relay: the thread ends only after the child.  A second thread serves
  * the child's calls; this one waits for the exit, which ends the calls
- * still waiting (rp__store_drop_caller) and the socket. */
+ * still waiting (rp__store_drop) and the socket. */
 static void *relay_main(void *arg) {
     local_proc *lp = arg;
     rp_runtime *rt = lp->rt;
@@ -332,12 +332,25 @@ static void *relay_main(void *arg) {
     siginfo_t si;
     while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) != 0 && errno == EINTR)
         ;
-    rp__store_drop_caller(rt->store, 0,
-                          RP__TOK_CHILD | RP__TOK_PROC | ((uint32_t)pid & RP__TOK_PID),
-                          ~RP__TOK_THREAD);
     shutdown(sv[0], SHUT_RDWR); /* a grandchild may hold the other end open */
-    if (served)
-        pthread_join(calls, NULL);
+    /* End its calls that wait.  A request the calls thread read from the
+     * socket only after that would wait for ever: drop again until the
+     * thread is out. */
+    for (;;) {
+        rp__store_drop(rt->store, 0, RP__TOK_CHILD | RP__TOK_PROC | ((uint32_t)pid & RP__TOK_PID),
+                       ~RP__TOK_THREAD, RP_ECANCELED, "the caller ended");
+        if (!served)
+            break;
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 20000000L;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        if (pthread_timedjoin_np(calls, NULL, &ts) == 0)
+            break;
+    }
     close(sv[0]);
     int code = si.si_code == CLD_EXITED ? si.si_status : -si.si_status;
     rp__process_exited(rt, lp->id, code, (int)pid, 1);

@@ -207,11 +207,16 @@ int rp__store_exec(rp__store *s, const rp__hdr *h, const void *body, const rp__c
 double rp__store_tick(rp__store *s, double now);
 
 /**
- * A caller ended (a forked child): answer every request of rank @p rank
- * whose token matches @p token under @p mask that still waits, with
- * RP_ECANCELED, so none takes an item or a lock meant for the living.
+ * Callers that will not wait any more: answer every parked request of rank
+ * @p rank (-1: any) whose token matches @p token under @p mask with @p code
+ * and @p why, so that none takes an item or a lock meant for the living.
+ * Used when a forked child ends (RP_ECANCELED), a rank is lost (RP_ELOST:
+ * the answers go to the outbox, where the manager drops them), and a signal
+ * stops the job (RP_EINTR: from then on requests that would wait get it at
+ * once).
  */
-void rp__store_drop_caller(rp__store *s, int rank, uint32_t token, uint32_t mask);
+void rp__store_drop(rp__store *s, int rank, uint32_t token, uint32_t mask, int code,
+                    const char *why);
 
 /** Take the answers waiting to be sent (a list the caller frees). */
 rp__outmsg *rp__store_outbox(rp__store *s);
@@ -223,14 +228,6 @@ rp__outmsg *rp__store_outbox(rp__store *s);
  * trips) on the many loop iterations where nothing is parked.
  */
 int rp__store_changed(rp__store *s);
-
-/** Rank @p rank was lost: take its parked requests off their objects (their
- *  answers, RP_ELOST, go to the outbox for the manager to drop). */
-void rp__store_forget_rank(rp__store *s, int rank);
-
-/** A signal stopped the job: answer every parked request with RP_EINTR, and
- *  from now on answer requests that would wait with it at once. */
-void rp__store_interrupt(rp__store *s);
 
 /** Have @p fn(@p arg) called (store lock held) whenever an answer enters the outbox. */
 void rp__store_set_notify(rp__store *s, void (*fn)(void *), void *arg);

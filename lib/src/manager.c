@@ -1047,7 +1047,7 @@ void *rp__manager_main(void *arg) {
             int n = handle_lost(rt, ranks, 64);
             pthread_mutex_unlock(&rt->lock);
             for (int k = 0; k < n; k++)
-                rp__store_forget_rank(rt->store, ranks[k]);
+                rp__store_drop(rt->store, ranks[k], 0, 0, RP_ELOST, "the caller's rank was lost");
             pthread_mutex_lock(&rt->lock);
             progress++;
         }
@@ -1055,7 +1055,7 @@ void *rp__manager_main(void *arg) {
         if (sig && rt->opt.handle_signals && !rt->interrupted) {
             interrupt(rt, sig);
             pthread_mutex_unlock(&rt->lock);
-            rp__store_interrupt(rt->store);
+            rp__store_drop(rt->store, -1, 0, 0, RP_EINTR, "the job was interrupted by a signal");
             pthread_mutex_lock(&rt->lock);
             progress++;
         }

@@ -1213,20 +1213,6 @@ double rp__store_tick(rp__store *s, double now) {
     return next;
 }
 
-void rp__store_drop_caller(rp__store *s, int rank, uint32_t token, uint32_t mask) {
-    pthread_mutex_lock(&s->lock);
-    for (size_t i = 0; i < s->nobjs; i++) {
-        obj *o = s->objs[i];
-        for (int l = 0; o != NULL && l < 3; l++)
-            for (waiter *w = o->w[l].head, *nx; w; w = nx) {
-                nx = w->next;
-                if (w->rank == rank && (w->token & mask) == token)
-                    rp__answer_code(s, w, RP_ECANCELED, "the caller ended");
-            }
-    }
-    pthread_mutex_unlock(&s->lock);
-}
-
 rp__outmsg *rp__store_outbox(rp__store *s) {
     pthread_mutex_lock(&s->lock);
     rp__outmsg *m = s->out;
@@ -1249,30 +1235,21 @@ void rp__store_set_notify(rp__store *s, void (*fn)(void *), void *arg) {
     pthread_mutex_unlock(&s->lock);
 }
 
-/* Answer the waiters of @p rank (all: -1) with @p code (store lock held). */
-static void answer_rank(rp__store *s, int rank, int code, const char *why) {
+void rp__store_drop(rp__store *s, int rank, uint32_t token, uint32_t mask, int code,
+                    const char *why) {
+    pthread_mutex_lock(&s->lock);
+    if (code == RP_EINTR)
+        s->interrupted = 1; /* and from now on nothing waits */
     for (size_t i = 0; i < s->nobjs; i++) {
         obj *o = s->objs[i];
         for (int l = 0; o != NULL && l < 3; l++)
             for (waiter *w = o->w[l].head, *nx; w; w = nx) {
                 nx = w->next;
-                if (rank < 0 || (w->rank == rank && w->lw == NULL)) {
+                if ((rank < 0 || w->rank == rank) && (w->token & mask) == token) {
                     rp__answer_code(s, w, code, why);
                     nx = o->w[l].head; /* an answer can move other waiters: start over */
                 }
             }
     }
-}
-
-void rp__store_forget_rank(rp__store *s, int rank) {
-    pthread_mutex_lock(&s->lock);
-    answer_rank(s, rank, RP_ELOST, "the caller's rank was lost");
-    pthread_mutex_unlock(&s->lock);
-}
-
-void rp__store_interrupt(rp__store *s) {
-    pthread_mutex_lock(&s->lock);
-    s->interrupted = 1;
-    answer_rank(s, -1, RP_EINTR, "the job was interrupted by a signal");
     pthread_mutex_unlock(&s->lock);
 }
