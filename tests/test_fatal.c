@@ -14,7 +14,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../lib/src/wire.h" /* the TASK tag */
+#include "../lib/src/wire/wire.h" /* the TASK tag */
 
 static volatile int fail_tasks, fail_probe;
 

@@ -10,7 +10,7 @@
  */
 #define _GNU_SOURCE /* sched_getaffinity */
 #include "internal.h"
-#include "topology.h"
+#include "node/topology.h"
 
 #include <sched.h>
 #include <setjmp.h>

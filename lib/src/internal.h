@@ -3,7 +3,7 @@
 #define RP_INTERNAL_H
 
 #include "rankpool.h"
-#include "wire.h"
+#include "wire/wire.h"
 
 #include <pthread.h>
 #include <time.h>
