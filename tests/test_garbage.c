@@ -5,7 +5,7 @@
  * job must shut down cleanly.  First the fake worker sends malformed object
  * requests: each must be answered with an error.  Run under mpiexec -n 2.
  */
-#include "internal.h"
+#include "manager/manager.h"
 
 #include <stdio.h>
 #include <stdlib.h>

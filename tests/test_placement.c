@@ -9,7 +9,7 @@
  * core c holds PUs 2c and 2c+1, package 0 cores 0-7 (PUs 0-15).
  */
 #define _GNU_SOURCE /* sched_getaffinity */
-#include "internal.h"
+#include "node/node.h"
 #include "node/topology.h"
 
 #include <sched.h>

@@ -3,7 +3,7 @@
  * that has only a store (the path rank 0 takes), the fields of object
  * messages, and garbage requests.  Every operation and error code.
  */
-#include "internal.h"
+#include "manager/store.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

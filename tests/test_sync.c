@@ -4,7 +4,7 @@
  * as the callers that wait.  Every operation, every error code, timeouts,
  * and the order waiters are served in.
  */
-#include "internal.h"
+#include "manager/manager.h"
 
 #include <pthread.h>
 #include <setjmp.h>

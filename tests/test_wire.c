@@ -2,7 +2,7 @@
  * Unit tests without MPI: the wire protocol (encode, decode, every
  * validation), the executor writing results, chunk sizing, and the error table.
  */
-#include "internal.h"
+#include "worker/worker.h"
 
 #include <setjmp.h>
 #include <stdarg.h>

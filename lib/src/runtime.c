@@ -2,7 +2,7 @@
  * Runtime: init and finalize, the task table and the check that all ranks
  * agree on it, and the manager thread's start and stop.
  */
-#include "internal.h"
+#include "client/client.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -131,6 +131,11 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
     rt->tasks.defs = rt->opt.tasks;
     rt->tasks.n = rt->opt.ntasks;
     rt->tasks.rt = rt;
+    rt->env = (rp__wenv){.comm = rt->comm,
+                         .rank = rt->rank,
+                         .opt = &rt->opt,
+                         .tasks = &rt->tasks,
+                         .lease = &rt->lease};
 
     /* Local checks first; then all ranks agree on the outcome and the table. */
     int local = check_options(&rt->opt);
@@ -147,16 +152,19 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
         prepared = 1;
     }
     /* Placement is collective: every rank takes part, even after a local error. */
-    int placed = rp__placement_init(rt, local == 0);
+    int placed = rp__placement_init(&rt->place, rt->comm, rt->rank, rt->size, &rt->opt, local == 0);
     if (local == 0)
         local = placed;
     /* So is the shared memory of Value and Array, before the manager thread
      * starts: until then this thread is rank 0's only MPI caller. */
-    int shm = rp__shm_init(rt, local == 0);
+    int shm = rp__shm_init(&rt->shm, rt->comm, rt->rank, rt->opt.shm_arena_size, local == 0);
+    if (local == 0 && shm == 0 && rt->store != NULL && rt->shm.base != NULL &&
+        rp__store_set_arena(rt->store, rt->shm.base, rt->shm.size) != 0)
+        shm = rp__err(RP_ENOMEM, "out of memory for the arena's free list");
     if (local == 0)
         local = shm;
     /* And the workers' leases (how rank 0 notices one is lost). */
-    int lease = rp__lease_init(rt, local == 0);
+    int lease = rp__lease_init(&rt->lease, rt->comm, rt->rank, rt->size, local == 0);
     if (local == 0)
         local = lease;
     uint64_t h = local == 0 ? table_hash(&rt->opt) : 0;
@@ -171,23 +179,26 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
         rc = rp__err(RP_EMISMATCH, "ranks registered different task tables (%zu tasks here)",
                      rt->opt.ntasks);
     if (rc == 0)
-        rp__placement_start(rt); /* warnings and the OMP hint, once init succeeds */
+        rp__placement_start(&rt->place); /* warnings and the OMP hint, once init succeeds */
     if (rc == 0 && rt->rank == 0)
         rc = start_manager(rt);
-    if (rc == 0)
-        rp__lease_start(rt);
+    if (rc == 0) {
+        rp__lease_hooks hooks = {rp__worker_leased, rp__worker_lost, rp__worker_given_up, rt};
+        rp__lease_start(&rt->lease, &hooks);
+    }
     if (rc != 0) {
-        rp__lease_fini(rt);
-        rp__placement_fini(rt);
+        rp__lease_fini(&rt->lease);
+        rp__placement_fini(&rt->place);
         if (prepared)
             release_manager(rt);
-        rp__shm_fini(rt);
+        rp__shm_fini(&rt->shm);
         MPI_Comm_free(&rt->comm);
         free(rt);
         return rc;
     }
     pthread_mutex_init(&rt->client_lock, NULL);
-    rp__signals_install(rt);
+    if (rt->opt.handle_signals)
+        rp__signals_install(rt->rank != 0);
     *out = rt;
     rp__err_clear();
     return 0;
@@ -225,7 +236,9 @@ int rp_serve(rp_runtime *rt) {
     if (rt->served)
         return rp__err(RP_ESTATE, "rp_serve called twice");
     rt->served = 1;
-    return rp__worker_serve(rt);
+    int rc = rp__worker_serve(&rt->env);
+    rt->peers_lost |= rt->env.peers_lost;
+    return rc;
 }
 
 /*
@@ -316,7 +329,7 @@ int rp_finalize(rp_runtime *rt) {
         pthread_cond_signal(&rt->wake);
         pthread_mutex_unlock(&rt->lock);
         pthread_join(rt->mgr, NULL);
-        rp__lease_fini(rt);
+        rp__lease_fini(&rt->lease);
         rc = rt->fatal;
         if (rt->shutdown_failed) {
             /* Workers that did not hear SHUTDOWN would serve forever and the
@@ -339,16 +352,16 @@ int rp_finalize(rp_runtime *rt) {
     } else {
         if (!rt->served)
             rc = rp_serve(rt);
-        rp__lease_bye(rt); /* (done already if it served) */
+        rp__lease_bye(&rt->lease); /* (done already if it served) */
     }
     /* Collective over rank 0's host; rank 0's manager thread has stopped. */
     if (!rt->peers_lost) {
-        int src = rp__shm_fini(rt);
+        int src = rp__shm_fini(&rt->shm);
         if (rc == 0)
             rc = src;
     }
-    rp__placement_fini(rt);
-    rp__lease_fini(rt);
+    rp__placement_fini(&rt->place);
+    rp__lease_fini(&rt->lease);
     if (!rt->peers_lost && MPI_Comm_free(&rt->comm) != MPI_SUCCESS && rc == 0)
         rc = rp__err(RP_EMPI, "MPI_Comm_free failed");
     /* MPI_Finalize frees what is left, the shared window too: a collective
@@ -359,7 +372,8 @@ int rp_finalize(rp_runtime *rt) {
         rc = rp__err(RP_ELOST, "ranks of the job were lost: MPI_Finalize would wait for them; "
                                "end the process without it");
     pthread_mutex_destroy(&rt->client_lock);
-    rp__signals_restore(rt);
+    if (rt->opt.handle_signals)
+        rp__signals_restore();
     free(rt);
     return rc;
 }
@@ -413,4 +427,24 @@ int rp_worker_count(const rp_runtime *rt) {
     if (rt == NULL)
         return 0;
     return rt->size > 1 ? rt->size - 1 : 1;
+}
+
+int rp_interrupted(const rp_runtime *rt) {
+    return rt != NULL && rt->opt.handle_signals ? rp__signal_pending() : 0;
+}
+
+int rp_placement_get(const rp_runtime *rt, int rank, rp_placement_info *info) {
+    if (rt == NULL || info == NULL)
+        return rp__err(RP_EINVAL, "NULL runtime or info");
+    if (rank < 0 || rank >= rt->size)
+        return rp__err(RP_ERANGE, "no rank %d in a runtime of %d", rank, rt->size);
+    const rp__placement *pl = &rt->place;
+    if (rt->rank == 0)
+        *info = pl->info[rank];
+    else if (rank == rt->rank)
+        *info = pl->info[0];
+    else
+        return rp__err(RP_ENOTMANAGER, "rank %d can only ask about itself, not rank %d", rt->rank,
+                       rank);
+    return 0;
 }

@@ -6,7 +6,7 @@
  * crash replays from its input alone.
  */
 #include "fuzz_store.h"
-#include "internal.h"
+#include "manager/manager.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -7,7 +7,7 @@
  * sanitizers see any read out of bounds, and checked against what the
  * decoder promised.
  */
-#include "internal.h"
+#include "worker/worker.h"
 
 #include <stddef.h>
 #include <stdint.h>

@@ -6,7 +6,8 @@
  *     make_corpus DIR     writes DIR/fuzz_wire/... and DIR/fuzz_store/...
  */
 #include "fuzz_store.h"
-#include "internal.h"
+#include "rankpool.h"
+#include "wire/wire.h"
 
 #include <errno.h>
 #include <stdarg.h>

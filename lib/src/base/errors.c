@@ -1,5 +1,5 @@
 /* Error codes: names, messages, and the per-thread detail message. */
-#include "internal.h"
+#include "base/base.h"
 
 #include <stdarg.h>
 #include <stdio.h>

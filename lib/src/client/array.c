@@ -3,9 +3,9 @@
  * host) reads and writes elements itself, after checking the generation in
  * the array's header; any other rank, or any rank under RP_ARRAY_REMOTE=1,
  * sends A_GET / A_PUT / A_RMW requests that the manager executes with the
- * same atomics (shm.c).  See docs/arrays.md.
+ * same atomics (manager/arrays.c, wire/elem.c).  See docs/arrays.md.
  */
-#include "internal.h"
+#include "client/client.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,21 +13,6 @@
 /* Remote bulk transfers go in pieces of this many bytes: one message each,
  * well under the message limit, and a copy at a time that stays small. */
 #define REMOTE_CHUNK ((size_t)4 << 20)
-#define MAX_ELEM_SIZE ((size_t)1 << 20)
-
-size_t rp_elem_size(rp_elem type) {
-    switch (type) {
-    case RP_ELEM_INT32:
-    case RP_ELEM_FLOAT:
-        return 4;
-    case RP_ELEM_INT64:
-    case RP_ELEM_UINT64:
-    case RP_ELEM_DOUBLE:
-        return 8;
-    default:
-        return 0;
-    }
-}
 
 static int is_int(uint32_t type) {
     return type == RP_ELEM_INT32 || type == RP_ELEM_INT64 || type == RP_ELEM_UINT64;
@@ -48,7 +33,7 @@ int rp_array_open(rp_runtime *rt, const char *name, int flags, rp_elem type, siz
     if (type < RP_ELEM_INT32 || type > RP_ELEM_BYTES)
         return rp__err(RP_EINVAL, "unknown element type %d", (int)type);
     size_t natural = rp_elem_size(type);
-    if (type == RP_ELEM_BYTES ? elem_size < 1 || elem_size > MAX_ELEM_SIZE
+    if (type == RP_ELEM_BYTES ? elem_size < 1 || elem_size > RP__MAX_ELEM_SIZE
                               : elem_size != 0 && elem_size != natural)
         return rp__err(RP_EINVAL, "element size %zu does not suit type %d", elem_size, (int)type);
     if (type != RP_ELEM_BYTES)
@@ -101,7 +86,7 @@ static int locate(rp_runtime *rt, const rp_array *a, uint8_t **data) {
         return rp__err(RP_EINVAL, "NULL runtime");
     size_t natural = rp_elem_size((rp_elem)a->type);
     if (a->id == 0 || a->type < RP_ELEM_INT32 || a->type > RP_ELEM_BYTES ||
-        (a->type == RP_ELEM_BYTES ? a->elem_size < 1 || a->elem_size > MAX_ELEM_SIZE
+        (a->type == RP_ELEM_BYTES ? a->elem_size < 1 || a->elem_size > RP__MAX_ELEM_SIZE
                                   : a->elem_size != natural))
         return rp__err(RP_EINVAL, "not an array handle");
     const rp__shm *sh = &rt->shm;

@@ -1,67 +1,16 @@
 /*
  * Shared objects, the caller's side: every rp_dict_* / rp_list_* / rp_ns_*
- * call encodes one OBJ_REQ, has it executed (on rank 0 directly on the store,
- * elsewhere through the manager), and decodes the OBJ_REP.  Both paths carry
- * the same bytes, so they behave the same.  See docs/objects.md.
+ * call encodes one OBJ_REQ, has it executed (call.c), and decodes the
+ * OBJ_REP.  See docs/objects.md.
  */
-#include "internal.h"
+#include "client/client.h"
 
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Lock ownership is per thread: each thread that makes object calls gets a
- * token, sent with every request.  A forked child starts a new series under
- * a base of its own (rp__objects_forked), so that it is an owner apart from
- * its rank and its siblings; the epoch tells a thread its token is stale. */
-static atomic_uint next_token = 1;
-static uint32_t token_base;
-static atomic_uint token_epoch;
-static _Thread_local uint32_t token;
-static _Thread_local unsigned token_seen;
-
-static uint32_t thread_token(void) {
-    unsigned epoch = atomic_load(&token_epoch);
-    if (token == 0 || token_seen != epoch) {
-        uint32_t n = atomic_fetch_add(&next_token, 1);
-        token = token_base ? token_base | ((n << RP__TOK_THREAD_SHIFT) & RP__TOK_THREAD) : n;
-        token_seen = epoch;
-    }
-    return token;
-}
-
-void rp__objects_forked(uint32_t base) {
-    token_base = base;
-    atomic_store(&next_token, 0);
-    atomic_fetch_add(&token_epoch, 1);
-}
-
-void rp__call_begin(rp__call *c, int op, uint64_t id, int flags) {
-    rp__hdr h = {.kind = RP__MSG_OBJ_REQ, .code = op, .job = id, .flags = (uint16_t)flags};
-    rp__fw_init(&c->w, &h);
-    c->rep = NULL;
-}
-
 static void put_key(rp__call *c, rp_key k) {
     rp__fw_bytes(&c->w, k.data, k.len);
-}
-
-void rp__put_value(rp__call *c, const rp_value *v) {
-    switch (v->type) {
-    case RP_T_INT:
-        rp__fw_int(&c->w, v->i);
-        break;
-    case RP_T_DOUBLE:
-        rp__fw_double(&c->w, v->d);
-        break;
-    case RP_T_BYTES:
-        rp__fw_bytes(&c->w, v->data, v->len);
-        break;
-    default:
-        rp__fw_none(&c->w);
-        break;
-    }
 }
 
 /* Encoded size of a value field (rp__put_value), to size a batch's buffer once. */
@@ -71,116 +20,6 @@ static size_t value_size(const rp_value *v) {
 
 static int bad_key(rp_key k) {
     return k.data == NULL && k.len > 0;
-}
-
-int rp__bad_value(const rp_value *v) {
-    return (v->type < RP_T_NONE || v->type > RP_T_BYTES) ||
-           (v->type == RP_T_BYTES && v->data == NULL && v->len > 0);
-}
-
-/* Abandon a call that was not sent. */
-int rp__call_drop(rp__call *c, int rc, const char *why) {
-    rp__buf_free(&c->w.buf);
-    return rp__err(rc, "%s", why);
-}
-
-/*
- * Send the request and read the answer's header and fields.  Returns the
- * answer's code (>= 0) with c->rep kept, or a negative code (nothing kept;
- * rp_last_error has the manager's message).
- */
-int rp__call_run(rp_runtime *rt, rp__call *c) {
-    if (rt == NULL)
-        return rp__call_drop(c, RP_EINVAL, "NULL runtime");
-    int rc;
-    void *rep = NULL;
-    size_t len = 0;
-    c->w.h.pool = thread_token();
-    if (rp__in_child()) {
-        /* A forked child: the rank that hosts it relays the call (its copy
-         * of rank 0's store, if any, is stale). */
-        c->w.h.start = rp__child_seq();
-        if ((rc = rp__fw_finish(&c->w)) != 0)
-            return rp__err(rc, "request too large or out of memory");
-        rc = rp__child_rpc(c->w.buf.p, c->w.buf.len, &rep, &len);
-    } else if (rt->store != NULL) {
-        if ((rc = rp__fw_finish(&c->w)) != 0)
-            return rp__err(rc, "request too large or out of memory");
-        /* The manager thread itself must not wait: remote callers would
-         * wait for it.  With one rank nobody else is served there. */
-        rp__caller who = {.rank = 0, .local = 1, .no_wait = rt->size > 1 && rp__on_manager(rt)};
-        rc = rp__store_exec(rt->store, &c->w.h, c->w.buf.p + RP__HDR_SIZE, &who, &rep, &len);
-        rp__buf_free(&c->w.buf);
-    } else {
-        pthread_mutex_lock(&rt->client_lock);
-        c->w.h.start = ++rt->client_seq;
-        if ((rc = rp__fw_finish(&c->w)) == 0)
-            rc = rp__rpc(rt->comm, &rt->opt, c->w.buf.p, c->w.buf.len, c->w.h.start, &rep, &len);
-        pthread_mutex_unlock(&rt->client_lock);
-        if (rc == RP_ETOOBIG || rc == RP_ENOMEM)
-            return rp__err(rc, "request too large or out of memory");
-    }
-    if (rc != 0)
-        return rc;
-    if (rp__hdr_decode(rep, len, &c->rh) != 0 || c->rh.kind != RP__MSG_OBJ_REP ||
-        rp__freader_init(&c->r, &c->rh, (uint8_t *)rep + RP__HDR_SIZE) != 0) {
-        free(rep);
-        return rp__err(RP_EPROTO, "malformed answer from the manager");
-    }
-    if (c->rh.code < 0) {
-        rp__field f;
-        if (rp__freader_next(&c->r, &f) && f.type == RP__F_BYTES)
-            rp__err(c->rh.code, "%s", (const char *)f.p);
-        else
-            rp__err(c->rh.code, "%s", rp_strerror(c->rh.code));
-        free(rep);
-        return c->rh.code;
-    }
-    c->rep = rep;
-    return c->rh.code;
-}
-
-/* The next answer field as a value; bytes point into the answer. */
-int rp__call_next(rp__call *c, rp_value *v) {
-    rp__field f;
-    memset(v, 0, sizeof *v);
-    if (!rp__freader_next(&c->r, &f))
-        return 0;
-    v->type = (rp_type)f.type;
-    if (f.type == RP__F_INT)
-        v->i = f.i;
-    else if (f.type == RP__F_DOUBLE)
-        v->d = f.d;
-    v->data = f.p;
-    v->len = f.len;
-    return 1;
-}
-
-/* Hand the answer's one value to @p out (NULL: not wanted); out owns the
- * answer when the value has bytes.  Frees the answer otherwise. */
-int rp__call_value(rp__call *c, rp_value *out, int rc) {
-    rp_value v;
-    if (!rp__call_next(c, &v)) {
-        free(c->rep);
-        return rp__err(RP_EPROTO, "answer without a value");
-    }
-    if (out != NULL && v.type == RP_T_BYTES) {
-        v.owned = c->rep;
-        *out = v;
-        return rc;
-    }
-    if (out != NULL)
-        *out = v;
-    free(c->rep);
-    return rc;
-}
-
-/* Run a call whose answer carries nothing but its code. */
-int rp__call_plain(rp_runtime *rt, rp__call *c) {
-    int rc = rp__call_run(rt, c);
-    if (rc >= 0)
-        free(c->rep);
-    return rc;
 }
 
 /* Private part of rp_items: the answer the entries point into. */
@@ -232,35 +71,6 @@ void rp_items_free(rp_items *items) {
 }
 
 /* ---- objects ---------------------------------------------------------------- */
-
-int rp__obj_open(rp_runtime *rt, const char *name, int flags, int kind, int64_t p1, int64_t p2,
-                 uint64_t *id) {
-    if (id == NULL)
-        return rp__err(RP_EINVAL, "NULL handle pointer");
-    if (flags & ~(RP_CREATE | RP_EXCL))
-        return rp__err(RP_EINVAL, "unknown open flags %#x", (unsigned)flags);
-    rp__call c;
-    rp__call_begin(&c, RP__OP_OPEN, 0, name ? flags : RP_CREATE);
-    if (name != NULL)
-        rp__fw_bytes(&c.w, name, strlen(name));
-    else
-        rp__fw_none(&c.w);
-    rp__fw_int(&c.w, kind);
-    rp__fw_int(&c.w, p1);
-    rp__fw_int(&c.w, p2);
-    int rc = rp__call_run(rt, &c);
-    if (rc < 0)
-        return rc;
-    *id = c.rh.job;
-    free(c.rep);
-    return 0;
-}
-
-int rp__obj_destroy(rp_runtime *rt, uint64_t id) {
-    rp__call c;
-    rp__call_begin(&c, RP__OP_DESTROY, id, 0);
-    return rp__call_plain(rt, &c);
-}
 
 int rp_dict_open(rp_runtime *rt, const char *name, int flags, rp_dict *d) {
     return rp__obj_open(rt, name, flags, RP_KIND_DICT, 0, 0, d ? &d->id : NULL);

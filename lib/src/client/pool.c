@@ -3,7 +3,7 @@
  * queueing them for the manager thread, close/terminate/join.  Nothing here
  * calls MPI; the manager thread does all sending.
  */
-#include "internal.h"
+#include "client/client.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -445,28 +445,6 @@ int rp_pool_terminate(rp_pool *pool) {
     pthread_mutex_lock(&rt->lock);
     int rc = rp__pool_stop(pool, RP_ECANCELED, "canceled by pool terminate");
     pthread_mutex_unlock(&rt->lock);
-    return rc;
-}
-
-int rp__pool_stop(rp_pool *pool, int code, const char *why) {
-    rp_runtime *rt = pool->rt;
-    int rc = 0;
-    if (pool->state == RP__POOL_TERMINATED)
-        return 0;
-    pool->state = RP__POOL_TERMINATED;
-    for (rp_result *j = pool->qhead, *nx; j; j = nx) {
-        nx = j->qnext;
-        j->qnext = NULL;
-        rp__job_fail_rest(rt, j, RP__ST_CANCELED, code, why);
-    }
-    pool->qhead = pool->qtail = NULL;
-    pthread_cond_broadcast(&rt->done); /* imap readers: canceled items are ready */
-    for (int k = 0; k < pool->nworkers; k++) {
-        rp__hdr h = {.kind = RP__MSG_POOL_CANCEL, .pool = pool->id};
-        int r = rp__ctrl_push(rt, pool->widx[k], &h, NULL, 0);
-        rc = rc ? rc : r;
-    }
-    pthread_cond_signal(&rt->wake);
     return rc;
 }
 

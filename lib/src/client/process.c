@@ -1,14 +1,15 @@
 /*
- * Process objects, rank 0's side: the table of processes, start / join /
- * signals, and what rp_finalize does with processes still running.  The
- * hosting side (fork, relay, reaping) is host.c.  See docs/process.md.
+ * Process objects, the caller's side: create, start / join / signals,
+ * queries, and what rp_finalize does with processes still running.  The
+ * table the manager keeps up to date is manager/proctab.c; the hosting side
+ * (fork, relay, reaping) is worker/host.c.  See docs/process.md.
  *
  * Every field of a handle that changes after start is written under
  * rt->lock, by the user's thread or by whoever learns the news (the manager
  * thread for a worker's PROC_STARTED / PROC_EXIT, the relay thread in a
  * one-rank job); waiters sleep on rt->done.
  */
-#include "internal.h"
+#include "client/client.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -16,131 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
-
-enum { P_NEW, P_STARTING, P_RUNNING, P_ENDED };
+#include <unistd.h>
 
 /* The largest argument: the PROC_START message holds it and the padded name. */
 #define RP__MAX_PARG (RP__MAX_MSG - RP__HDR_SIZE - RP__MAX_PNAME - RP__ALIGN)
 
 /* Chunks in flight counted when choosing a worker (more weigh the same). */
 #define RP__MAX_CHUNKS_SCORE 64
-
-struct rp_process {
-    rp_runtime *rt; /* NULL once detached by rp_finalize */
-    rp_process *next;
-    uint64_t id;
-    int task;
-    void *arg;
-    size_t arg_size;
-    char name[RP__MAX_PNAME + 1];
-    char host[256]; /* copied at start: the handle may outlive the runtime */
-    int daemon;
-    int want_rank; /* -1: any */
-    int state;
-    int rank;
-    long pid;
-    int start_rc;
-    int exitcode;
-    int orphan; /* the user freed the handle while it ran */
-};
-
-static rp_process *find(rp_runtime *rt, uint64_t id) {
-    for (rp_process *p = rt->procs; p; p = p->next)
-        if (p->id == id)
-            return p;
-    return NULL;
-}
-
-static void unlink_proc(rp_runtime *rt, rp_process *p) {
-    for (rp_process **pp = &rt->procs; *pp; pp = &(*pp)->next)
-        if (*pp == p) {
-            *pp = p->next;
-            return;
-        }
-}
-
-static void free_proc(rp_process *p) {
-    free(p->arg);
-    free(p);
-}
-
-void rp__process_started(rp_runtime *rt, uint64_t id, int code, int lock) {
-    if (lock)
-        pthread_mutex_lock(&rt->lock);
-    rp_process *p = find(rt, id);
-    if (p != NULL && p->state == P_STARTING) {
-        if (code > 0) {
-            p->pid = code;
-            p->state = P_RUNNING;
-            const rp__placement *pl = &rt->place;
-            if (pl->info != NULL && p->rank < pl->n && pl->info[p->rank].host != NULL)
-                snprintf(p->host, sizeof p->host, "%s", pl->info[p->rank].host);
-        } else {
-            p->start_rc = code < 0 ? code : RP_EPROTO;
-            p->state = P_NEW;
-        }
-        pthread_cond_broadcast(&rt->done);
-    }
-    if (lock)
-        pthread_mutex_unlock(&rt->lock);
-}
-
-void rp__process_exited(rp_runtime *rt, uint64_t id, int code, int pid, int lock) {
-    if (lock)
-        pthread_mutex_lock(&rt->lock);
-    rp_process *p = find(rt, id);
-    if (p != NULL && p->state == P_RUNNING) {
-        p->exitcode = code;
-        p->state = P_ENDED;
-        if (pid > 0) {
-            /* Reap under the lock: no signal can be sent to this pid after. */
-            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-                ;
-        }
-        if (p->orphan) {
-            unlink_proc(rt, p);
-            free_proc(p);
-        }
-        pthread_cond_broadcast(&rt->done);
-    }
-    if (lock)
-        pthread_mutex_unlock(&rt->lock);
-}
-
-void rp__processes_lost(rp_runtime *rt, int rank) {
-    for (rp_process *p = rt->procs, *nx; p; p = nx) {
-        nx = p->next;
-        if (p->rank != rank)
-            continue;
-        if (p->state == P_STARTING)
-            rp__process_started(rt, p->id, RP_ELOST, 0);
-        else if (p->state == P_RUNNING)
-            rp__process_exited(rt, p->id, -SIGKILL, 0, 0); /* its parent-death signal */
-    }
-}
-
-void rp__process_gone(rp_runtime *rt, const void *msg, size_t len, int src) {
-    rp__hdr h;
-    if (rt->store != NULL && rp__hdr_decode(msg, len, &h) == 0 && h.kind == RP__MSG_PROC_EXIT &&
-        (h.pool & RP__TOK_CHILD))
-        rp__store_drop(rt->store, src, h.pool & ~RP__TOK_THREAD, ~RP__TOK_THREAD, RP_ECANCELED,
-                       "the caller ended");
-}
-
-void rp__process_msg(rp_runtime *rt, int src, const rp__hdr *h) {
-    if (h->kind == RP__MSG_PROC_EXIT && h->job == 0)
-        return; /* an executor ended: only its waiting calls mattered (rp__process_gone) */
-    rp_process *p = find(rt, h->job);
-    if (p == NULL || p->rank != src) {
-        fprintf(stderr, "rankpool: %s for an unknown process from rank %d dropped\n",
-                rp__msg_name(h->kind), src);
-        return;
-    }
-    if (h->kind == RP__MSG_PROC_STARTED)
-        rp__process_started(rt, h->job, h->code, 0);
-    else
-        rp__process_exited(rt, h->job, h->code, 0, 0);
-}
 
 int rp_process_create(rp_runtime *rt, const char *target, const void *arg, size_t arg_size,
                       const rp_process_options *opts, rp_process **out) {
@@ -255,7 +138,7 @@ int rp_process_start(rp_process *p) {
     p->state = P_STARTING;
     if (rc == 0 && rt->size == 1) {
         p->rank = 0;
-        rc = rp__host_local_start(rt, p->id, p->task, p->daemon, p->name, p->arg, p->arg_size);
+        rc = rp__relay_start(rt, p->id, p->task, p->daemon, p->name, p->arg, p->arg_size);
     } else if (rc == 0) {
         p->rank = p->want_rank > 0 ? p->want_rank : least_loaded(rt);
         size_t nlen = strlen(p->name), room = rp__pad(nlen);
@@ -391,15 +274,15 @@ void rp_process_destroy(rp_process *p) {
         return;
     rp_runtime *rt = p->rt;
     if (rt == NULL) {
-        free_proc(p);
+        rp__proc_free(p);
         return;
     }
     pthread_mutex_lock(&rt->lock);
     if (p->state == P_STARTING || p->state == P_RUNNING) {
         p->orphan = 1; /* freed when it ends */
     } else {
-        unlink_proc(rt, p);
-        free_proc(p);
+        rp__proc_unlink(rt, p);
+        rp__proc_free(p);
     }
     pthread_mutex_unlock(&rt->lock);
 }
@@ -449,9 +332,27 @@ void rp__processes_fini(rp_runtime *rt) {
         rt->procs = p->next;
         p->next = NULL;
         if (p->orphan)
-            free_proc(p);
+            rp__proc_free(p);
         else
             p->rt = NULL;
     }
     pthread_mutex_unlock(&rt->lock);
+}
+
+int rp_current_process(const rp_runtime *rt, rp_process_info *out) {
+    if (out == NULL)
+        return rp__err(RP_EINVAL, "NULL argument");
+    static _Thread_local char name[32];
+    memset(out, 0, sizeof *out);
+    out->pid = (long)getpid();
+    out->rank = rt ? rt->rank : -1;
+    if (rp__child_info(&out->name, &out->daemon)) {
+        out->child = 1;
+    } else if (rt == NULL || rt->rank == 0) {
+        out->name = "MainProcess";
+    } else {
+        snprintf(name, sizeof name, "Worker-%d", rt->rank);
+        out->name = name;
+    }
+    return 0;
 }

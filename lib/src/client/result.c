@@ -1,5 +1,5 @@
 /* Result handles (AsyncResult): waiting, reading items, iterating. */
-#include "internal.h"
+#include "client/client.h"
 
 #include <stdlib.h>
 

@@ -1,10 +1,10 @@
 /*
  * Queues, locks, semaphores, events, conditions, barriers and pipes: the
- * caller's side.  Each call is one object request (objects.c carries it);
- * waiting happens on the manager's side (sync.c), so a blocked caller only
+ * caller's side.  Each call is one object request (call.c carries it);
+ * waiting happens on the manager's side (manager/sync.c), so a blocked caller only
  * waits for its answer.  See docs/sync.md.
  */
-#include "internal.h"
+#include "client/client.h"
 
 #include <stdlib.h>
 #include <string.h>

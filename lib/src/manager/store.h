@@ -1,14 +1,46 @@
 /*
- * The manager's store, shared by store.c (objects, dicts, lists, requests)
- * and sync.c (queues, locks and the other objects a caller can wait on).
- * Not installed; everything here runs under the store's mutex.
+ * The inside of the manager's store, shared by its files only: store.c
+ * (the objects, request dispatch), request.c (fields, slots, memory,
+ * waiters), map.c (the dict's table), containers.c (dicts, lists,
+ * namespaces), sync.c (queues, locks and the other objects a caller can
+ * wait on), arrays.c and arena.c (Value and Array).  What the rest of the
+ * library may use of the store is in manager/manager.h.  Not installed;
+ * everything here runs under the store's mutex.
  */
 #ifndef RP_STORE_H
 #define RP_STORE_H
 
-#include "internal.h"
+#include "manager/manager.h"
 
 #include <stdatomic.h>
+
+/* ---- arena.c: the allocator of the shared arena ---------------------------- */
+
+/*
+ * First-fit allocator over the arena (rank 0's store uses it under its
+ * lock): free ranges sorted by offset, merged with their neighbours.
+ */
+typedef struct rp__range {
+    size_t off, len;
+} rp__range;
+
+typedef struct rp__arena {
+    uint8_t *base;
+    size_t size;
+    rp__range *free;
+    size_t nfree, cap;
+    size_t nalloc; /* live allocations: room for nalloc + 1 free ranges is kept */
+    size_t used;   /* bytes allocated */
+} rp__arena;
+
+/** An arena over @p size bytes at @p base, all free.  0 or RP_ENOMEM. */
+int rp__arena_init(rp__arena *a, void *base, size_t size);
+/** Free the allocator's own memory (not the arena's). */
+void rp__arena_fini(rp__arena *a);
+/** First fit of @p len bytes (a multiple of 64) into *off.  0, RP_ENOSPC or RP_ENOMEM. */
+int rp__arena_alloc(rp__arena *a, size_t len, size_t *off);
+/** Give back a range; never fails. */
+void rp__arena_free(rp__arena *a, size_t off, size_t len);
 
 /* What an entry, an element and an object count against obj_mem_max beyond
  * their key and value bytes: about what they take from malloc and the tables
@@ -154,7 +186,7 @@ typedef struct req {
     waiter *parked; /* set when the request was parked */
 } req;
 
-/* ---- store.c ------------------------------------------------------------- */
+/* ---- request.c ------------------------------------------------------------ */
 
 /** Answer @p code with a message instead of what was written.  Returns code. */
 int rp__fail(req *q, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -167,12 +199,58 @@ int rp__value_arg(req *q, rp__field *v, int none_ok);
 int rp__charge(req *q, obj *o, size_t more);
 void rp__release(rp__store *s, obj *o, size_t less);
 int rp__nomem(req *q);
+/** Copy a field into a new slot.  Returns 0 or RP_ENOMEM. */
 int rp__slot_set(slot *s, const rp__field *f);
 void rp__slot_free(slot *s);
 size_t rp__slot_bytes(const slot *s);
+/** Same type and value (doubles bit for bit, so a CAS loop on a NaN ends). */
+int rp__slot_equals(const slot *s, const rp__field *f);
 size_t rp__field_cost(const rp__field *f);
 void rp__put_slot(rp__fwriter *w, const slot *s);
+/** "dict", "queue", ... for messages. */
+const char *rp__kind_name(int kind);
+/** A printable, shortened form of a key for messages, in @p buf. */
+const char *rp__show(const void *p, size_t len, char *buf, size_t cap);
 const char *rp__obj_label(const obj *o, char *buf, size_t cap);
+
+/* ---- map.c: the dict's table ------------------------------------------------- */
+
+/** The hash of @p n bytes at @p p (never leaves the process). */
+uint64_t rp__hash_bytes(const void *p, size_t n);
+/** The entry of key @p k with hash @p h, or NULL; *pos (may be NULL) its position. */
+entry *rp__map_find_h(const map *m, const void *k, size_t klen, uint64_t h, size_t *pos);
+entry *rp__map_find(const map *m, const void *k, size_t klen, size_t *pos);
+/** Insert a key not present, taking value @p v.  0 or RP_ENOMEM. */
+int rp__map_insert(map *m, const void *k, size_t klen, uint64_t h, slot *v);
+/** Remove the entry at @p pos (from rp__map_find). */
+void rp__map_remove(map *m, size_t pos);
+/** Free every entry and the table. */
+void rp__map_clear(map *m);
+
+/* ---- containers.c: dicts, lists, namespaces ----------------------------------- */
+
+int rp__op_d_get(req *q);
+int rp__op_d_set(req *q);
+int rp__op_d_del(req *q);
+int rp__op_d_contains(req *q);
+int rp__op_d_len(req *q);
+int rp__op_d_setdefault(req *q);
+int rp__op_d_pop(req *q);
+int rp__op_d_clear(req *q);
+int rp__op_d_items(req *q);
+int rp__op_d_update(req *q);
+int rp__op_d_getmany(req *q);
+int rp__op_d_add(req *q);
+int rp__op_d_cas(req *q);
+int rp__op_d_swap(req *q);
+int rp__op_l_append(req *q);
+int rp__op_l_extend(req *q);
+int rp__op_l_get(req *q);
+int rp__op_l_set(req *q);
+int rp__op_l_pop(req *q);
+int rp__op_l_insert(req *q);
+int rp__op_l_len(req *q);
+int rp__op_l_slice(req *q);
 
 /* ---- sync.c: objects a caller waits on ----------------------------------- */
 
@@ -211,7 +289,7 @@ int rp__op_pipe_recv(req *q);
 int rp__op_pipe_poll(req *q);
 int rp__op_pipe_close(req *q);
 
-/* ---- shm.c: arrays in the arena ------------------------------------------- */
+/* ---- arrays.c: arrays in the arena ------------------------------------------- */
 
 /** Check OPEN's parameters of a new array; *bytes: its size in the arena. */
 int rp__array_size(req *q, int64_t p1, int64_t p2, size_t *bytes);
@@ -229,7 +307,7 @@ int rp__op_a_get(req *q);
 int rp__op_a_put(req *q);
 int rp__op_a_rmw(req *q);
 
-/* ---- waiting (sync.c) ------------------------------------------------------ */
+/* ---- waiting (request.c) ------------------------------------------------------ */
 
 /**
  * Park the request on list @p list of its object, with the timeout in
@@ -239,6 +317,8 @@ int rp__op_a_rmw(req *q);
 int rp__park(req *q, int list, double timeout);
 /** Unlink a waiter from its object and the deadline list. */
 void rp__unpark(rp__store *s, waiter *w);
+/** Move a waiter to another list of its object (no deadline there). */
+void rp__waiter_move(rp__store *s, waiter *w, int list);
 /**
  * Answer a parked waiter with @p code and the fields already in @p w (a
  * writer begun with rp__answer_begin), then free it.

@@ -5,7 +5,7 @@
  * order, and answered when the object's state lets it go on (served first
  * come, first served) or when its deadline passes.  See docs/sync.md.
  */
-#include "store.h"
+#include "manager/store.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,124 +14,6 @@
 /* Waiter lists of each kind. */
 enum { Q_GETTERS = 0, Q_PUTTERS = 1, Q_JOINERS = 2 };
 enum { COND_NOTIFY = 0, COND_LOCK = 1 };
-
-/* ---- waiters ---------------------------------------------------------------- */
-
-static void wl_push(wlist *l, waiter *w) {
-    w->next = NULL;
-    w->prev = l->tail;
-    if (l->tail)
-        l->tail->next = w;
-    else
-        l->head = w;
-    l->tail = w;
-}
-
-static void wl_remove(wlist *l, waiter *w) {
-    if (w->prev)
-        w->prev->next = w->next;
-    else
-        l->head = w->next;
-    if (w->next)
-        w->next->prev = w->prev;
-    else
-        l->tail = w->prev;
-    w->next = w->prev = NULL;
-}
-
-static void untime(rp__store *s, waiter *w) {
-    if (w->deadline < 0)
-        return;
-    if (w->dprev)
-        w->dprev->dnext = w->dnext;
-    else
-        s->timed = w->dnext;
-    if (w->dnext)
-        w->dnext->dprev = w->dprev;
-    w->dnext = w->dprev = NULL;
-    w->deadline = -1;
-}
-
-int rp__park(req *q, int list, double timeout) {
-    if (q->who->no_wait)
-        return rp__fail(q, RP_EDEADLK, "a callback may not wait on a shared object");
-    if (q->s->interrupted)
-        return rp__fail(q, RP_EINTR, "the job was interrupted by a signal");
-    waiter *w = calloc(1, sizeof *w);
-    if (w == NULL)
-        return rp__nomem(q);
-    w->o = q->o;
-    w->list = list;
-    w->op = q->h->code;
-    w->rank = q->who->rank;
-    w->token = q->h->pool;
-    w->seq = q->h->start;
-    w->deadline = timeout < 0 ? -1 : rp__now() + timeout;
-    wl_push(&q->o->w[list], w);
-    if (w->deadline >= 0) {
-        w->dnext = q->s->timed;
-        if (q->s->timed)
-            q->s->timed->dprev = w;
-        q->s->timed = w;
-        atomic_store_explicit(&q->s->changed, 1, memory_order_release);
-    }
-    q->parked = w;
-    return 0;
-}
-
-void rp__unpark(rp__store *s, waiter *w) {
-    wl_remove(&w->o->w[w->list], w);
-    untime(s, w);
-}
-
-/* Move a waiter to another list of its object (no deadline there). */
-static void move(rp__store *s, waiter *w, int list) {
-    wl_remove(&w->o->w[w->list], w);
-    untime(s, w);
-    w->list = list;
-    wl_push(&w->o->w[list], w);
-}
-
-void rp__answer_begin(const waiter *wt, rp__fwriter *w) {
-    rp__hdr h = {.kind = RP__MSG_OBJ_REP, .job = wt->o->id, .start = wt->seq, .pool = wt->token};
-    rp__fw_init(w, &h);
-}
-
-void rp__answer(rp__store *s, waiter *wt, rp__fwriter *w, int code) {
-    w->h.code = code;
-    int rc = rp__fw_finish(w);
-    rp__unpark(s, wt);
-    if (wt->lw != NULL) {
-        wt->lw->rc = rc;
-        wt->lw->rep = rc == 0 ? w->buf.p : NULL;
-        wt->lw->len = rc == 0 ? w->buf.len : 0;
-        wt->lw->done = 1;
-        pthread_cond_signal(&wt->lw->cv);
-    } else if (rc == 0) {
-        rp__outmsg *m = malloc(sizeof *m);
-        if (m == NULL) {
-            fprintf(stderr, "rankpool: no memory to answer rank %d; it waits on\n", wt->rank);
-            free(w->buf.p);
-        } else {
-            *m = (rp__outmsg){.rank = wt->rank, .msg = w->buf.p, .len = w->buf.len};
-            *s->out_tail = m;
-            s->out_tail = &m->next;
-            atomic_store_explicit(&s->changed, 1, memory_order_release);
-            if (s->notify)
-                s->notify(s->notify_arg);
-        }
-    }
-    rp__slot_free(&wt->item);
-    free(wt);
-}
-
-void rp__answer_code(rp__store *s, waiter *wt, int code, const char *msg) {
-    rp__fwriter w;
-    rp__answer_begin(wt, &w);
-    if (code < 0 && msg != NULL)
-        rp__fw_bytes(&w, msg, strlen(msg));
-    rp__answer(s, wt, &w, code);
-}
 
 static void answer_all(rp__store *s, wlist *l, int code, const char *msg) {
     while (l->head)
@@ -531,7 +413,7 @@ int rp__op_cond_notify(req *q) {
     while (o->w[COND_NOTIFY].head && (n < 0 || woken < n)) {
         waiter *w = o->w[COND_NOTIFY].head;
         w->result = 0;
-        move(q->s, w, COND_LOCK);
+        rp__waiter_move(q->s, w, COND_LOCK);
         woken++;
     }
     q->w.h.code = woken;
@@ -797,7 +679,7 @@ void rp__sync_expire(rp__store *s, waiter *w) {
     case RP__OP_COND_WAIT:
         /* Python's wait: on timeout it still takes the lock back first. */
         w->result = RP_ETIMEDOUT;
-        move(s, w, COND_LOCK);
+        rp__waiter_move(s, w, COND_LOCK);
         grant(s, o);
         break;
     case RP__OP_BAR_WAIT:

@@ -11,7 +11,7 @@
  * no cost while all is well, and nothing to do with MPI.
  */
 #define _GNU_SOURCE /* accept4, pipe2 */
-#include "internal.h"
+#include "net/net.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -172,8 +172,8 @@ static int connect_any(const uint32_t *addr, uint32_t n, uint32_t port, double l
 /* A worker: connect to rank 0 and say who we are.  Rank 0's own host's
  * addresses come first; loopback only if none of them answers (a worker on
  * another host must not reach some other process on its own loopback). */
-static void lease_connect(rp_runtime *rt, const lease_rec *rec) {
-    lease_hello hello = {rec->cookie, rt->rank, (int32_t)getpid()};
+static void lease_connect(rp__lease *l, const lease_rec *rec) {
+    lease_hello hello = {rec->cookie, l->rank, (int32_t)getpid()};
     uint32_t n = rec->naddr < RP__LEASE_ADDRS ? rec->naddr : RP__LEASE_ADDRS;
     uint32_t nlo = rec->nlo < n ? rec->nlo : n;
     int fd = connect_any(rec->addr, n - nlo, rec->port, RP__LEASE_CONNECT);
@@ -181,7 +181,7 @@ static void lease_connect(rp_runtime *rt, const lease_rec *rec) {
         fd = connect_any(rec->addr + (n - nlo), nlo, rec->port, RP__LEASE_CONNECT);
     if (fd >= 0 && write(fd, &hello, sizeof hello) == (ssize_t)sizeof hello) {
         keepalive(fd);
-        rt->lease.fd = fd;
+        l->fd = fd;
         return;
     }
     if (fd >= 0)
@@ -189,18 +189,19 @@ static void lease_connect(rp_runtime *rt, const lease_rec *rec) {
     fprintf(stderr,
             "rankpool: rank %d: cannot connect to rank 0 for the worker lease; if this "
             "worker dies, rank 0 will not notice\n",
-            rt->rank);
+            l->rank);
 }
 
-int rp__lease_init(rp_runtime *rt, int ok) {
-    rp__lease *l = &rt->lease;
+int rp__lease_init(rp__lease *l, MPI_Comm comm, int rank, int size, int ok) {
     l->fd = l->listen_fd = l->wake[0] = l->wake[1] = -1;
-    if (rt->size < 2)
+    l->rank = rank;
+    l->size = size;
+    if (size < 2)
         return 0;
     lease_rec rec;
     memset(&rec, 0, sizeof rec);
-    if (rt->rank == 0 && ok) {
-        l->fds = malloc((size_t)rt->size * sizeof *l->fds);
+    if (rank == 0 && ok) {
+        l->fds = malloc((size_t)size * sizeof *l->fds);
         if (l->fds != NULL && pipe2(l->wake, O_CLOEXEC | O_NONBLOCK) == 0)
             lease_listen(l, &rec);
         if (rec.naddr == 0)
@@ -208,19 +209,18 @@ int rp__lease_init(rp_runtime *rt, int ok) {
                     "rankpool: cannot listen for worker leases (%s); the loss of a "
                     "worker will not be noticed\n",
                     strerror(errno));
-        for (int r = 0; l->fds != NULL && r < rt->size; r++)
+        for (int r = 0; l->fds != NULL && r < size; r++)
             l->fds[r] = -1;
     }
-    if (MPI_Bcast(&rec, (int)sizeof rec, MPI_BYTE, 0, rt->comm) != MPI_SUCCESS)
+    if (MPI_Bcast(&rec, (int)sizeof rec, MPI_BYTE, 0, comm) != MPI_SUCCESS)
         return rp__err(RP_EMPI, "MPI_Bcast of the lease address failed");
-    if (rt->rank != 0 && ok && rec.naddr > 0)
-        lease_connect(rt, &rec);
+    if (rank != 0 && ok && rec.naddr > 0)
+        lease_connect(l, &rec);
     return 0;
 }
 
 /* Rank 0: read a new worker's hello and keep its connection. */
-static void lease_accept(rp_runtime *rt) {
-    rp__lease *l = &rt->lease;
+static void lease_accept(rp__lease *l) {
     int fd = accept4(l->listen_fd, NULL, NULL, SOCK_CLOEXEC);
     if (fd < 0)
         return;
@@ -235,22 +235,22 @@ static void lease_accept(rp_runtime *rt) {
             break;
         got += (size_t)n;
     }
-    if (got != sizeof h || h.cookie != l->cookie || h.rank < 1 || h.rank >= rt->size ||
+    if (got != sizeof h || h.cookie != l->cookie || h.rank < 1 || h.rank >= l->size ||
         l->fds[h.rank] >= 0) {
         close(fd); /* not one of ours, or a duplicate */
         return;
     }
     keepalive(fd);
     l->fds[h.rank] = fd;
-    rp__worker_leased(rt, h.rank, h.pid);
+    if (l->hooks.leased != NULL)
+        l->hooks.leased(l->hooks.arg, h.rank, h.pid);
 }
 
 /* Rank 0's watch thread. */
 static void *watch_main(void *arg) {
-    rp_runtime *rt = arg;
-    rp__lease *l = &rt->lease;
-    struct pollfd *p = malloc((size_t)(rt->size + 1) * sizeof *p);
-    int *who = malloc((size_t)(rt->size + 1) * sizeof *who);
+    rp__lease *l = arg;
+    struct pollfd *p = malloc((size_t)(l->size + 1) * sizeof *p);
+    int *who = malloc((size_t)(l->size + 1) * sizeof *who);
     if (p == NULL || who == NULL) {
         free(p);
         free(who);
@@ -261,7 +261,7 @@ static void *watch_main(void *arg) {
         int n = 0;
         p[n++] = (struct pollfd){.fd = l->wake[0], .events = POLLIN};
         p[n++] = (struct pollfd){.fd = l->listen_fd, .events = POLLIN};
-        for (int r = 1; r < rt->size; r++)
+        for (int r = 1; r < l->size; r++)
             if (l->fds[r] >= 0) {
                 who[n] = r;
                 p[n++] = (struct pollfd){.fd = l->fds[r], .events = POLLIN};
@@ -280,7 +280,7 @@ static void *watch_main(void *arg) {
                 break;
         }
         if (p[1].revents & POLLIN)
-            lease_accept(rt);
+            lease_accept(l);
         for (int k = 2; k < n; k++) {
             if (!p[k].revents)
                 continue;
@@ -294,8 +294,9 @@ static void *watch_main(void *arg) {
                 continue; /* nothing else is ever sent: ignore it */
             close(l->fds[r]);
             l->fds[r] = -1;
-            if (!bye)
-                rp__worker_lost(rt, r, got == 0 ? "its connection closed" : strerror(errno));
+            if (!bye && l->hooks.lost != NULL)
+                l->hooks.lost(l->hooks.arg, r,
+                              got == 0 ? "its connection closed" : strerror(errno));
         }
     }
     free(p);
@@ -311,8 +312,7 @@ static void *watch_main(void *arg) {
  * once, whatever its main thread is doing: nothing else could end it.
  */
 static void *guard_main(void *arg) {
-    rp_runtime *rt = arg;
-    rp__lease *l = &rt->lease;
+    rp__lease *l = arg;
     struct pollfd p[2] = {{.fd = l->wake[0], .events = POLLIN}, {.fd = l->fd, .events = POLLIN}};
     for (;;) {
         if (poll(p, 2, -1) < 0) {
@@ -332,25 +332,26 @@ static void *guard_main(void *arg) {
             return NULL;
         if (n == 1 && c != RP__LEASE_KILL)
             continue;
-        fprintf(stderr, "rankpool: rank %d: %s; ending this rank\n", rt->rank,
+        fprintf(stderr, "rankpool: rank %d: %s; ending this rank\n", l->rank,
                 n == 1 ? "rank 0 gave up on it (a task still ran at shutdown)" : "rank 0 is gone");
         fflush(stderr);
         _exit(1);
     }
 }
 
-int rp__lease_start(rp_runtime *rt) {
-    rp__lease *l = &rt->lease;
-    if (rt->rank != 0) {
+int rp__lease_start(rp__lease *l, const rp__lease_hooks *hooks) {
+    if (hooks != NULL)
+        l->hooks = *hooks;
+    if (l->rank != 0) {
         if (l->fd < 0 || pipe2(l->wake, O_CLOEXEC | O_NONBLOCK) != 0)
             return 0;
-        if (pthread_create(&l->thread, NULL, guard_main, rt) == 0)
+        if (pthread_create(&l->thread, NULL, guard_main, l) == 0)
             l->started = 1;
         return 0;
     }
     if (l->listen_fd < 0)
         return 0;
-    if (pthread_create(&l->thread, NULL, watch_main, rt) != 0) {
+    if (pthread_create(&l->thread, NULL, watch_main, l) != 0) {
         fprintf(stderr, "rankpool: cannot start the thread that watches the workers\n");
         return 0;
     }
@@ -370,8 +371,7 @@ static void stop_thread(rp__lease *l) {
     l->started = 0;
 }
 
-void rp__lease_bye(rp_runtime *rt) {
-    rp__lease *l = &rt->lease;
+void rp__lease_bye(rp__lease *l) {
     if (l->fd < 0)
         return;
     stop_thread(l);
@@ -383,10 +383,9 @@ void rp__lease_bye(rp_runtime *rt) {
     l->fd = -1;
 }
 
-void rp__lease_child(rp_runtime *rt) {
-    rp__lease *l = &rt->lease;
+void rp__lease_child(rp__lease *l) {
     l->started = 0; /* its thread is not in the child */
-    for (int r = 0; l->fds != NULL && r < rt->size; r++)
+    for (int r = 0; l->fds != NULL && r < l->size; r++)
         if (l->fds[r] >= 0)
             close(l->fds[r]);
     int *fds[] = {&l->listen_fd, &l->wake[0], &l->wake[1], &l->fd};
@@ -397,15 +396,15 @@ void rp__lease_child(rp_runtime *rt) {
         }
 }
 
-void rp__lease_fini(rp_runtime *rt) {
-    rp__lease *l = &rt->lease;
+void rp__lease_fini(rp__lease *l) {
     stop_thread(l);
-    for (int r = 0; l->fds != NULL && r < rt->size; r++)
+    for (int r = 0; l->fds != NULL && r < l->size; r++)
         if (l->fds[r] >= 0) {
             /* Rank 0 ends in order: a worker still in its loop must not take
              * the closed connection for rank 0's death; one given up on
              * (still in a task) is told to end. */
-            char c = rt->workers[r - 1].stuck ? RP__LEASE_KILL : RP__LEASE_BYE;
+            int kill = l->hooks.given_up != NULL && l->hooks.given_up(l->hooks.arg, r);
+            char c = kill ? RP__LEASE_KILL : RP__LEASE_BYE;
             if (write(l->fds[r], &c, 1) != 1) {
                 /* that worker is gone already */
             }

@@ -1,117 +1,19 @@
 /*
- * Transport: the only place that calls MPI send and receive, plus the idle
- * backoff every polling loop uses.  Open MPI's blocking calls busy-poll, so
- * the library never blocks inside MPI: it tests, and sleeps when idle.
+ * Transport: the only place that calls MPI send and receive.  Open MPI's
+ * blocking calls busy-poll, so the library never blocks inside MPI: it
+ * tests, and sleeps when idle (net/backoff.c).
  */
-#include "internal.h"
+#include "net/net.h"
 
 #include <errno.h>
-#include <sched.h>
-#include <sys/prctl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Messages up to this size are gathered into one buffer; larger ones are sent
  * in place from the caller's memory through a derived datatype. */
 #define RP__GATHER_MAX ((size_t)16384)
-/* Seconds without work after which idle_deep_sleep applies. */
-#define RP__DEEP_IDLE_AFTER 0.25
-/* Seconds of an idle period spent polling without yielding: about a
- * shared-memory round trip plus a small request's execution.  sched_yield is
- * a syscall (some 2 us in a VM); yielding every few polls from the start
- * added about that to each step of an exchange, as the answer arrived while
- * the waiter sat in the syscall.  Past this, ranks sharing a core get it back. */
-#define RP__SPIN_NO_YIELD 20e-6
-
-double rp__now(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-struct timespec rp__abstime(double t) {
-    struct timespec ts;
-    ts.tv_sec = (time_t)t;
-    ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    return ts;
-}
-
-/* A polite busy-wait step: tells the core we are spinning. */
-static inline void cpu_relax(void) {
-#if defined(__x86_64__) || defined(__i386__)
-    __builtin_ia32_pause();
-#elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
-#endif
-}
-
-long rp__timer_slack_tight(void) {
-    long old = prctl(PR_GET_TIMERSLACK, 0, 0, 0, 0);
-    prctl(PR_SET_TIMERSLACK, 1000UL, 0, 0, 0);
-    return old;
-}
-
-void rp__timer_slack_restore(long old) {
-    if (old > 0)
-        prctl(PR_SET_TIMERSLACK, (unsigned long)old, 0, 0, 0);
-}
-
-void rp__backoff_reset(rp__backoff *b) {
-    b->slept = 0;
-    b->idle_since = 0;
-    b->sleep = 0;
-    b->spins = 0;
-}
-
-void rp__backoff_idle(rp__backoff *b, const rp_options *opt, double limit, pthread_mutex_t *m,
-                      pthread_cond_t *cv) {
-    double now = rp__now();
-    if (b->idle_since == 0) {
-        b->idle_since = now;
-        b->sleep = 10e-6;
-    }
-    if (now - b->idle_since < opt->idle_spin) {
-        /* Spinning: let the caller's other threads take the lock, and now
-         * and then let other ranks sharing this core run (a syscall each
-         * time, so not on every poll). */
-        if (m != NULL)
-            pthread_mutex_unlock(m);
-        if (now - b->idle_since >= RP__SPIN_NO_YIELD && ++b->spins % 4 == 0)
-            sched_yield();
-        else
-            cpu_relax();
-        if (m != NULL)
-            pthread_mutex_lock(m);
-        return;
-    }
-    /* A loop idle for a while sleeps longer: near zero CPU for an idle job,
-     * at the price of a few ms before the first new message is seen. */
-    double cap =
-        now - b->idle_since > RP__DEEP_IDLE_AFTER ? opt->idle_deep_sleep : opt->idle_sleep_max;
-    if (limit > 0 && limit < cap)
-        cap = limit;
-    double s = b->sleep < cap ? b->sleep : cap;
-    b->sleep = s * 2 < cap ? s * 2 : cap;
-    if (cv != NULL) {
-        struct timespec ts = rp__abstime(now + s);
-        if (pthread_cond_timedwait(cv, m, &ts) == 0)
-            rp__backoff_reset(b); /* woken by a signal: work arrived */
-        b->slept = 1;
-        return;
-    }
-    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-    b->slept = 1;
-}
-
 static int sendq_push(rp__sendq *q, MPI_Request req, void *owned) {
     if (q->n == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 16;
@@ -298,8 +200,8 @@ int rp__recv_any(MPI_Comm comm, int woke, void **msg, size_t *len, int *src, int
     return 1;
 }
 
-int rp__rpc(MPI_Comm comm, const rp_options *opt, void *req, size_t len, uint64_t seq, void **rep,
-            size_t *rep_len) {
+int rp__rpc(MPI_Comm comm, const rp_options *opt, void *req, size_t len, uint64_t seq,
+            const rp__relay *relay, void **rep, size_t *rep_len) {
     MPI_Request sreq;
     if (MPI_Isend(req, (int)len, MPI_BYTE, 0, RP__MSG_OBJ_REQ, comm, &sreq) != MPI_SUCCESS) {
         free(req);
@@ -355,8 +257,8 @@ int rp__rpc(MPI_Comm comm, const rp_options *opt, void *req, size_t len, uint64_
                 /* Sequence 0 is ours too: the manager could not read our request. */
                 rp__hdr h;
                 int ok = rp__hdr_decode(msg, (size_t)count, &h) == 0;
-                if (ok && (h.pool & RP__TOK_CHILD)) {
-                    rp__host_route(msg, (size_t)count); /* a child's: relayed (host.c) */
+                if (ok && (h.pool & RP__TOK_CHILD) && relay != NULL) {
+                    relay->route(relay->arg, msg, (size_t)count); /* a child's */
                 } else if (!ok || (h.start != seq && h.start != 0)) {
                     /* Not ours (an answer to a call that gave up): drop it. */
                     fprintf(stderr, "rankpool: stray OBJ_REP dropped\n");
@@ -368,7 +270,7 @@ int rp__rpc(MPI_Comm comm, const rp_options *opt, void *req, size_t len, uint64_
             }
         }
         /* This rank's children go on calling while its task waits. */
-        if (rp__host_pump(NULL) > 0)
+        if (relay != NULL && relay->pump(relay->arg) > 0)
             progress = 1;
         if (progress)
             rp__backoff_reset(&b);

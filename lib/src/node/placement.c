@@ -4,8 +4,8 @@
  * gathered to the manager for rp_placement_info.  Only collective calls
  * (split, allgather, gather), all made at init by every rank.
  */
-#include "internal.h"
-#include "topology.h"
+#include "node/node.h"
+#include "node/topology.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -103,8 +103,9 @@ done:
 
 /* Gather every rank's record to rank 0 (the others keep their own) and
  * decode them into pl->info. */
-static int gather_records(rp_runtime *rt, rp__placement *pl, const rp__prec *mine) {
-    int root = rt->rank == 0, n = root ? rt->size : 1;
+static int gather_records(MPI_Comm comm, int rank, int size, rp__placement *pl,
+                          const rp__prec *mine) {
+    int root = rank == 0, n = root ? size : 1;
     size_t sz = rp__prec_size(mine);
     uint8_t *rec = sz ? malloc(sz) : NULL, *all = NULL;
     int len = rec ? (int)sz : 0;
@@ -113,10 +114,10 @@ static int gather_records(rp_runtime *rt, rp__placement *pl, const rp__prec *min
     int *lens = root ? malloc((size_t)n * sizeof *lens) : NULL;
     int *displs = root ? malloc((size_t)n * sizeof *displs) : NULL;
     int rc = RP_ENOMEM;
-    if (!all_ok(rt->comm, rec && (!root || (lens && displs))))
+    if (!all_ok(comm, rec && (!root || (lens && displs))))
         goto done;
     rc = RP_EMPI;
-    if (MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, rt->comm) != MPI_SUCCESS)
+    if (MPI_Gather(&len, 1, MPI_INT, lens, 1, MPI_INT, 0, comm) != MPI_SUCCESS)
         goto done;
     int fits = 1;
     if (root) {
@@ -128,10 +129,10 @@ static int gather_records(rp_runtime *rt, rp__placement *pl, const rp__prec *min
         fits = total <= (size_t)0x7fffffff && (all = malloc(total)) != NULL;
     }
     rc = RP_ENOMEM;
-    if (!all_ok(rt->comm, fits))
+    if (!all_ok(comm, fits))
         goto done;
     rc = RP_EMPI;
-    if (MPI_Gatherv(rec, len, MPI_BYTE, all, lens, displs, MPI_BYTE, 0, rt->comm) != MPI_SUCCESS)
+    if (MPI_Gatherv(rec, len, MPI_BYTE, all, lens, displs, MPI_BYTE, 0, comm) != MPI_SUCCESS)
         goto done;
     if (!root) {
         all = rec; /* a worker keeps its own record */
@@ -150,7 +151,7 @@ static int gather_records(rp_runtime *rt, rp__placement *pl, const rp__prec *min
             goto done;
         }
         pl->info[i] = (rp_placement_info){
-            .rank = root ? i : rt->rank,
+            .rank = root ? i : rank,
             .host = p.s[RP__PS_HOST],
             .node_rank = p.v[RP__PI_NODE_RANK],
             .node_size = p.v[RP__PI_NODE_SIZE],
@@ -184,11 +185,11 @@ done:
     return rc;
 }
 
-int rp__placement_init(rp_runtime *rt, int ok) {
-    rp__placement *pl = &rt->place;
+int rp__placement_init(rp__placement *pl, MPI_Comm comm, int rank, int size, const rp_options *opt,
+                       int ok) {
     int rc = 0, policy = RP_PLACE_NONE, grain = RP_GRAIN_CORE;
     if (ok)
-        rc = rp__placement_resolve(rt->opt.placement, rt->opt.granularity, getenv("RP_PLACEMENT"),
+        rc = rp__placement_resolve(opt->placement, opt->granularity, getenv("RP_PLACEMENT"),
                                    getenv(OMPI_BINDING_VAR), &policy, &grain);
     if (ok && rc == 0) {
         /* Without a topology or a readable binding nothing is placed, but
@@ -197,8 +198,7 @@ int rp__placement_init(rp_runtime *rt, int ok) {
         if (trc == 0)
             trc = rp__topo_get_binding(pl->topo, &pl->given);
         if (trc != 0) {
-            add_warning(pl, "rankpool: warning: rank %d is not placed: %s", rt->rank,
-                        rp_last_error());
+            add_warning(pl, "rankpool: warning: rank %d is not placed: %s", rank, rp_last_error());
             rp__topo_free(pl->topo);
             pl->topo = NULL;
             policy = RP_PLACE_NONE;
@@ -208,8 +208,8 @@ int rp__placement_init(rp_runtime *rt, int ok) {
 
     /* Collective from here: every rank takes part whatever happened above. */
     MPI_Comm node;
-    int node_rank = 0, node_size = 1, grank = 0, gsize = 1, gmanager = rt->rank == 0;
-    if (MPI_Comm_split_type(rt->comm, MPI_COMM_TYPE_SHARED, rt->rank, MPI_INFO_NULL, &node) !=
+    int node_rank = 0, node_size = 1, grank = 0, gsize = 1, gmanager = rank == 0;
+    if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node) !=
         MPI_SUCCESS) {
         if (rc == 0)
             rc = rp__err(RP_EMPI, "MPI_Comm_split_type failed");
@@ -217,7 +217,7 @@ int rp__placement_init(rp_runtime *rt, int ok) {
         MPI_Comm_set_errhandler(node, MPI_ERRORS_RETURN);
         MPI_Comm_rank(node, &node_rank);
         MPI_Comm_size(node, &node_size);
-        int grc = group_of(node, given, rt->rank == 0, &grank, &gsize, &gmanager);
+        int grc = group_of(node, given, rank == 0, &grank, &gsize, &gmanager);
         if (rc == 0)
             rc = grc;
         MPI_Comm_free(&node);
@@ -236,7 +236,7 @@ int rp__placement_init(rp_runtime *rt, int ok) {
         if (rc == 0 && plan.pinned) {
             pl->rebound = 1;
             if (rp__topo_bind(pl->topo, plan.cpuset) != 0)
-                add_warning(pl, "rankpool: warning: rank %d: %s", rt->rank, rp_last_error());
+                add_warning(pl, "rankpool: warning: rank %d: %s", rank, rp_last_error());
         }
         if (rc == 0 && rp__topo_get_binding(pl->topo, &bound) != 0)
             bound = NULL;
@@ -251,7 +251,7 @@ int rp__placement_init(rp_runtime *rt, int ok) {
                         host, plan.workers, plan.units, unit, plan.units == 1 ? "" : "s", given,
                         unit);
         /* The hint is for the workers' own threads; rank 0's main() is the user's. */
-        if (rc == 0 && rt->rank != 0 && rt->size > 1 && policy != RP_PLACE_NONE)
+        if (rc == 0 && rank != 0 && size > 1 && policy != RP_PLACE_NONE)
             pl->omp_hint = where.units;
     }
     rp__prec rec = {
@@ -259,7 +259,7 @@ int rp__placement_init(rp_runtime *rt, int ok) {
         .s = {host, given, plan.cpuset ? plan.cpuset : "", bound ? bound : "",
               where.cores ? where.cores : "", where.packages ? where.packages : "",
               where.numa ? where.numa : "", summary ? summary : ""}};
-    int grc = gather_records(rt, pl, &rec);
+    int grc = gather_records(comm, rank, size, pl, &rec);
     if (rc == 0)
         rc = grc;
     free(plan.cpuset);
@@ -269,8 +269,7 @@ int rp__placement_init(rp_runtime *rt, int ok) {
     return rc;
 }
 
-void rp__placement_start(rp_runtime *rt) {
-    rp__placement *pl = &rt->place;
+void rp__placement_start(rp__placement *pl) {
     if (pl->warning) {
         fputs(pl->warning, stderr);
         fflush(stderr);
@@ -283,8 +282,7 @@ void rp__placement_start(rp_runtime *rt) {
     }
 }
 
-void rp__placement_fini(rp_runtime *rt) {
-    rp__placement *pl = &rt->place;
+void rp__placement_fini(rp__placement *pl) {
     if (pl->rebound && pl->topo && pl->given)
         rp__topo_bind(pl->topo, pl->given); /* best effort: nothing to do if refused */
     const char *omp = getenv("OMP_NUM_THREADS");
@@ -296,20 +294,4 @@ void rp__placement_fini(rp_runtime *rt) {
     free(pl->info);
     free(pl->records);
     *pl = (rp__placement){0};
-}
-
-int rp_placement_get(const rp_runtime *rt, int rank, rp_placement_info *info) {
-    if (rt == NULL || info == NULL)
-        return rp__err(RP_EINVAL, "NULL runtime or info");
-    if (rank < 0 || rank >= rt->size)
-        return rp__err(RP_ERANGE, "no rank %d in a runtime of %d", rank, rt->size);
-    const rp__placement *pl = &rt->place;
-    if (rt->rank == 0)
-        *info = pl->info[rank];
-    else if (rank == rt->rank)
-        *info = pl->info[0];
-    else
-        return rp__err(RP_ENOTMANAGER, "rank %d can only ask about itself, not rank %d", rt->rank,
-                       rank);
-    return 0;
 }

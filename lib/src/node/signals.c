@@ -3,14 +3,16 @@
  * ends the process at once (the default action).
  *
  * On rank 0 the manager thread sees the request within one loop (a few ms),
- * stops every pool and wakes every waiter with RP_EINTR (manager.c); the
+ * stops every pool and wakes every waiter with RP_EINTR (manager/loop.c); the
  * program then returns through rp_finalize, which stops the workers as
  * usual.  A worker keeps serving, so that rank 0 can stop it in order (mpirun
  * sends SIGTERM to every rank of the job at once); if no SHUTDOWN comes
  * within RP__SIGNAL_GRACE seconds, it ends itself with the signal it got.
  * A handler only stores the signal number and, on a worker, arms an alarm.
  */
-#include "internal.h"
+#include "node/node.h"
+
+#include <pthread.h>
 
 #include <signal.h>
 #include <string.h>
@@ -59,13 +61,11 @@ static void on_signal(int sig) {
     }
 }
 
-void rp__signals_install(rp_runtime *rt) {
-    if (!rt->opt.handle_signals)
-        return;
+void rp__signals_install(int is_worker) {
     pthread_mutex_lock(&install_lock);
     if (installs++ == 0) {
         pending = 0;
-        worker = rt->rank != 0;
+        worker = is_worker;
         struct sigaction sa;
         memset(&sa, 0, sizeof sa);
         sa.sa_handler = on_signal;
@@ -77,9 +77,7 @@ void rp__signals_install(rp_runtime *rt) {
     pthread_mutex_unlock(&install_lock);
 }
 
-void rp__signals_restore(rp_runtime *rt) {
-    if (!rt->opt.handle_signals)
-        return;
+void rp__signals_restore(void) {
     pthread_mutex_lock(&install_lock);
     if (--installs == 0) {
         if (worker && pending)
@@ -93,8 +91,4 @@ void rp__signals_restore(rp_runtime *rt) {
 
 int rp__signal_pending(void) {
     return pending;
-}
-
-int rp_interrupted(const rp_runtime *rt) {
-    return rt != NULL && rt->opt.handle_signals ? pending : 0;
 }

@@ -4,9 +4,9 @@
  * synthetic topologies).  The only file that includes hwloc.h.
  */
 #define _GNU_SOURCE /* CPU_ALLOC and sched_getaffinity */
-#include "topology.h"
+#include "node/topology.h"
 
-#include "internal.h"
+#include "base/base.h"
 
 #include <hwloc.h>
 

@@ -1,5 +1,5 @@
 /* The wire protocol: encode and validate.  See wire.h for the layout. */
-#include "wire.h"
+#include "wire/wire.h"
 
 #include "rankpool.h"
 

@@ -383,4 +383,46 @@ void rp__prec_encode(void *out, const rp__prec *p);
  */
 int rp__prec_decode(const void *buf, size_t len, rp__prec *p);
 
+/* ---- callers' tokens ----------------------------------------------------- */
+
+/* The token of an object call made in a forked child (header's pool field):
+ * which child, and which of its threads (lock ownership is per token). */
+#define RP__TOK_CHILD 0x80000000u  /* made in a forked child */
+#define RP__TOK_PROC 0x40000000u   /* ... a Process (else a pool's executor) */
+#define RP__TOK_THREAD 0x3fc00000u /* its thread, 8 bits */
+#define RP__TOK_THREAD_SHIFT 22
+#define RP__TOK_PID 0x003fffffu /* its pid (Linux pids fit 22 bits) */
+
+/* ---- elem.c: elements of a Value or an Array in the shared arena ---------- */
+
+/* The largest element of an RP_ELEM_BYTES array. */
+#define RP__MAX_ELEM_SIZE ((size_t)1 << 20)
+
+/* Read-modify-write operations on one element (A_RMW's flags). */
+enum { RP__RMW_FAA = 1, RP__RMW_FADD = 2, RP__RMW_CAS = 3, RP__RMW_SWAP = 4, RP__RMW_COUNT };
+
+/* The header in front of each array's elements in the arena (32 bytes). */
+typedef struct rp__ahdr {
+    uint64_t gen; /* the object id while it lives, 0 once destroyed */
+    uint64_t length;
+    uint32_t type;
+    uint32_t elem_size;
+    uint64_t spare;
+} rp__ahdr;
+
+/** Can @p op apply to elements of @p type?  0 or RP_ETYPE. */
+int rp__rmw_check(int type, int op);
+
+/**
+ * Apply @p op to the element at @p p of @p type with operands @p x, @p y
+ * (bit patterns in the element's width: an INT32 or FLOAT in the low 32
+ * bits), sequentially consistent; the element's bits before go to *old.
+ * Returns 1 if a CAS swapped, else 0.
+ */
+int rp__rmw(void *p, int type, int op, uint64_t x, uint64_t y, uint64_t *old);
+
+/** Copy one element in or out: whole (a relaxed atomic) for 4 and 8 bytes. */
+void rp__elem_load(const void *p, size_t size, void *out);
+void rp__elem_store(void *p, size_t size, const void *in);
+
 #endif /* RP_WIRE_H */

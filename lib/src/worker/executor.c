@@ -3,7 +3,7 @@
  * Used by worker ranks and by rank 0 in single-rank mode, so both take the
  * same path through the wire format.
  */
-#include "internal.h"
+#include "worker/worker.h"
 
 #include <stdarg.h>
 #include <stdio.h>

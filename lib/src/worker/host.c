@@ -4,9 +4,9 @@
  * calls MPI.  Its shared-object calls come over a socketpair and the rank
  * relays them (a worker rank forwards them to the manager as ordinary
  * OBJ_REQ messages and routes each OBJ_REP back by the token in its header;
- * rank 0 of a one-rank job executes them on its store from a relay thread).
- * The rank reaps every child (waitpid) and reports its exit.  See
- * docs/process.md.
+ * rank 0 of a one-rank job executes them on its store: manager/relay.c).
+ * The rank reaps every child (waitpid) and reports its exit.  The child's
+ * own side is worker/child.c.  See docs/process.md.
  *
  * Between a rank and its child, over the socket (both ends are processes of
  * one host and one binary): frames of a u64 length in host order and that
@@ -17,7 +17,7 @@
  * decoders, as it would one from the network.
  */
 #define _GNU_SOURCE /* sigabbrev_np */
-#include "internal.h"
+#include "worker/worker.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -57,7 +57,7 @@ typedef struct iso {
 } iso;
 
 struct rp__host {
-    rp_runtime *rt;
+    const rp__wenv *env;
     kid *k;
     int n, cap;
     iso *iso;
@@ -73,325 +73,12 @@ struct rp__host {
  * rp__rpc find their child here. */
 static rp__host *g_host;
 
-/* In a forked child: the socket to its rank, and who it is. */
-static struct {
-    int fd; /* -1: not a child */
-    int daemon;
-    int exec;
-    char name[RP__MAX_PNAME + 1];
-    pthread_mutex_t lock; /* one call at a time on the socket */
-    uint64_t seq;
-} g_child = {.fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
-
-/* ---- frames ----------------------------------------------------------- */
-
-/* Write every byte of @p iov (MSG_NOSIGNAL: a dead peer is an error, not a
- * SIGPIPE that ends the rank).  0 or -1. */
-static int send_all(int fd, struct iovec *iov, int n) {
-    while (n > 0) {
-        struct msghdr mh = {.msg_iov = iov, .msg_iovlen = (size_t)n};
-        ssize_t w = sendmsg(fd, &mh, MSG_NOSIGNAL);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            return -1;
-        }
-        while (n > 0 && (size_t)w >= iov->iov_len) {
-            w -= (ssize_t)iov->iov_len;
-            iov++;
-            n--;
-        }
-        if (n > 0) {
-            iov->iov_base = (uint8_t *)iov->iov_base + w;
-            iov->iov_len -= (size_t)w;
-        }
-    }
-    return 0;
-}
-
-static int send_frame(int fd, const void *pre, size_t plen, const void *msg, size_t len) {
-    uint64_t total = plen + len;
-    struct iovec iov[3] = {{&total, sizeof total}, {(void *)pre, plen}, {(void *)msg, len}};
-    return send_all(fd, iov, 3);
-}
-
-/* 0, 1 at end of stream before the first byte, -1 on error. */
-static int read_all(int fd, void *p, size_t n) {
-    size_t got = 0;
-    while (got < n) {
-        ssize_t r = read(fd, (uint8_t *)p + got, n - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return r == 0 && got == 0 ? 1 : -1;
-        got += (size_t)r;
-    }
-    return 0;
-}
-
-/* One frame into *msg (malloc'd).  0, 1 at end of stream, -1 on error. */
-static int recv_frame(int fd, void **msg, size_t *len) {
-    uint64_t n;
-    int rc = read_all(fd, &n, sizeof n);
-    if (rc != 0)
-        return rc;
-    if (n > RP__MAX_MSG)
-        return -1;
-    *msg = malloc(n ? (size_t)n : 1);
-    if (*msg == NULL)
-        return -1;
-    if (read_all(fd, *msg, (size_t)n) != 0) {
-        free(*msg);
-        return -1;
-    }
-    *len = (size_t)n;
-    return 0;
-}
-
-/* ---- the child's side ------------------------------------------------- */
-
-int rp__in_child(void) {
-    return g_child.fd >= 0;
-}
-
-int rp__child_rpc(void *req, size_t len, void **rep, size_t *rep_len) {
-    pthread_mutex_lock(&g_child.lock);
-    int rc = send_frame(g_child.fd, NULL, 0, req, len);
-    if (rc == 0)
-        rc = recv_frame(g_child.fd, rep, rep_len);
-    pthread_mutex_unlock(&g_child.lock);
-    free(req);
-    /* The rank is gone (it would have killed us first) or broke the stream. */
-    return rc == 0 ? 0 : rp__err(RP_EPROTO, "the connection to the hosting rank failed");
-}
-
-uint64_t rp__child_seq(void) {
-    return __atomic_add_fetch(&g_child.seq, 1, __ATOMIC_RELAXED);
-}
-
-int rp_current_process(const rp_runtime *rt, rp_process_info *out) {
-    if (out == NULL)
-        return rp__err(RP_EINVAL, "NULL argument");
-    static _Thread_local char name[32];
-    memset(out, 0, sizeof *out);
-    out->pid = (long)getpid();
-    out->rank = rt ? rt->rank : -1;
-    if (rp__in_child()) {
-        out->name = g_child.name;
-        out->daemon = g_child.daemon;
-        out->child = 1;
-    } else if (rt == NULL || rt->rank == 0) {
-        out->name = "MainProcess";
-    } else {
-        snprintf(name, sizeof name, "Worker-%d", rt->rank);
-        out->name = name;
-    }
-    return 0;
-}
-
-/*
- * First steps of a forked child: die with the rank that forked it (and
- * check the race where the rank died before the prctl), default signal
- * dispositions (MPI installs handlers a crash must not go through), no
- * socket of a sibling, and object calls over @p fd with tokens of its own.
- */
-static void child_enter(rp__host *h, int fd, pid_t parent, int proc, int daemon, const char *name,
-                        size_t nlen) {
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(1);
-    static const int sigs[] = {SIGSEGV, SIGBUS,  SIGFPE,  SIGILL,  SIGABRT, SIGTERM, SIGINT,
-                               SIGHUP,  SIGQUIT, SIGPIPE, SIGCHLD, SIGUSR1, SIGUSR2, SIGALRM};
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
-        signal(sigs[i], SIG_DFL);
-    sigset_t none;
-    sigemptyset(&none);
-    pthread_sigmask(SIG_SETMASK, &none, NULL);
-    alarm(0); /* a signaled worker's grace is not the child's */
-    if (h != NULL) {
-        for (int i = 0; i < h->n; i++)
-            if (h->k[i].fd >= 0)
-                close(h->k[i].fd);
-        rp__lease_child(h->rt);
-    }
-    g_host = NULL;
-    g_child.fd = fd;
-    g_child.daemon = daemon;
-    g_child.exec = !proc;
-    if (nlen > RP__MAX_PNAME)
-        nlen = RP__MAX_PNAME;
-    memcpy(g_child.name, name, nlen);
-    g_child.name[nlen] = '\0';
-    rp__objects_forked(RP__TOK_CHILD | (proc ? RP__TOK_PROC : 0) |
-                       ((uint32_t)getpid() & RP__TOK_PID));
-}
-
-/* A Process's body: run the target once and end with its exit code.  Never
- * returns; _exit, so nothing of MPI runs in the child. */
-static void run_process(rp_runtime *rt, int task, const void *arg, size_t len) {
-    char msg[RP__MAX_ERRMSG + 1];
-    int rc = rp__exec_init(&rt->tasks, rt->rank, task, arg, len, msg, sizeof msg);
-    if (rc != 0 && strcmp(msg, "initializer failed") != 0)
-        fprintf(stderr, "rankpool: process '%s': %s\n", g_child.name, msg);
-    fflush(NULL);
-    _exit(rc == 0 ? 0 : rc > 0 && rc < 256 ? rc : 1);
-}
-
-/* The exit code as Python gives it: the status, or minus the signal. */
-static int exit_code(int status) {
-    if (WIFSIGNALED(status))
-        return -WTERMSIG(status);
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
-}
-
-/* ---- rank 0 of a one-rank job: a relay thread per process -------------- */
-
-typedef struct local_proc {
-    rp_runtime *rt;
-    uint64_t id;
-    int task;
-    int daemon;
-    char name[RP__MAX_PNAME + 1];
-    void *arg;
-    size_t len;
-} local_proc;
-
-/* The calls of one process: executed on the store by this thread, which
- * may wait for a parked answer like any local caller.  Ends when the
- * socket does (relay_main shuts it down once the process ended). */
-typedef struct local_calls {
-    rp_runtime *rt;
-    int fd;
-    pid_t pid;
-} local_calls;
-
-static void *calls_main(void *arg) {
-    local_calls *lc = arg;
-    uint32_t tok = RP__TOK_CHILD | RP__TOK_PROC | ((uint32_t)lc->pid & RP__TOK_PID);
-    void *msg;
-    size_t len;
-    while (recv_frame(lc->fd, &msg, &len) == 0) {
-        rp__hdr h;
-        void *rep = NULL;
-        size_t rlen = 0;
-        if (rp__hdr_decode(msg, len, &h) != 0 || h.kind != RP__MSG_OBJ_REQ ||
-            (h.pool & ~RP__TOK_THREAD) != tok) {
-            fprintf(stderr, "rankpool: process %ld broke the protocol: killed\n", (long)lc->pid);
-            kill(lc->pid, SIGKILL);
-            free(msg);
-            break;
-        }
-        rp__caller who = {.rank = 0, .local = 1};
-        int rc =
-            rp__store_exec(lc->rt->store, &h, (uint8_t *)msg + RP__HDR_SIZE, &who, &rep, &rlen);
-        free(msg);
-        if (rc != 0 || send_frame(lc->fd, NULL, 0, rep, rlen) != 0) {
-            free(rep);
-            break; /* it ended (or will wait forever: relay_main ends it) */
-        }
-        free(rep);
-    }
-    return NULL;
-}
-
-/* The relay thread forks the child itself, so that the child's
- * PR_SET_PDEATHSIG (tied to the forking thread) lasts exactly as long as
- * the relay: the thread ends only after the child.  A second thread serves
- * the child's calls; this one waits for the exit, which ends the calls
- * still waiting (rp__store_drop) and the socket. */
-static void *relay_main(void *arg) {
-    local_proc *lp = arg;
-    rp_runtime *rt = lp->rt;
-    int sv[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) {
-        rp__process_started(rt, lp->id, rp__err(RP_ENOMEM, "socketpair: %s", strerror(errno)), 1);
-        goto out;
-    }
-    pid_t parent = getpid();
-    fflush(NULL); /* what the program buffered must not be written twice */
-    pid_t pid = fork();
-    if (pid == 0) {
-        close(sv[0]);
-        child_enter(NULL, sv[1], parent, 1, lp->daemon, lp->name, strlen(lp->name));
-        run_process(rt, lp->task, lp->arg, lp->len);
-    }
-    close(sv[1]);
-    if (pid < 0) {
-        close(sv[0]);
-        rp__process_started(rt, lp->id, rp__err(RP_ENOMEM, "fork: %s", strerror(errno)), 1);
-        goto out;
-    }
-    local_calls lc = {rt, sv[0], pid};
-    pthread_t calls;
-    int served = pthread_create(&calls, NULL, calls_main, &lc) == 0;
-    if (!served)
-        kill(pid, SIGKILL); /* nobody could answer its calls */
-    rp__process_started(rt, lp->id, (int)pid, 1);
-    /* Wait without reaping: the pid stays the child's until rank 0's table
-     * says it ended, so a signal sent meanwhile cannot reach another process. */
-    siginfo_t si;
-    while (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOWAIT) != 0 && errno == EINTR)
-        ;
-    shutdown(sv[0], SHUT_RDWR); /* a grandchild may hold the other end open */
-    /* End its calls that wait.  A request the calls thread read from the
-     * socket only after that would wait for ever: drop again until the
-     * thread is out. */
-    for (;;) {
-        rp__store_drop(rt->store, 0, RP__TOK_CHILD | RP__TOK_PROC | ((uint32_t)pid & RP__TOK_PID),
-                       ~RP__TOK_THREAD, RP_ECANCELED, "the caller ended");
-        if (!served)
-            break;
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        ts.tv_nsec += 20000000L;
-        if (ts.tv_nsec >= 1000000000L) {
-            ts.tv_sec++;
-            ts.tv_nsec -= 1000000000L;
-        }
-        if (pthread_timedjoin_np(calls, NULL, &ts) == 0)
-            break;
-    }
-    close(sv[0]);
-    int code = si.si_code == CLD_EXITED ? si.si_status : -si.si_status;
-    rp__process_exited(rt, lp->id, code, (int)pid, 1);
-out:
-    free(lp->arg);
-    free(lp);
-    return NULL;
-}
-
-int rp__host_local_start(rp_runtime *rt, uint64_t id, int task, int daemon, const char *name,
-                         const void *arg, size_t len) {
-    local_proc *lp = calloc(1, sizeof *lp);
-    if (lp == NULL || (len > 0 && (lp->arg = malloc(len)) == NULL)) {
-        free(lp);
-        return RP_ENOMEM;
-    }
-    *lp = (local_proc){
-        .rt = rt, .id = id, .task = task, .daemon = daemon, .arg = lp->arg, .len = len};
-    snprintf(lp->name, sizeof lp->name, "%s", name);
-    if (len > 0)
-        memcpy(lp->arg, arg, len);
-    pthread_attr_t a;
-    pthread_attr_init(&a);
-    pthread_attr_setdetachstate(&a, PTHREAD_CREATE_DETACHED);
-    pthread_t t;
-    int rc = pthread_create(&t, &a, relay_main, lp);
-    pthread_attr_destroy(&a);
-    if (rc != 0) {
-        free(lp->arg);
-        free(lp);
-        return RP_ENOMEM;
-    }
-    return 0;
-}
-
 /* ---- worker ranks: the host ------------------------------------------- */
 
-rp__host *rp__host_new(rp_runtime *rt) {
+rp__host *rp__host_new(const rp__wenv *env) {
     rp__host *h = calloc(1, sizeof *h);
     if (h != NULL) {
-        h->rt = rt;
+        h->env = env;
         g_host = h;
     }
     return h;
@@ -427,8 +114,20 @@ static void report(rp__host *h, int kind, uint64_t id, int code, uint32_t token)
     if (h->closing)
         return;
     rp__hdr m = {.kind = (uint16_t)kind, .job = id, .code = code, .pool = token};
-    if (rp__send_ctrl(h->rt->comm, 0, &m, NULL, 0, &h->sendq) == RP_EMPI)
+    if (rp__send_ctrl(h->env->comm, 0, &m, NULL, 0, &h->sendq) == RP_EMPI)
         h->failed = 1;
+}
+
+/* In a new child: no socket of a sibling, no lease (the connection must end
+ * with the rank that holds it), then the child's own first steps. */
+static void child_enter(rp__host *h, int fd, pid_t parent, int proc, int daemon, const char *name,
+                        size_t nlen) {
+    for (int i = 0; i < h->n; i++)
+        if (h->k[i].fd >= 0)
+            close(h->k[i].fd);
+    rp__lease_child(h->env->lease);
+    g_host = NULL;
+    rp__child_enter(fd, parent, proc, daemon, name, nlen);
 }
 
 /* Fork a child on socket pair @p sv; in the child, @p body runs and never
@@ -451,12 +150,12 @@ static pid_t fork_kid(rp__host *h, int sv[2], int proc, int daemon, const char *
 }
 
 int rp__host_start(rp__host *h, const rp__hdr *m, const void *body) {
-    rp_runtime *rt = h->rt;
+    const rp__wenv *env = h->env;
     const char *name;
     const void *arg;
     size_t nlen, alen;
     if (rp__proc_start_decode(m, body, &name, &nlen, &arg, &alen) != 0 ||
-        (size_t)m->code >= rt->tasks.n) {
+        (size_t)m->code >= env->tasks->n) {
         report(h, RP__MSG_PROC_STARTED, m->job, RP_EPROTO, 0);
         return 0;
     }
@@ -468,7 +167,7 @@ int rp__host_start(rp__host *h, const rp__hdr *m, const void *body) {
     int daemon = (m->flags & RP__PROC_DAEMON) != 0;
     pid_t pid = fork_kid(h, sv, 1, daemon, name, nlen);
     if (pid == 0)
-        run_process(rt, m->code, arg, alen);
+        rp__child_run(env->tasks, env->rank, m->code, arg, alen);
     if (pid < 0) {
         report(h, RP__MSG_PROC_STARTED, m->job, RP_ENOMEM, 0);
         return 0;
@@ -559,7 +258,7 @@ static int kid_read(rp__host *h, int i, void **res, size_t *rlen, int fill) {
     if (rp__hdr_decode(msg, len, &m) == 0) {
         if (m.kind == RP__MSG_OBJ_REQ && (m.pool & ~RP__TOK_THREAD) == tok) {
             rp__iov iov = {msg, len};
-            if (rp__send_iov(h->rt->comm, 0, RP__MSG_OBJ_REQ, &iov, 1, msg, NULL, &h->sendq) ==
+            if (rp__send_iov(h->env->comm, 0, RP__MSG_OBJ_REQ, &iov, 1, msg, NULL, &h->sendq) ==
                 RP_EMPI)
                 h->failed = 1;
             return 1;
@@ -571,7 +270,7 @@ static int kid_read(rp__host *h, int i, void **res, size_t *rlen, int fill) {
         }
     }
     free(msg);
-    fprintf(stderr, "rankpool: rank %d: child %ld broke the protocol: killed\n", h->rt->rank,
+    fprintf(stderr, "rankpool: rank %d: child %ld broke the protocol: killed\n", h->env->rank,
             (long)k->pid);
     kill(k->pid, SIGKILL);
     close(k->fd);
@@ -589,7 +288,7 @@ int rp__host_route(void *msg, size_t len) {
         if (h->k[i].pid == pid && h->k[i].fd >= 0) {
             /* The child waits for this answer, so the write does not block
              * for long; a child that died meanwhile just loses it. */
-            send_frame(h->k[i].fd, NULL, 0, msg, len);
+            rp__frame_send(h->k[i].fd, NULL, 0, msg, len);
             break;
         }
     free(msg);
@@ -627,7 +326,7 @@ int rp__host_pump(rp__host *h) {
         kid *k = &h->k[i];
         int st;
         if (!k->exec && waitpid(k->pid, &st, WNOHANG) == k->pid) {
-            report(h, RP__MSG_PROC_EXIT, k->id, exit_code(st), kid_token(k));
+            report(h, RP__MSG_PROC_EXIT, k->id, rp__exit_code(st), kid_token(k));
             kid_remove(h, i);
             progress++;
             continue;
@@ -638,6 +337,21 @@ int rp__host_pump(rp__host *h) {
     if (d < 0)
         return RP_EMPI;
     return h->failed ? RP_EMPI : progress + d;
+}
+
+static void relay_route(void *arg, void *msg, size_t len) {
+    (void)arg;
+    rp__host_route(msg, len);
+}
+
+static int relay_pump(void *arg) {
+    (void)arg;
+    return rp__host_pump(NULL);
+}
+
+const rp__relay *rp__host_relay(void) {
+    static const rp__relay relay = {relay_route, relay_pump, NULL};
+    return g_host != NULL ? &relay : NULL;
 }
 
 int rp__host_busy(const rp__host *h) {
@@ -661,7 +375,7 @@ static int kid_end(rp__host *h, int i, int sig) {
     while (waitpid(k->pid, &st, 0) < 0 && errno == EINTR)
         ;
     if (k->exec) /* its calls still waiting at the manager must not take anything */
-        report(h, RP__MSG_PROC_EXIT, 0, exit_code(st), kid_token(k));
+        report(h, RP__MSG_PROC_EXIT, 0, rp__exit_code(st), kid_token(k));
     kid_remove(h, i);
     return st;
 }
@@ -676,7 +390,7 @@ void rp__host_free(rp__host *h) {
         kid *k = &h->k[0];
         kid_end(h, 0, k->exec ? 0 : SIGKILL);
     }
-    rp__sendq_drain(&h->sendq, &h->rt->opt, 5.0);
+    rp__sendq_drain(&h->sendq, h->env->opt, 5.0);
     free(h->k);
     free(h->iso);
     free(h->pfd);
@@ -730,18 +444,18 @@ int rp__host_isolated(rp__host *h, uint32_t pool) {
 
 /* An executor's body: run the items of each work order, one RESULT frame
  * per item, until the rank closes the socket. */
-static void exec_main(rp_runtime *rt) {
+static void exec_main(const rp__wenv *env) {
     for (;;) {
         void *m;
         size_t len;
-        if (recv_frame(g_child.fd, &m, &len) != 0)
+        if (rp__frame_recv(rp__child_fd(), &m, &len) != 0)
             break;
         rp__hdr th;
         rp__reader r;
         uint64_t order[2];
         const uint8_t *msg = (const uint8_t *)m + sizeof order;
         if (len < sizeof order || rp__hdr_decode(msg, len - sizeof order, &th) != 0 ||
-            th.kind != RP__MSG_TASK || th.code < 0 || (size_t)th.code >= rt->tasks.n ||
+            th.kind != RP__MSG_TASK || th.code < 0 || (size_t)th.code >= env->tasks->n ||
             rp__reader_init(&r, &th, msg + RP__HDR_SIZE) != 0)
             break;
         memcpy(order, m, sizeof order);
@@ -761,9 +475,9 @@ static void exec_main(rp_runtime *rt) {
             rp__rwriter w;
             if (rp__rwriter_init(&w, &one) != 0)
                 _exit(1);
-            rp__exec_item(&rt->tasks, rt->rank, th.code, th.start + i, arg, alen, &w);
+            rp__exec_item(env->tasks, env->rank, th.code, th.start + i, arg, alen, &w);
             rp__rwriter_finish(&w, 0);
-            int rc = send_frame(g_child.fd, NULL, 0, w.buf.p, w.buf.len);
+            int rc = rp__frame_send(rp__child_fd(), NULL, 0, w.buf.p, w.buf.len);
             rp__buf_free(&w.buf);
             if (rc != 0)
                 _exit(1);
@@ -800,11 +514,11 @@ static int take_item(const void *msg, size_t len, rp__rwriter *w) {
 
 int rp__host_run_chunk(rp__host *h, const void *msg, size_t mlen, const rp__hdr *th,
                        rp__cancel_fn poll_net, void *arg, rp__rwriter *w) {
-    rp_runtime *rt = h->rt;
+    const rp__wenv *env = h->env;
     iso *p = find_iso(h, th->pool);
-    if (p == NULL || th->code < 0 || (size_t)th->code >= rt->tasks.n)
+    if (p == NULL || th->code < 0 || (size_t)th->code >= env->tasks->n)
         return RP_EPROTO;
-    const char *tname = rt->tasks.defs[th->code].name;
+    const char *tname = env->tasks->defs[th->code].name;
     double t0 = rp__now();
     uint64_t done = 0, count = th->count;
     char why[RP__MAX_ERRMSG + 1];
@@ -818,11 +532,11 @@ int rp__host_run_chunk(rp__host *h, const void *msg, size_t mlen, const rp__hdr 
         if (e < 0) {
             int sv[2];
             char name[32];
-            int nlen = snprintf(name, sizeof name, "Executor-%d", rt->rank);
+            int nlen = snprintf(name, sizeof name, "Executor-%d", env->rank);
             /* Daemonic, as Python's pool workers: a task there starts no process. */
             pid_t pid = kid_room(h) == 0 ? fork_kid(h, sv, 0, 1, name, (size_t)nlen) : -1;
             if (pid == 0)
-                exec_main(rt);
+                exec_main(env);
             if (pid < 0) {
                 snprintf(why, sizeof why, "could not start an executor: %s", strerror(errno));
                 for (; done < count; done++)
@@ -835,7 +549,7 @@ int rp__host_run_chunk(rp__host *h, const void *msg, size_t mlen, const rp__hdr 
         uint64_t order[2] = {done, count - done};
         if (p->max > 0 && order[1] > p->max - h->k[e].ran)
             order[1] = p->max - h->k[e].ran;
-        if (send_frame(h->k[e].fd, order, sizeof order, msg, mlen) != 0) {
+        if (rp__frame_send(h->k[e].fd, order, sizeof order, msg, mlen) != 0) {
             /* It died while idle: a new one takes the work. */
             kid_end(h, e, SIGKILL);
             continue;

@@ -4,7 +4,7 @@
  * here when one finishes.  Idle workers poll with backoff and sleep,
  * so they cost next to no CPU.
  */
-#include "internal.h"
+#include "worker/worker.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,7 +24,7 @@ typedef struct ring {
 } ring;
 
 typedef struct wstate {
-    rp_runtime *rt;
+    rp__wenv *env;
     ring chunks;        /* to run, in arrival order */
     ring inits;         /* initializers that came while a chunk ran: first, next */
     uint32_t *canceled; /* pools whose queued chunks are skipped */
@@ -102,7 +102,7 @@ static int answer_unreadable(wstate *s) {
     rp__hdr h = {.kind = RP__MSG_RESULT};
     rp__hdr_encode(m, &h);
     rp__iov iov = {m, RP__HDR_SIZE};
-    return rp__send_iov(s->rt->comm, 0, RP__MSG_RESULT, &iov, 1, m, NULL, &s->sendq);
+    return rp__send_iov(s->env->comm, 0, RP__MSG_RESULT, &iov, 1, m, NULL, &s->sendq);
 }
 
 static int handle(wstate *s, void *msg, size_t len, int src, int tag, int running);
@@ -122,7 +122,7 @@ static int chunk_net(void *arg) {
     void *msg;
     size_t len;
     int src, tag;
-    while (rp__recv_any(ps->s->rt->comm, 0, &msg, &len, &src, &tag) == 1)
+    while (rp__recv_any(ps->s->env->comm, 0, &msg, &len, &src, &tag) == 1)
         if (handle(ps->s, msg, len, src, tag, 1) != 0)
             break;
     return is_canceled(ps->s, ps->pool);
@@ -144,14 +144,14 @@ static int chunk_canceled(void *arg) {
 
 /* Run one queued chunk and send its results. */
 static int run_chunk(wstate *s, wmsg *m) {
-    rp_runtime *rt = s->rt;
+    rp__wenv *env = s->env;
     if (m->msg == NULL)
         return answer_unreadable(s);
     /* Check the body before sizing the answer by the header's count: a
      * header that lies about it must not cost a huge allocation first. */
     rp__reader chk;
     if (rp__reader_init(&chk, &m->h, (uint8_t *)m->msg + RP__HDR_SIZE) != 0) {
-        fprintf(stderr, "rankpool: rank %d: malformed TASK message\n", rt->rank);
+        fprintf(stderr, "rankpool: rank %d: malformed TASK message\n", env->rank);
         return answer_unreadable(s);
     }
     rp__rwriter w;
@@ -163,28 +163,28 @@ static int run_chunk(wstate *s, wmsg *m) {
         rc = rp__host_run_chunk(s->host, m->msg, RP__HDR_SIZE + (size_t)m->h.body_len, &m->h,
                                 chunk_net, &ps, &w);
     else
-        rc = rp__exec_chunk(&rt->tasks, rt->rank, &m->h, (uint8_t *)m->msg + RP__HDR_SIZE,
+        rc = rp__exec_chunk(env->tasks, env->rank, &m->h, (uint8_t *)m->msg + RP__HDR_SIZE,
                             chunk_canceled, &ps, &w);
     if (rc != 0) {
-        fprintf(stderr, "rankpool: rank %d: malformed TASK message (%s)\n", rt->rank,
+        fprintf(stderr, "rankpool: rank %d: malformed TASK message (%s)\n", env->rank,
                 rp_err_name(rc));
         rp__buf_free(&w.buf);
         return answer_unreadable(s);
     }
     rp__iov iov = {w.buf.p, w.buf.len};
-    return rp__send_iov(rt->comm, 0, RP__MSG_RESULT, &iov, 1, w.buf.p, NULL, &s->sendq);
+    return rp__send_iov(env->comm, 0, RP__MSG_RESULT, &iov, 1, w.buf.p, NULL, &s->sendq);
 }
 
 /* Run a pool's initializer and answer POOL_ACK. */
 static int run_init(wstate *s, void *msg, const rp__hdr *h) {
-    rp_runtime *rt = s->rt;
+    rp__wenv *env = s->env;
     char err[RP__MAX_ERRMSG + 1] = "";
     int rc = 0;
     if (h->code >= 0)
-        rc = rp__exec_init(&rt->tasks, rt->rank, h->code, (uint8_t *)msg + RP__HDR_SIZE,
+        rc = rp__exec_init(env->tasks, env->rank, h->code, (uint8_t *)msg + RP__HDR_SIZE,
                            (size_t)h->body_len, err, sizeof err);
     rp__hdr a = {.kind = RP__MSG_POOL_ACK, .pool = h->pool, .code = rc};
-    return rp__send_ctrl(rt->comm, 0, &a, err, strlen(err), &s->sendq);
+    return rp__send_ctrl(env->comm, 0, &a, err, strlen(err), &s->sendq);
 }
 
 /*
@@ -193,10 +193,10 @@ static int run_init(wstate *s, void *msg, const rp__hdr *h) {
  * initializer is kept to run right after it.  Takes msg.
  */
 static int handle(wstate *s, void *msg, size_t len, int src, int tag, int running) {
-    rp_runtime *rt = s->rt;
+    rp__wenv *env = s->env;
     rp__hdr h;
     if (src != 0 || msg == NULL || rp__hdr_decode(msg, len, &h) != 0 || h.kind != tag) {
-        fprintf(stderr, "rankpool: rank %d: malformed message (tag %d) from rank %d\n", rt->rank,
+        fprintf(stderr, "rankpool: rank %d: malformed message (tag %d) from rank %d\n", env->rank,
                 tag, src);
         free(msg);
         /* An unreadable chunk is still answered, in its turn. */
@@ -240,14 +240,14 @@ static int handle(wstate *s, void *msg, size_t len, int src, int tag, int runnin
         /* An answer for a child of this rank (ours come inside rp__rpc). */
         if (rp__host_route(msg, len))
             return 0;
-        fprintf(stderr, "rankpool: rank %d: stray OBJ_REP dropped\n", rt->rank);
+        fprintf(stderr, "rankpool: rank %d: stray OBJ_REP dropped\n", env->rank);
         break;
     case RP__MSG_SHUTDOWN:
         s->stop = 1;
-        rt->peers_lost = h.code != 0; /* then no collective call at finalize */
+        env->peers_lost = h.code != 0; /* then no collective call at finalize */
         break;
     default:
-        fprintf(stderr, "rankpool: rank %d: unexpected %s message dropped\n", rt->rank,
+        fprintf(stderr, "rankpool: rank %d: unexpected %s message dropped\n", env->rank,
                 rp__msg_name(h.kind));
         break;
     }
@@ -259,8 +259,8 @@ static int handle(wstate *s, void *msg, size_t len, int src, int tag, int runnin
  * relayed by this loop. */
 #define RP__HOST_IDLE_CAP 200e-6
 
-int rp__worker_serve(rp_runtime *rt) {
-    wstate s = {.rt = rt, .host = rp__host_new(rt)};
+int rp__worker_serve(rp__wenv *env) {
+    wstate s = {.env = env, .host = rp__host_new(env)};
     if (s.host == NULL)
         return rp__err(RP_ENOMEM, "no memory for the children table");
     rp__backoff b;
@@ -275,7 +275,7 @@ int rp__worker_serve(rp_runtime *rt) {
         /* Take everything waiting first: chunks queue up, cancels apply to them. */
         int woke = b.slept;
         b.slept = 0;
-        while ((rc = rp__recv_any(rt->comm, woke, &msg, &len, &src, &tag)) == 1) {
+        while ((rc = rp__recv_any(env->comm, woke, &msg, &len, &src, &tag)) == 1) {
             woke = 0;
             progress = 1;
             if ((rc = handle(&s, msg, len, src, tag, 0)) != 0)
@@ -307,7 +307,7 @@ int rp__worker_serve(rp_runtime *rt) {
         if (progress || d > 0 || hp > 0)
             rp__backoff_reset(&b);
         else
-            rp__backoff_idle(&b, &rt->opt, rp__host_busy(s.host) ? RP__HOST_IDLE_CAP : 0, NULL,
+            rp__backoff_idle(&b, env->opt, rp__host_busy(s.host) ? RP__HOST_IDLE_CAP : 0, NULL,
                              NULL);
     }
     rp__host_free(s.host);
@@ -316,12 +316,12 @@ int rp__worker_serve(rp_runtime *rt) {
          * for every worker's answer (a bounded time) before its collective
          * calls. */
         rp__hdr bye = {.kind = RP__MSG_SHUTDOWN};
-        int arc = rp__send_ctrl(rt->comm, 0, &bye, NULL, 0, &s.sendq);
+        int arc = rp__send_ctrl(env->comm, 0, &bye, NULL, 0, &s.sendq);
         if (rc == 0 && arc == RP_EMPI)
             rc = arc;
     }
-    int drc = rp__sendq_drain(&s.sendq, &rt->opt, -1.0);
-    rp__lease_bye(rt);
+    int drc = rp__sendq_drain(&s.sendq, env->opt, -1.0);
+    rp__lease_bye(env->lease);
     ring_free(&s.chunks);
     ring_free(&s.inits);
     free(s.canceled);

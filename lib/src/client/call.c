@@ -1,0 +1,174 @@
+/*
+ * One shared-object call, the caller's side: encode an OBJ_REQ, have it
+ * executed (on rank 0 directly on the store, in a forked child through its
+ * rank, elsewhere through the manager) and read the OBJ_REP.  All paths
+ * carry the same bytes, so they behave the same.  Every dict, list,
+ * namespace, queue, lock, array ... call of this folder goes through here.
+ */
+#include "client/client.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void rp__call_begin(rp__call *c, int op, uint64_t id, int flags) {
+    rp__hdr h = {.kind = RP__MSG_OBJ_REQ, .code = op, .job = id, .flags = (uint16_t)flags};
+    rp__fw_init(&c->w, &h);
+    c->rep = NULL;
+}
+
+void rp__put_value(rp__call *c, const rp_value *v) {
+    switch (v->type) {
+    case RP_T_INT:
+        rp__fw_int(&c->w, v->i);
+        break;
+    case RP_T_DOUBLE:
+        rp__fw_double(&c->w, v->d);
+        break;
+    case RP_T_BYTES:
+        rp__fw_bytes(&c->w, v->data, v->len);
+        break;
+    default:
+        rp__fw_none(&c->w);
+        break;
+    }
+}
+
+int rp__bad_value(const rp_value *v) {
+    return (v->type < RP_T_NONE || v->type > RP_T_BYTES) ||
+           (v->type == RP_T_BYTES && v->data == NULL && v->len > 0);
+}
+
+/* Abandon a call that was not sent. */
+int rp__call_drop(rp__call *c, int rc, const char *why) {
+    rp__buf_free(&c->w.buf);
+    return rp__err(rc, "%s", why);
+}
+
+/*
+ * Send the request and read the answer's header and fields.  Returns the
+ * answer's code (>= 0) with c->rep kept, or a negative code (nothing kept;
+ * rp_last_error has the manager's message).
+ */
+int rp__call_run(rp_runtime *rt, rp__call *c) {
+    if (rt == NULL)
+        return rp__call_drop(c, RP_EINVAL, "NULL runtime");
+    int rc;
+    void *rep = NULL;
+    size_t len = 0;
+    c->w.h.pool = rp__caller_token();
+    if (rp__in_child()) {
+        /* A forked child: the rank that hosts it relays the call (its copy
+         * of rank 0's store, if any, is stale). */
+        c->w.h.start = rp__child_seq();
+        if ((rc = rp__fw_finish(&c->w)) != 0)
+            return rp__err(rc, "request too large or out of memory");
+        rc = rp__child_rpc(c->w.buf.p, c->w.buf.len, &rep, &len);
+    } else if (rt->store != NULL) {
+        if ((rc = rp__fw_finish(&c->w)) != 0)
+            return rp__err(rc, "request too large or out of memory");
+        /* The manager thread itself must not wait: remote callers would
+         * wait for it.  With one rank nobody else is served there. */
+        rp__caller who = {.rank = 0, .local = 1, .no_wait = rt->size > 1 && rp__on_manager(rt)};
+        rc = rp__store_exec(rt->store, &c->w.h, c->w.buf.p + RP__HDR_SIZE, &who, &rep, &len);
+        rp__buf_free(&c->w.buf);
+    } else {
+        pthread_mutex_lock(&rt->client_lock);
+        c->w.h.start = ++rt->client_seq;
+        if ((rc = rp__fw_finish(&c->w)) == 0)
+            rc = rp__rpc(rt->comm, &rt->opt, c->w.buf.p, c->w.buf.len, c->w.h.start,
+                         rp__host_relay(), &rep, &len);
+        pthread_mutex_unlock(&rt->client_lock);
+        if (rc == RP_ETOOBIG || rc == RP_ENOMEM)
+            return rp__err(rc, "request too large or out of memory");
+    }
+    if (rc != 0)
+        return rc;
+    if (rp__hdr_decode(rep, len, &c->rh) != 0 || c->rh.kind != RP__MSG_OBJ_REP ||
+        rp__freader_init(&c->r, &c->rh, (uint8_t *)rep + RP__HDR_SIZE) != 0) {
+        free(rep);
+        return rp__err(RP_EPROTO, "malformed answer from the manager");
+    }
+    if (c->rh.code < 0) {
+        rp__field f;
+        if (rp__freader_next(&c->r, &f) && f.type == RP__F_BYTES)
+            rp__err(c->rh.code, "%s", (const char *)f.p);
+        else
+            rp__err(c->rh.code, "%s", rp_strerror(c->rh.code));
+        free(rep);
+        return c->rh.code;
+    }
+    c->rep = rep;
+    return c->rh.code;
+}
+
+/* The next answer field as a value; bytes point into the answer. */
+int rp__call_next(rp__call *c, rp_value *v) {
+    rp__field f;
+    memset(v, 0, sizeof *v);
+    if (!rp__freader_next(&c->r, &f))
+        return 0;
+    v->type = (rp_type)f.type;
+    if (f.type == RP__F_INT)
+        v->i = f.i;
+    else if (f.type == RP__F_DOUBLE)
+        v->d = f.d;
+    v->data = f.p;
+    v->len = f.len;
+    return 1;
+}
+
+/* Hand the answer's one value to @p out (NULL: not wanted); out owns the
+ * answer when the value has bytes.  Frees the answer otherwise. */
+int rp__call_value(rp__call *c, rp_value *out, int rc) {
+    rp_value v;
+    if (!rp__call_next(c, &v)) {
+        free(c->rep);
+        return rp__err(RP_EPROTO, "answer without a value");
+    }
+    if (out != NULL && v.type == RP_T_BYTES) {
+        v.owned = c->rep;
+        *out = v;
+        return rc;
+    }
+    if (out != NULL)
+        *out = v;
+    free(c->rep);
+    return rc;
+}
+
+/* Run a call whose answer carries nothing but its code. */
+int rp__call_plain(rp_runtime *rt, rp__call *c) {
+    int rc = rp__call_run(rt, c);
+    if (rc >= 0)
+        free(c->rep);
+    return rc;
+}
+
+int rp__obj_open(rp_runtime *rt, const char *name, int flags, int kind, int64_t p1, int64_t p2,
+                 uint64_t *id) {
+    if (id == NULL)
+        return rp__err(RP_EINVAL, "NULL handle pointer");
+    if (flags & ~(RP_CREATE | RP_EXCL))
+        return rp__err(RP_EINVAL, "unknown open flags %#x", (unsigned)flags);
+    rp__call c;
+    rp__call_begin(&c, RP__OP_OPEN, 0, name ? flags : RP_CREATE);
+    if (name != NULL)
+        rp__fw_bytes(&c.w, name, strlen(name));
+    else
+        rp__fw_none(&c.w);
+    rp__fw_int(&c.w, kind);
+    rp__fw_int(&c.w, p1);
+    rp__fw_int(&c.w, p2);
+    int rc = rp__call_run(rt, &c);
+    if (rc < 0)
+        return rc;
+    *id = c.rh.job;
+    free(c.rep);
+    return 0;
+}
+
+int rp__obj_destroy(rp_runtime *rt, uint64_t id) {
+    rp__call c;
+    rp__call_begin(&c, RP__OP_DESTROY, id, 0);
+    return rp__call_plain(rt, &c);
+}

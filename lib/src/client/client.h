@@ -1,0 +1,63 @@
+/*
+ * The client layer: the calls a user's thread or a task makes, on any rank.
+ * pool.c and result.c (Pool and AsyncResult), call.c (one shared-object
+ * call, however it travels), objects.c (dicts, lists, namespaces), sync.c
+ * (queues, locks and the other waitable objects), array.c (Value and
+ * Array), process.c (Process).  Built on every layer below; only the
+ * runtime (runtime.c) is above it.  Not installed.
+ */
+#ifndef RP_CLIENT_H
+#define RP_CLIENT_H
+
+#include "manager/manager.h"
+
+/* ---- call.c: one shared-object call ------------------------------------ */
+
+/* One call: the request being written, then the answer being read. */
+typedef struct rp__call {
+    rp__fwriter w;
+    rp__hdr rh;    /* the answer's header */
+    rp__freader r; /* its fields */
+    void *rep;     /* the answer message */
+} rp__call;
+
+/** Begin a request for operation @p op on object @p id. */
+void rp__call_begin(rp__call *c, int op, uint64_t id, int flags);
+/** Append a value field. */
+void rp__put_value(rp__call *c, const rp_value *v);
+/** Is @p v malformed (unknown type, NULL bytes)? */
+int rp__bad_value(const rp_value *v);
+/** Abandon a request not yet sent; returns @p rc with @p why as the detail. */
+int rp__call_drop(rp__call *c, int rc, const char *why);
+/**
+ * Execute the call (on rank 0 directly, elsewhere through the manager) and
+ * read the answer's header.  Returns the answer's code (>= 0) with c->rep
+ * kept for reading, or a negative code (nothing kept; rp_last_error has the
+ * manager's message).
+ */
+int rp__call_run(rp_runtime *rt, rp__call *c);
+/** rp__call_run for an answer that carries only its code (nothing kept). */
+int rp__call_plain(rp_runtime *rt, rp__call *c);
+/** The answer's next field as a value (bytes point into c->rep).  1, or 0 at the end. */
+int rp__call_next(rp__call *c, rp_value *v);
+/** Hand the answer's one value to @p out (or free it); returns @p rc. */
+int rp__call_value(rp__call *c, rp_value *out, int rc);
+/** Open or create an object of @p kind with parameters p1, p2. */
+int rp__obj_open(rp_runtime *rt, const char *name, int flags, int kind, int64_t p1, int64_t p2,
+                 uint64_t *id);
+/** Destroy an object. */
+int rp__obj_destroy(rp_runtime *rt, uint64_t id);
+
+/* ---- pool.c, process.c: what rp_finalize asks of them ---------------------- */
+
+/**
+ * Destroy every pool left (rp_finalize on rank 0): terminate them all, wait
+ * until @p deadline (rp__deadline) for the tasks still running, then give
+ * up on the workers that run them (rp__abandon_busy).
+ */
+void rp__pools_destroy_all(rp_runtime *rt, double deadline);
+
+/** rp_finalize on rank 0: end the daemon processes, join the others, detach the handles. */
+void rp__processes_fini(rp_runtime *rt);
+
+#endif /* RP_CLIENT_H */

@@ -1,0 +1,510 @@
+/*
+ * Dispatch on rank 0: chunks out to the workers (credits and adaptive
+ * depth, docs/design.md "Dispatch"), results and acks back into their calls
+ * and pools, and the work of a lost worker sent again.  Runs on the manager
+ * thread, rt->lock held.
+ */
+#include "manager/manager.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Beyond opt.prefetch chunks, a worker gets more while the work queued on it
+ * is expected to take less than this: enough to cover a round trip for tiny
+ * tasks, while long tasks stay at `prefetch` chunks so the load stays even. */
+#define RP__QUEUE_TARGET_NS 250e3
+#define RP__MAX_DEPTH 64
+
+static int keep_buf(rp_result *job, void *msg) {
+    if (job->nbufs == job->capbufs) {
+        size_t cap = job->capbufs ? job->capbufs * 2 : 4;
+        void **v = realloc(job->bufs, cap * sizeof *v);
+        if (v == NULL)
+            return RP_ENOMEM;
+        job->bufs = v;
+        job->capbufs = cap;
+    }
+    job->bufs[job->nbufs++] = msg;
+    return 0;
+}
+
+void rp__handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
+    rp__worker *w = &rt->workers[wi];
+    if (w->len == 0) {
+        fprintf(stderr, "rankpool: unexpected RESULT from rank %d dropped\n", w->rank);
+        free(msg);
+        return;
+    }
+    if (h->count == 0) { /* the worker could not read the chunk */
+        free(msg);
+        rp__fail_head(rt, wi, "a worker could not read a chunk");
+        return;
+    }
+    rp__chunk c = rp__pop_chunk(rt, wi, 1);
+    w->seq = ++rt->results;
+    rp_result *job = c.job;
+    if (h->code > 0) {
+        double per_item = (double)h->code / c.count;
+        job->item_ns = job->item_ns > 0 ? 0.75 * job->item_ns + 0.25 * per_item : per_item;
+        rt->task_ns[job->task] = job->item_ns;
+    }
+    rp__reader r;
+    if (h->job != job->id || h->start != c.start || h->count != c.count ||
+        rp__reader_init(&r, h, (uint8_t *)msg + RP__HDR_SIZE) != 0) {
+        fprintf(stderr, "rankpool: malformed RESULT from rank %d\n", w->rank);
+        rp__chunk_fail(rt, &c, RP_EPROTO, "malformed result message");
+        free(msg);
+        rp__wake_next(rt, job);
+        return;
+    }
+    int keep = 0;
+    const void *data;
+    size_t len;
+    int st;
+    int32_t code;
+    for (size_t idx = c.start; rp__reader_next(&r, &data, &len, &st, &code); idx++) {
+        rp__item *it = &job->items[idx];
+        if (st != RP__ST_OK) {
+            rp__item_fail(job, idx, st, code, data, len);
+        } else if (job->out != NULL) {
+            if (len != job->out_size) {
+                char m[128];
+                int n =
+                    snprintf(m, sizeof m, "result of %zu bytes, expected %zu", len, job->out_size);
+                rp__item_fail(job, idx, RP__ST_ERROR, RP_ESIZE, m, (size_t)n);
+                continue;
+            }
+            it->data = job->out + idx * job->out_size;
+            memcpy((void *)it->data, data, len);
+            it->len = len;
+            rp__item_done(job, idx, RP__ST_OK, 0);
+        } else {
+            it->data = data;
+            it->len = len;
+            keep = 1;
+            rp__item_done(job, idx, RP__ST_OK, 0);
+        }
+    }
+    if (!keep || keep_buf(job, msg) != 0) {
+        if (keep) {
+            /* Could not keep the bytes the items point at: fail them instead. */
+            for (size_t idx = c.start; idx < c.start + c.count; idx++)
+                if (job->items[idx].status == 1 + RP__ST_OK && job->items[idx].data != NULL) {
+                    job->items[idx].data = NULL;
+                    job->items[idx].status = 1 + RP__ST_ERROR;
+                    job->items[idx].code = RP_ENOMEM;
+                    job->nfailed++;
+                }
+        }
+        free(msg);
+    }
+    if (job->ndone == job->n)
+        rp__job_items_done(rt, job);
+    /* Waiters for whole calls are woken when callbacks have run
+     * (finish_jobs); per item only rp_result_next cares.  Waking every
+     * waiter per message would cost a futex storm on a busy map. */
+    rp__wake_next(rt, job);
+}
+
+rp_pool *rp__find_pool(rp_runtime *rt, uint32_t id) {
+    for (rp_pool *p = rt->pools; p; p = p->next)
+        if (p->id == id)
+            return p;
+    return NULL;
+}
+
+int rp__awaited(const rp_pool *p, int wi) {
+    for (int k = 0; p->init_pending > 0 && k < p->nworkers; k++)
+        if (p->widx[k] == wi && !p->acked[k])
+            return k;
+    return -1;
+}
+
+void rp__pool_ack(rp_runtime *rt, rp_pool *p, int wi, int code, const char *m, size_t len) {
+    p->acked[rp__awaited(p, wi)] = 1;
+    p->init_pending--;
+    if (code != 0 && p->init_rc == 0) {
+        p->init_rc = code;
+        if (len > RP__MAX_ERRMSG - 32)
+            len = RP__MAX_ERRMSG - 32;
+        snprintf(p->init_msg, sizeof p->init_msg, "rank %d: %.*s", rt->workers[wi].rank, (int)len,
+                 m);
+    }
+    pthread_cond_broadcast(&rt->done);
+}
+
+void rp__handle_ack(rp_runtime *rt, int wi, const rp__hdr *h, const char *m, size_t len) {
+    rp_pool *p = rp__find_pool(rt, h->pool);
+    if (p == NULL || rp__awaited(p, wi) < 0) {
+        fprintf(stderr, "rankpool: unexpected POOL_ACK from rank %d dropped\n",
+                rt->workers[wi].rank);
+        return;
+    }
+    rp__pool_ack(rt, p, wi, h->code, m, len);
+}
+
+/* Acks come in the order of the inits. */
+void rp__handle_bad_ack(rp_runtime *rt, int wi) {
+    static const char why[] = "malformed POOL_ACK";
+    rp_pool *oldest = NULL;
+    for (rp_pool *p = rt->pools; p; p = p->next) /* newest first */
+        if (rp__awaited(p, wi) >= 0)
+            oldest = p;
+    fprintf(stderr, "rankpool: rank %d: %s\n", rt->workers[wi].rank, why);
+    if (oldest != NULL)
+        rp__pool_ack(rt, oldest, wi, RP_EPROTO, why, sizeof why - 1);
+}
+
+void rp__worker_leased(void *arg, int rank, int pid) {
+    rp_runtime *rt = arg;
+    pthread_mutex_lock(&rt->lock);
+    if (rank >= 1 && rank <= rt->nworkers)
+        rt->workers[rank - 1].pid = pid;
+    pthread_mutex_unlock(&rt->lock);
+}
+
+void rp__worker_lost(void *arg, int rank, const char *why) {
+    rp_runtime *rt = arg;
+    pthread_mutex_lock(&rt->lock);
+    rp__worker *w = &rt->workers[rank - 1];
+    if (!rp__worker_gone(w) && !w->bye) {
+        __atomic_store_n(&w->lost, 1, __ATOMIC_RELEASE);
+        w->lost_at = rp__now();
+        rt->nlost++;
+        rt->lost_pending = 1;
+        fprintf(stderr, "rankpool: worker rank %d (pid %d) lost: %s\n", rank, w->pid, why);
+        pthread_cond_signal(&rt->wake);
+    }
+    pthread_mutex_unlock(&rt->lock);
+}
+
+int rp__worker_given_up(void *arg, int rank) {
+    rp_runtime *rt = arg;
+    return rank >= 1 && rank <= rt->nworkers && rt->workers[rank - 1].stuck;
+}
+
+/* Are any of pool p's workers still there? */
+static int pool_alive(const rp_runtime *rt, const rp_pool *p) {
+    for (int k = 0; k < p->nworkers; k++)
+        if (!rp__worker_gone(&rt->workers[p->widx[k]]))
+            return 1;
+    return 0;
+}
+
+/* A chunk whose worker was lost: its items go back to the front of their
+ * call's queue, as one chunk, unless they were lost too often already. */
+static void requeue(rp_runtime *rt, rp__chunk *c, int rank) {
+    rp_result *job = c->job;
+    rp_pool *p = job->pool;
+    char why[128];
+    int code = RP_ELOST;
+    if (p == NULL || p->state == RP__POOL_TERMINATED || rt->fatal) {
+        snprintf(why, sizeof why, "worker rank %d was lost while it held the item", rank);
+    } else if (c->tries >= rt->opt.lost_retries) {
+        snprintf(why, sizeof why, "worker rank %d was lost while it held the item (sent %d times)",
+                 rank, c->tries + 1);
+    } else {
+        int queued = rp__job_undispatched(job) > 0;
+        if (job->nredo == job->capredo) {
+            size_t cap = job->capredo ? job->capredo * 2 : 4;
+            rp__redo *v = realloc(job->redo, cap * sizeof *v);
+            if (v != NULL) {
+                job->redo = v;
+                job->capredo = cap;
+            }
+        }
+        if (job->nredo < job->capredo) {
+            job->redo[job->nredo++] = (rp__redo){c->start, c->count, c->tries + 1};
+            if (!queued) {
+                job->qnext = p->qhead;
+                p->qhead = job;
+                if (p->qtail == NULL)
+                    p->qtail = job;
+            }
+            return;
+        }
+        snprintf(why, sizeof why, "worker rank %d was lost; no memory to send the item again",
+                 rank);
+    }
+    rp__chunk_fail(rt, c, code, why);
+    rp__wake_next(rt, job);
+}
+
+int rp__handle_lost(rp_runtime *rt, int *ranks, int cap) {
+    int n = 0;
+    rt->lost_pending = 0;
+    for (int i = 0; i < rt->nworkers; i++) {
+        rp__worker *w = &rt->workers[i];
+        if (w->lost != 1)
+            continue;
+        if (n == cap) {
+            rt->lost_pending = 1; /* the rest next time round */
+            break;
+        }
+        w->lost = 2;
+        ranks[n++] = w->rank;
+        int chunks = w->len;
+        size_t items = 0;
+        while (w->len > 0) {
+            /* Its sends may never complete: leave their memory to MPI. */
+            rp__chunk c = rp__pop_chunk(rt, i, 0);
+            items += c.count;
+            requeue(rt, &c, w->rank);
+        }
+        w->parked = 0;
+        for (rp_pool *p = rt->pools; p; p = p->next)
+            if (rp__awaited(p, i) >= 0)
+                rp__pool_ack(rt, p, i, 0, "", 0); /* the pool goes on without it */
+        rp__processes_lost(rt, w->rank);
+        fprintf(stderr,
+                "rankpool: worker rank %d: %zu item(s) in %d chunk(s) it held go to the other "
+                "workers (%.3f s after the loss)%s\n",
+                w->rank, items, chunks, rp__now() - w->lost_at,
+                rp__recovery_enabled() ? ""
+                                       : "; without mpirun --enable-recovery the job now ends");
+    }
+    pthread_cond_broadcast(&rt->done);
+    return n;
+}
+
+/* Make room for one more chunk in flight (before sending it). */
+static int fifo_reserve(rp__worker *w) {
+    if (w->len == w->cap) {
+        int cap = w->cap ? w->cap * 2 : 4;
+        rp__chunk *f = malloc((size_t)cap * sizeof *f);
+        if (f == NULL)
+            return RP_ENOMEM;
+        for (int i = 0; i < w->len; i++)
+            f[i] = w->fifo[(w->head + i) % w->cap];
+        free(w->fifo);
+        w->fifo = f;
+        w->cap = cap;
+        w->head = 0;
+    }
+    return 0;
+}
+
+static void fifo_push(rp__worker *w, const rp__chunk *c) {
+    w->fifo[(w->head + w->len) % w->cap] = *c;
+    w->len++;
+}
+
+/* How many items of job, from job->next, go into the next chunk. */
+static uint32_t chunk_count(const rp_result *job) {
+    size_t want = job->n - job->next;
+    if (want > job->chunksize)
+        want = job->chunksize;
+    if (want > RP__MAX_COUNT)
+        want = RP__MAX_COUNT;
+    const size_t room = RP__MAX_MSG - RP__HDR_SIZE;
+    if (job->in != NULL) {
+        size_t fit = room / job->in_size;
+        return (uint32_t)(want < fit ? want : fit);
+    }
+    /* The length table, padded, plus each item padded (the last needs no
+     * padding, so this bound is safe). */
+    size_t data = 0, k = 0;
+    for (; k < want; k++) {
+        size_t len = rp__pad(job->sizes[job->next + k]);
+        if (rp__pad(8 * (k + 1)) + data + len > room)
+            break;
+        data += len;
+    }
+    return (uint32_t)(k ? k : 1); /* single items were checked at submit */
+}
+
+/* Send the next chunk of the pool's first queued call to worker wi. */
+static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
+    static const uint8_t zeros[RP__ALIGN];
+    rp_result *job = p->qhead;
+    rp__worker *w = &rt->workers[wi];
+    if (fifo_reserve(w) != 0)
+        return RP_ENOMEM; /* before sending: a sent chunk must be on the books */
+    /* Items whose worker was lost go first, as the chunks they were. */
+    int redo = job->nredo > 0;
+    size_t start = redo ? job->redo[job->nredo - 1].start : job->next;
+    uint32_t count = redo ? job->redo[job->nredo - 1].count : chunk_count(job);
+    rp__chunk c = {.job = job, .start = start, .count = count, .est_ns = job->item_ns * count};
+    c.tries = redo ? job->redo[job->nredo - 1].tries : 0;
+    c.send.req = MPI_REQUEST_NULL;
+    rp__hdr h = {.kind = RP__MSG_TASK,
+                 .pool = p->id,
+                 .code = job->task,
+                 .job = job->id,
+                 .start = start,
+                 .count = count};
+    size_t table = job->in ? 0 : rp__pad((size_t)count * 8);
+    uint8_t *head = malloc(RP__HDR_SIZE + table);
+    int niov = job->in ? 2 : 1 + 2 * (int)count;
+    rp__iov *iov = malloc((size_t)niov * sizeof *iov);
+    if (head == NULL || iov == NULL) {
+        free(head);
+        free(iov);
+        return RP_ENOMEM;
+    }
+    size_t body = table;
+    int n = 1;
+    if (job->in) {
+        h.item_size = (uint32_t)job->in_size;
+        body = (size_t)count * job->in_size;
+        iov[n++] = (rp__iov){job->in + start * job->in_size, body};
+    } else {
+        memset(head + RP__HDR_SIZE, 0, table);
+        for (uint32_t i = 0; i < count; i++) {
+            size_t len = job->sizes[start + i];
+            uint8_t *e = head + RP__HDR_SIZE + (size_t)i * 8;
+            for (int b = 0; b < 8; b++)
+                e[b] = (uint8_t)((uint64_t)len >> (8 * b));
+            if (len > 0)
+                iov[n++] = (rp__iov){job->args[start + i], len};
+            body += len;
+            if (i + 1 < count && rp__pad(len) != len) {
+                iov[n++] = (rp__iov){zeros, rp__pad(len) - len};
+                body += rp__pad(len) - len;
+            }
+        }
+    }
+    h.body_len = body;
+    rp__hdr_encode(head, &h);
+    iov[0] = (rp__iov){head, RP__HDR_SIZE + table};
+    int rc;
+    if (w->rank == 0) {
+        /* Single-rank mode: the manager runs it; keep the message bytes. */
+        uint8_t *m = malloc(RP__HDR_SIZE + body);
+        rc = m ? 0 : RP_ENOMEM;
+        if (m != NULL) {
+            size_t at = 0;
+            for (int i = 0; i < n; i++) {
+                if (iov[i].len)
+                    memcpy(m + at, iov[i].base, iov[i].len);
+                at += iov[i].len;
+            }
+            c.send.owned = m;
+            c.len = RP__HDR_SIZE + body;
+        }
+        free(head);
+    } else {
+        rc = rp__send_iov(rt->comm, w->rank, RP__MSG_TASK, iov, n, head, &c.send, NULL);
+    }
+    free(iov);
+    if (rc == RP_ENOMEM || rc == RP_EMPI)
+        return rc; /* retried later, or fatal */
+    if (rc != 0) {
+        /* This chunk cannot be sent as it is: its items fail, the rest goes on. */
+        for (uint32_t i = 0; i < count; i++)
+            rp__item_fail(job, start + i, RP__ST_ERROR, rc, rp_last_error(),
+                          strlen(rp_last_error()));
+    } else {
+        fifo_push(w, &c);
+        w->queued_ns += c.est_ns;
+    }
+    if (redo)
+        job->nredo--;
+    else
+        job->next += count;
+    if (job->next == job->n && job->nredo == 0) {
+        p->qhead = job->qnext;
+        if (p->qhead == NULL)
+            p->qtail = NULL;
+        job->qnext = NULL;
+    }
+    if (job->ndone == job->n)
+        rp__job_items_done(rt, job);
+    return 0;
+}
+
+/* May worker w take one more chunk of job? */
+static int has_room(const rp_runtime *rt, const rp__worker *w, const rp_result *job) {
+    if (rp__worker_gone(w))
+        return 0;
+    if (w->parked > 0)
+        return 0; /* its task waits on a shared object: a new chunk would wait too */
+    if (w->len < rt->opt.prefetch)
+        return 1;
+    if (w->len >= RP__MAX_DEPTH || job->item_ns <= 0)
+        return 0;
+    return w->queued_ns + job->item_ns * (double)job->chunksize <= RP__QUEUE_TARGET_NS;
+}
+
+/* The pool's worker for the next chunk: fewest chunks in flight, then the one
+ * that answered last (it is still polling, not asleep).  -1 if all are full. */
+static int pick_worker(const rp_runtime *rt, const rp_pool *p) {
+    int best = -1;
+    for (int k = 0; k < p->nworkers; k++) {
+        int wi = p->widx[k];
+        const rp__worker *w = &rt->workers[wi];
+        if (!has_room(rt, w, p->qhead))
+            continue;
+        if (best < 0 || w->len < rt->workers[best].len ||
+            (w->len == rt->workers[best].len && w->seq > rt->workers[best].seq))
+            best = wi;
+    }
+    return best;
+}
+
+int rp__dispatch(rp_runtime *rt) {
+    int sent = 0;
+    if (rt->fatal)
+        return 0;
+    for (rp_pool *p = rt->pools; p; p = p->next) {
+        int wi;
+        while (p->qhead && (wi = pick_worker(rt, p)) >= 0) {
+            int rc = send_chunk(rt, p, wi);
+            if (rc != 0) {
+                if (rc == RP_EMPI)
+                    rp__set_fatal(rt, rc);
+                return sent;
+            }
+            sent++;
+        }
+        if (p->qhead && rt->nlost > 0 && !pool_alive(rt, p)) {
+            rp__pool_stop(p, RP_ELOST, "every worker of the pool was lost");
+            sent++;
+        }
+    }
+    return sent;
+}
+
+struct local_cancel {
+    rp_runtime *rt;
+    const rp_pool *pool;
+};
+
+/* Polled between items in single-rank mode: has the pool been terminated? */
+static int local_canceled(void *arg) {
+    struct local_cancel *lc = arg;
+    pthread_mutex_lock(&lc->rt->lock);
+    int t = lc->pool != NULL && lc->pool->state == RP__POOL_TERMINATED;
+    pthread_mutex_unlock(&lc->rt->lock);
+    return t;
+}
+
+int rp__run_local(rp_runtime *rt) {
+    rp__worker *w = &rt->workers[0];
+    if (rt->size != 1 || w->len == 0)
+        return 0;
+    rp__chunk *c = &w->fifo[w->head];
+    const uint8_t *m = c->send.owned;
+    rp__hdr th;
+    rp__reader chk;
+    rp__rwriter wr;
+    if (rp__hdr_decode(m, c->len, &th) != 0 || rp__reader_init(&chk, &th, m + RP__HDR_SIZE) != 0 ||
+        rp__rwriter_init(&wr, &th) != 0) {
+        rp__fail_head(rt, 0, "could not run a chunk");
+        return 1;
+    }
+    struct local_cancel lc = {rt, c->job->pool};
+    pthread_mutex_unlock(&rt->lock);
+    int rc = rp__exec_chunk(&rt->tasks, 0, &th, m + RP__HDR_SIZE, local_canceled, &lc, &wr);
+    pthread_mutex_lock(&rt->lock);
+    if (rc != 0) {
+        rp__buf_free(&wr.buf);
+        rp__fail_head(rt, 0, "could not run a chunk");
+        return 1;
+    }
+    rp__hdr rh;
+    rp__hdr_decode(wr.buf.p, wr.buf.len, &rh);
+    rp__handle_result(rt, 0, &rh, wr.buf.p);
+    return 1;
+}

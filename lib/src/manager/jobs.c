@@ -1,0 +1,231 @@
+/*
+ * Calls, chunks and pools as the manager keeps them (rank 0, rt->lock
+ * held): an item's outcome, a call's completion and references, a chunk
+ * taken back from a worker, a pool terminated, and the waits of the
+ * caller's threads on rt->done.
+ */
+#include "manager/manager.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int rp__on_manager(const rp_runtime *rt) {
+    return rt != NULL && rt->mgr_started && pthread_equal(pthread_self(), rt->mgr);
+}
+
+int rp__wait_step(rp_runtime *rt, double deadline) {
+    /* No early return when the communicator failed: set_fatal completes all
+     * work, so every condition a caller waits for comes true. */
+    if (rp__on_manager(rt))
+        return rp__err(RP_EDEADLK, "a callback may not wait for a result");
+    if (deadline >= 0 && rp__now() >= deadline)
+        return RP_ETIMEDOUT;
+    if (deadline < 0) {
+        pthread_cond_wait(&rt->done, &rt->lock);
+        return 0;
+    }
+    struct timespec ts = rp__abstime(deadline);
+    pthread_cond_timedwait(&rt->done, &rt->lock, &ts);
+    return 0;
+}
+
+int rp__ctrl_push(rp_runtime *rt, int w, const rp__hdr *h, void *body, size_t len) {
+    rp__ctrl *c = malloc(sizeof *c);
+    if (c == NULL) {
+        free(body);
+        return RP_ENOMEM;
+    }
+    *c = (rp__ctrl){.h = *h, .dest = w, .body = body, .len = len};
+    if (rt->ctrl_tail)
+        rt->ctrl_tail->next = c;
+    else
+        rt->ctrl_head = c;
+    rt->ctrl_tail = c;
+    pthread_cond_signal(&rt->wake);
+    return 0;
+}
+
+void rp__job_unref(rp_result *job) {
+    if (--job->refs > 0)
+        return;
+    /* Refused calls were never linked; detached ones no longer are. */
+    if (job->rt != NULL && (job->lprev != NULL || job->rt->live == job)) {
+        if (job->lprev)
+            job->lprev->lnext = job->lnext;
+        else
+            job->rt->live = job->lnext;
+        if (job->lnext)
+            job->lnext->lprev = job->lprev;
+    }
+    for (size_t i = 0; i < job->n; i++)
+        free(job->items[i].msg);
+    for (size_t i = 0; i < job->nbufs; i++)
+        free(job->bufs[i]);
+    free(job->bufs);
+    free(job->items);
+    free(job->order);
+    free(job->redo);
+    free(job->own_arg);
+    free(job);
+}
+
+/* All items are in: hand the call to the callback stage. */
+void rp__job_items_done(rp_runtime *rt, rp_result *job) {
+    job->cnext = rt->completed;
+    rt->completed = job;
+}
+
+void rp__item_done(rp_result *job, size_t idx, int status, int code) {
+    rp__item *it = &job->items[idx];
+    it->status = 1 + status;
+    it->code = code;
+    job->ndone++;
+    if (status != RP__ST_OK)
+        job->nfailed++;
+    if (job->order != NULL)
+        job->order[job->norder++] = idx;
+}
+
+void rp__item_fail(rp_result *job, size_t idx, int status, int code, const char *msg, size_t len) {
+    rp__item *it = &job->items[idx];
+    it->msg = malloc(len + 1);
+    if (it->msg != NULL) {
+        memcpy(it->msg, msg, len);
+        it->msg[len] = '\0';
+    }
+    rp__item_done(job, idx, status, code);
+}
+
+size_t rp__job_undispatched(const rp_result *job) {
+    size_t n = job->n - job->next;
+    for (size_t k = 0; k < job->nredo; k++)
+        n += job->redo[k].count;
+    return n;
+}
+
+void rp__job_fail_rest(rp_runtime *rt, rp_result *job, int status, int code, const char *why) {
+    int had_rest = rp__job_undispatched(job) > 0;
+    for (size_t i = job->next; i < job->n; i++)
+        rp__item_fail(job, i, status, code, why, strlen(why));
+    for (size_t k = 0; k < job->nredo; k++)
+        for (uint32_t i = 0; i < job->redo[k].count; i++)
+            rp__item_fail(job, job->redo[k].start + i, status, code, why, strlen(why));
+    job->nredo = 0;
+    job->next = job->n;
+    if (had_rest && job->ndone == job->n)
+        rp__job_items_done(rt, job);
+}
+
+/* Fail every item of a chunk that got no usable answer (an RP_E* code). */
+void rp__chunk_fail(rp_runtime *rt, rp__chunk *c, int code, const char *why) {
+    for (uint32_t i = 0; i < c->count; i++)
+        rp__item_fail(c->job, c->start + i, RP__ST_ERROR, code, why, strlen(why));
+    if (c->job->ndone == c->job->n)
+        rp__job_items_done(rt, c->job);
+}
+
+/* Wake rp_result_next waiters of job, if there are any. */
+void rp__wake_next(rp_runtime *rt, const rp_result *job) {
+    if (job->nextwaiters)
+        pthread_cond_broadcast(&rt->done);
+}
+
+/*
+ * Take the oldest chunk in flight off worker wi's queue.  With @p wait its
+ * TASK send is completed first; without (the communicator failed), the send's
+ * memory is left to MPI rather than freed under it.
+ */
+rp__chunk rp__pop_chunk(rp_runtime *rt, int wi, int wait) {
+    rp__worker *w = &rt->workers[wi];
+    rp__chunk c = w->fifo[w->head];
+    w->head = (w->head + 1) % w->cap;
+    w->len--;
+    w->queued_ns = w->len > 0 ? w->queued_ns - c.est_ns : 0;
+    if (wait)
+        rp__send_wait(&c.send);
+    return c;
+}
+
+/* Worker wi answered its oldest chunk with something unusable: fail that
+ * chunk, so its call completes and the books stay in step with the worker. */
+void rp__fail_head(rp_runtime *rt, int wi, const char *why) {
+    rp__worker *w = &rt->workers[wi];
+    fprintf(stderr, "rankpool: rank %d: %s\n", w->rank, why);
+    if (w->len == 0)
+        return;
+    rp__chunk c = rp__pop_chunk(rt, wi, 1);
+    rp__chunk_fail(rt, &c, RP_EPROTO, why);
+    rp__wake_next(rt, c.job);
+}
+
+/* The communicator failed: fail all outstanding work and wake every waiter,
+ * so that no call waits for an answer that cannot come. */
+void rp__set_fatal(rp_runtime *rt, int code) {
+    static const char why[] = "communication failed";
+    if (rt->fatal)
+        return;
+    rt->fatal = code;
+    fprintf(stderr, "rankpool: %s (%s); failing all outstanding work\n", why, rp_err_name(code));
+    for (int i = 0; i < rt->nworkers; i++)
+        while (rt->workers[i].len > 0) {
+            rp__chunk c = rp__pop_chunk(rt, i, 0);
+            rp__chunk_fail(rt, &c, code, why);
+        }
+    for (rp_pool *p = rt->pools; p; p = p->next) {
+        for (rp_result *j = p->qhead, *nx; j; j = nx) {
+            nx = j->qnext;
+            j->qnext = NULL;
+            rp__job_fail_rest(rt, j, RP__ST_ERROR, code, why);
+        }
+        p->qhead = p->qtail = NULL;
+        if (p->init_pending > 0) {
+            p->init_pending = 0;
+            if (p->init_rc == 0) {
+                p->init_rc = code;
+                snprintf(p->init_msg, sizeof p->init_msg, "%s", why);
+            }
+        }
+    }
+    pthread_cond_broadcast(&rt->done);
+}
+
+void rp__abandon_busy(rp_runtime *rt) {
+    for (int i = 0; i < rt->nworkers; i++) {
+        rp__worker *w = &rt->workers[i];
+        if (w->len == 0 || rp__worker_gone(w) || w->rank == 0)
+            continue;
+        w->stuck = 1;
+        rt->nlost++;
+        fprintf(stderr, "rankpool: worker rank %d still runs a task at shutdown; giving up on it\n",
+                w->rank);
+        while (w->len > 0) {
+            rp__chunk c = rp__pop_chunk(rt, i, 0);
+            rp__chunk_fail(rt, &c, RP_ETIMEDOUT, "still running when the runtime was finalized");
+            rp__wake_next(rt, c.job);
+        }
+    }
+    pthread_cond_broadcast(&rt->done);
+}
+
+int rp__pool_stop(rp_pool *pool, int code, const char *why) {
+    rp_runtime *rt = pool->rt;
+    int rc = 0;
+    if (pool->state == RP__POOL_TERMINATED)
+        return 0;
+    pool->state = RP__POOL_TERMINATED;
+    for (rp_result *j = pool->qhead, *nx; j; j = nx) {
+        nx = j->qnext;
+        j->qnext = NULL;
+        rp__job_fail_rest(rt, j, RP__ST_CANCELED, code, why);
+    }
+    pool->qhead = pool->qtail = NULL;
+    pthread_cond_broadcast(&rt->done); /* imap readers: canceled items are ready */
+    for (int k = 0; k < pool->nworkers; k++) {
+        rp__hdr h = {.kind = RP__MSG_POOL_CANCEL, .pool = pool->id};
+        int r = rp__ctrl_push(rt, pool->widx[k], &h, NULL, 0);
+        rc = rc ? rc : r;
+    }
+    pthread_cond_signal(&rt->wake);
+    return rc;
+}

@@ -1,0 +1,418 @@
+/*
+ * The manager layer: rank 0's engine and everything it owns.  The runtime
+ * object itself (struct rp_runtime: every rank has one; the manager's part
+ * is used on rank 0 only), the calls and pools it dispatches (jobs.c,
+ * dispatch.c), its thread (loop.c), the object store (store.c and the files
+ * of manager/store.h), the process table (proctab.c) and, in a one-rank
+ * job, the relay that hosts processes on rank 0 (relay.c).  Built on base,
+ * wire, node, net and worker; what the caller's side may use of it is here.
+ * Not installed.
+ */
+#ifndef RP_MANAGER_H
+#define RP_MANAGER_H
+
+#include "node/node.h"
+#include "worker/worker.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+/* ---- store.c: the manager's shared objects ------------------------------ */
+
+typedef struct rp__store rp__store;
+
+/** A new, empty store with the limits of @p opt.  NULL if out of memory. */
+rp__store *rp__store_new(const rp_options *opt);
+
+/** Free the store and every object in it.  NULL-safe. */
+void rp__store_free(rp__store *s);
+
+/* Who sent a request. */
+typedef struct rp__caller {
+    int rank;
+    int local;   /* a thread of rank 0: it waits in rp__store_exec for a parked answer */
+    int no_wait; /* may not be parked (the manager thread of a multi-rank job) */
+} rp__caller;
+
+/* An answer to a remote caller, for the manager thread to send. */
+typedef struct rp__outmsg {
+    struct rp__outmsg *next;
+    int rank;
+    void *msg;
+    size_t len;
+} rp__outmsg;
+
+/* rp__store_exec: the request waits; its answer comes through the outbox. */
+#define RP__PARKED 1
+
+/**
+ * Execute one object request (header @p h, body of h->body_len bytes, not
+ * yet validated; h->pool is the calling thread's token) atomically and build
+ * its OBJ_REP answer in *rep (malloc'd, *rep_len bytes).  Errors in the
+ * request are answers, not return codes.  A request that must wait (a get
+ * on an empty queue) is parked: a local caller waits inside this call; for
+ * a remote one it returns RP__PARKED and the answer later appears in the
+ * outbox.  Thread-safe.  Returns 0, RP__PARKED, or RP_ENOMEM.
+ */
+int rp__store_exec(rp__store *s, const rp__hdr *h, const void *body, const rp__caller *who,
+                   void **rep, size_t *rep_len);
+
+/**
+ * Expire the remote waiters whose deadline has passed (their answers go to
+ * the outbox).  Returns the next remote deadline, or -1 if none.
+ */
+double rp__store_tick(rp__store *s, double now);
+
+/**
+ * Callers that will not wait any more: answer every parked request of rank
+ * @p rank (-1: any) whose token matches @p token under @p mask with @p code
+ * and @p why, so that none takes an item or a lock meant for the living.
+ * Used when a forked child ends (RP_ECANCELED), a rank is lost (RP_ELOST:
+ * the answers go to the outbox, where the manager drops them), and a signal
+ * stops the job (RP_EINTR: from then on requests that would wait get it at
+ * once).
+ */
+void rp__store_drop(rp__store *s, int rank, uint32_t token, uint32_t mask, int code,
+                    const char *why);
+
+/** Take the answers waiting to be sent (a list the caller frees). */
+rp__outmsg *rp__store_outbox(rp__store *s);
+
+/**
+ * Without the store's lock: has a remote waiter with a deadline been parked,
+ * or an answer gone to the outbox, since the last call?  Clears the mark.
+ * Lets the manager skip rp__store_tick and rp__store_outbox (two lock round
+ * trips) on the many loop iterations where nothing is parked.
+ */
+int rp__store_changed(rp__store *s);
+
+/** Have @p fn(@p arg) called (store lock held) whenever an answer enters the outbox. */
+void rp__store_set_notify(rp__store *s, void (*fn)(void *), void *arg);
+
+/** Hand the arena to rank 0's store (after rp__shm_init).  0 or RP_ENOMEM. */
+int rp__store_set_arena(rp__store *s, void *base, size_t size);
+
+/* ---- calls, chunks, workers and pools ----------------------------------- */
+
+/** One item's outcome. */
+typedef struct rp__item {
+    const void *data; /* result bytes (into a kept buffer or the out array) */
+    size_t len;
+    int status; /* 0 pending, else 1 + RP__ST_* */
+    int code;   /* task code for failures */
+    char *msg;  /* failure message (malloc'd) */
+} rp__item;
+
+/** Items to send again (their worker was lost). */
+typedef struct rp__redo {
+    size_t start;
+    uint32_t count;
+    int tries;
+} rp__redo;
+
+/* A call = a job.  The user's rp_result handle is the job itself. */
+struct rp_result {
+    rp_runtime *rt;           /* NULL once detached by rp_finalize (complete, user-held) */
+    rp_result *lprev, *lnext; /* rt->live */
+    rp_pool *pool;            /* cleared when the pool is destroyed */
+    uint64_t id;
+    int task;
+    /* input: fixed records, variable buffers, or an owned copy (apply) */
+    const uint8_t *in;
+    size_t in_size;
+    const void *const *args;
+    const size_t *sizes;
+    void *own_arg; /* apply: a copy of the argument */
+    size_t own_size;
+    size_t n;
+    size_t chunksize;
+    size_t next;    /* next item to dispatch */
+    rp__redo *redo; /* ranges to dispatch again first (a worker was lost) */
+    size_t nredo, capredo;
+    double item_ns; /* running mean of execution time per item (0: not known yet) */
+    /* output */
+    uint8_t *out;
+    size_t out_size;
+    rp__item *items;
+    void **bufs; /* received messages that items point into */
+    size_t nbufs, capbufs;
+    /* progress */
+    size_t ndone;
+    size_t nfailed;
+    int complete;  /* all items done and callbacks run */
+    int unordered; /* imap_unordered: next() in completion order */
+    size_t *order; /* completion order (unordered) */
+    size_t norder;
+    size_t nread;    /* items handed out by next() */
+    int nextwaiters; /* threads blocked in rp_result_next on this call */
+    rp_call_options call;
+    int refs;         /* user handle + manager while incomplete */
+    rp_result *qnext; /* pool's dispatch queue */
+    rp_result *cnext; /* manager's completed list */
+};
+
+/** A chunk in flight to a worker. */
+typedef struct rp__chunk {
+    rp_result *job;
+    size_t start;
+    uint32_t count;
+    rp__send send; /* the TASK send; completed when the result is in */
+    size_t len;    /* single-rank mode: length of the message kept in send.owned */
+    double est_ns; /* expected execution time, counted in the worker's queue */
+    int tries;     /* times it was in flight on a worker that was lost */
+} rp__chunk;
+
+/** The manager's view of one worker (rank > 0, or rank 0 itself in single-rank mode). */
+typedef struct rp__worker {
+    int rank;
+    int npools;
+    double queued_ns; /* expected work of the chunks in flight */
+    uint64_t seq;     /* when it last answered (rt->results): warm workers first */
+    int parked;       /* its object requests the manager holds (its task waits) */
+    int pid;          /* its process id, from its lease (0: no lease) */
+    int lost;         /* 1: gone, its work not yet re-sent; 2: gone and handled */
+    int stuck;        /* still running a task at shutdown: given up on */
+    int bye;          /* it answered SHUTDOWN */
+    double lost_at;   /* when the lease closed (rp__now) */
+    rp__chunk *fifo;  /* in flight, in send order (workers answer in order) */
+    int head, len, cap;
+} rp__worker;
+
+/** Is worker @p w out of the job (lost, or given up on at shutdown)?  Lock held. */
+static inline int rp__worker_gone(const rp__worker *w) {
+    return w->lost || w->stuck;
+}
+
+enum { RP__POOL_OPEN, RP__POOL_CLOSED, RP__POOL_TERMINATED };
+
+struct rp_pool {
+    rp_runtime *rt;
+    uint32_t id;
+    int state;
+    int nworkers;
+    int *widx;                /* indices into rt->workers */
+    rp_result *qhead, *qtail; /* calls with items still to dispatch */
+    size_t active;            /* calls not yet complete */
+    int init_pending;         /* initializer acks still expected */
+    unsigned char *acked;     /* per worker of the pool: its ack came */
+    int init_rc;
+    char init_msg[RP__MAX_ERRMSG + 1];
+    rp_pool *next;
+};
+
+/* ---- the runtime ---------------------------------------------------------- */
+
+/** A control message waiting for the manager thread to send it. */
+typedef struct rp__ctrl {
+    rp__hdr h;
+    int dest; /* worker index */
+    void *body;
+    size_t len;
+    struct rp__ctrl *next;
+} rp__ctrl;
+
+struct rp_runtime {
+    MPI_Comm comm;
+    int rank, size;
+    int own_mpi;
+    int served;
+    rp_options opt;
+    rp__tasks tasks;
+    rp__wenv env; /* what the worker layer sees of this runtime */
+    /* manager side (rank 0) */
+    pthread_t mgr;
+    int mgr_started;
+    pthread_mutex_t lock; /* everything below */
+    pthread_cond_t wake;  /* manager: work arrived */
+    pthread_cond_t done;  /* waiters: some call progressed */
+    int stop;
+    int fatal;           /* the communicator failed (set_fatal): all work was failed */
+    int shutdown_failed; /* SHUTDOWN may not have reached every worker */
+    rp__worker *workers;
+    int nworkers;
+    rp_pool *pools;
+    uint32_t next_pool;
+    uint64_t next_job;
+    uint64_t results; /* RESULT messages handled, for rp__worker.seq */
+    double *task_ns;  /* per task: running mean of time per item, seeds new calls */
+    rp__ctrl *ctrl_head, *ctrl_tail;
+    rp_result *completed; /* callbacks to run */
+    rp_result *live;      /* every call not yet freed */
+    rp__sendq sendq;
+    rp__store *store; /* shared objects (rank 0; the manager thread serves them) */
+    /* object calls from a worker rank: one at a time, matched by sequence */
+    pthread_mutex_t client_lock;
+    uint64_t client_seq;
+    int obj_pending;     /* answers wait in the store's outbox (lock held) */
+    double obj_deadline; /* the next deadline of a remote waiter, or -1 */
+    rp__placement place;
+    rp__shm shm;
+    rp__lease lease;
+    int lost_pending;     /* a worker was lost: the manager re-sends its work (lock held) */
+    int nlost;            /* workers lost or given up on so far */
+    int peers_lost;       /* some rank is gone: finalize without collective calls */
+    int interrupted;      /* the signal that stopped the pools, or 0 */
+    int exit_status;      /* rp_main's status, for an MPI_Abort that ends the job */
+    double stop_deadline; /* rp_finalize: when to stop waiting for the workers (-1: never) */
+    /* processes (proctab.c, client/process.c; rank 0, under lock) */
+    struct rp_process *procs; /* every handle not yet freed, and orphans still running */
+    uint64_t next_proc;
+};
+
+/* ---- processes (proctab.c: the table; relay.c: one-rank jobs) ------------ */
+
+enum { P_NEW, P_STARTING, P_RUNNING, P_ENDED };
+
+struct rp_process {
+    rp_runtime *rt; /* NULL once detached by rp_finalize */
+    rp_process *next;
+    uint64_t id;
+    int task;
+    void *arg;
+    size_t arg_size;
+    char name[RP__MAX_PNAME + 1];
+    char host[256]; /* copied at start: the handle may outlive the runtime */
+    int daemon;
+    int want_rank; /* -1: any */
+    int state;
+    int rank;
+    long pid;
+    int start_rc;
+    int exitcode;
+    int orphan; /* the user freed the handle while it ran */
+};
+
+/** The process with id @p id in the table, or NULL (lock held). */
+rp_process *rp__proc_find(rp_runtime *rt, uint64_t id);
+/** Take @p p out of the table (lock held). */
+void rp__proc_unlink(rp_runtime *rt, rp_process *p);
+/** Free a handle out of the table. */
+void rp__proc_free(rp_process *p);
+
+/** Process @p id runs with OS pid @p code (> 0), or did not start (code < 0).
+ *  @p lock: take rt->lock (else the caller holds it). */
+void rp__process_started(rp_runtime *rt, uint64_t id, int code, int lock);
+
+/** Process @p id ended with exit code @p code.  @p pid > 0: a one-rank job's
+ *  child to reap now, after the table says it ended.  @p lock as above. */
+void rp__process_exited(rp_runtime *rt, uint64_t id, int code, int pid, int lock);
+
+/** A PROC_EXIT from worker rank @p src, before rp__process_msg and without
+ *  the lock (the store's lock comes first): the child's waiting calls end. */
+void rp__process_gone(rp_runtime *rt, const void *msg, size_t len, int src);
+
+/** A PROC_STARTED or PROC_EXIT from worker rank @p src (lock held). */
+void rp__process_msg(rp_runtime *rt, int src, const rp__hdr *h);
+
+/** Worker rank @p rank was lost (lock held): its processes died with it
+ *  (their parent-death signal, SIGKILL); one still starting fails with RP_ELOST. */
+void rp__processes_lost(rp_runtime *rt, int rank);
+
+/**
+ * One-rank jobs: start process @p id on rank 0 itself, through a relay
+ * thread that forks it and serves its object calls on the store.  The
+ * outcome comes through rp__process_started / rp__process_exited.
+ */
+int rp__relay_start(rp_runtime *rt, uint64_t id, int task, int daemon, const char *name,
+                    const void *arg, size_t len);
+
+/* ---- the manager thread and what the caller's side asks of it ------------ */
+
+/** Manager thread body (loop.c). */
+void *rp__manager_main(void *arg);
+
+/** The store's notify hook: wakes the manager thread to send ready answers. */
+void rp__objects_ready(void *arg);
+
+/** True if the calling thread is the manager thread. */
+int rp__on_manager(const rp_runtime *rt);
+
+/** Queue a control message for worker index @p w (lock held).  Takes @p body. */
+int rp__ctrl_push(rp_runtime *rt, int w, const rp__hdr *h, void *body, size_t len);
+
+/**
+ * One wait on rt->done (lock held) until woken or @p deadline (rp__deadline).
+ * Callers loop until their condition holds.  Returns 0 (woken: check again),
+ * RP_ETIMEDOUT, RP_EDEADLK (on the manager thread), or rt->fatal.
+ */
+int rp__wait_step(rp_runtime *rt, double deadline);
+
+/**
+ * Fail every undispatched item of @p job with @p status / @p code and message
+ * @p why (lock held); hands the call to its callbacks if that finished it.
+ */
+void rp__job_fail_rest(rp_runtime *rt, rp_result *job, int status, int code, const char *why);
+
+/** Drop one reference to @p job (lock held, if attached); frees it at zero. */
+void rp__job_unref(rp_result *job);
+
+/**
+ * Give up on every worker that still holds work (lock held): its chunks fail
+ * with RP_ETIMEDOUT, it gets nothing more, and rp_finalize ends the job, as
+ * it cannot stop in order.
+ */
+void rp__abandon_busy(rp_runtime *rt);
+
+/**
+ * Terminate @p pool (lock held): its queued items fail as canceled with
+ * @p code and @p why, its workers skip what they hold for it.  0 or RP_ENOMEM.
+ */
+int rp__pool_stop(rp_pool *pool, int code, const char *why);
+
+/** Items of @p job not on any worker now: not yet sent, or to send again. */
+size_t rp__job_undispatched(const rp_result *job);
+
+/** The lease's hooks (rp__lease_hooks, set by rp_init): rank @p rank
+ *  (process @p pid) holds a lease; it is gone (@p why), and the manager
+ *  re-sends its work; was it given up on at shutdown?  @p arg: the runtime. */
+void rp__worker_leased(void *arg, int rank, int pid);
+void rp__worker_lost(void *arg, int rank, const char *why);
+int rp__worker_given_up(void *arg, int rank);
+
+/* ---- between the manager's files (jobs.c, dispatch.c, loop.c) ------------ */
+
+/** Item @p idx of @p job is done with @p status / @p code (lock held). */
+void rp__item_done(rp_result *job, size_t idx, int status, int code);
+/** Item @p idx failed with @p msg (copied) (lock held). */
+void rp__item_fail(rp_result *job, size_t idx, int status, int code, const char *msg, size_t len);
+/** @p job's items are all done: hand it to its callbacks (lock held). */
+void rp__job_items_done(rp_runtime *rt, rp_result *job);
+/** Fail every item of chunk @p c with @p code and @p why (lock held). */
+void rp__chunk_fail(rp_runtime *rt, rp__chunk *c, int code, const char *why);
+/** Wake what waits on the next items of @p job (lock held). */
+void rp__wake_next(rp_runtime *rt, const rp_result *job);
+/** Take the oldest chunk in flight on worker @p wi (@p wait: complete its send). */
+rp__chunk rp__pop_chunk(rp_runtime *rt, int wi, int wait);
+/** The oldest chunk of worker @p wi fails with RP_EPROTO and @p why (lock held). */
+void rp__fail_head(rp_runtime *rt, int wi, const char *why);
+/** The communicator failed: fail all work with @p code and wake everyone. */
+void rp__set_fatal(rp_runtime *rt, int code);
+
+/* dispatch.c: what the loop hands it (lock held). */
+
+/** A RESULT message from worker index @p wi.  Takes @p msg. */
+void rp__handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg);
+/** A POOL_ACK from worker index @p wi, with its message @p m (@p len bytes). */
+void rp__handle_ack(rp_runtime *rt, int wi, const rp__hdr *h, const char *m, size_t len);
+/** An unreadable POOL_ACK from worker index @p wi still answers the oldest
+ *  pool that waits for that worker, so pool creation cannot wait for ever. */
+void rp__handle_bad_ack(rp_runtime *rt, int wi);
+/** The pool with id @p id, or NULL. */
+rp_pool *rp__find_pool(rp_runtime *rt, uint32_t id);
+/** Position of worker @p wi in pool @p p, if p waits for its ack; else -1. */
+int rp__awaited(const rp_pool *p, int wi);
+/** Worker @p wi's answer to pool @p p's POOL_INIT. */
+void rp__pool_ack(rp_runtime *rt, rp_pool *p, int wi, int code, const char *m, size_t len);
+/**
+ * Workers lost since the last call: send their work again, answer the pool
+ * creations that wait for them, and send them nothing more.  Puts up to
+ * @p cap of their ranks in @p ranks, for the store to forget their parked
+ * requests (that takes the store's lock, so not here).  Returns how many.
+ */
+int rp__handle_lost(rp_runtime *rt, int *ranks, int cap);
+/** Send chunks to the workers with room.  Returns how many went, or RP_EMPI. */
+int rp__dispatch(rp_runtime *rt);
+/** Single-rank mode: run the oldest chunk given to rank 0 itself.  1 if it ran one. */
+int rp__run_local(rp_runtime *rt);
+
+#endif /* RP_MANAGER_H */
