@@ -8,12 +8,18 @@
 #   SRC_DIR   lib/src; a file's layer is its folder there (runtime.c: the
 #             top layer, named "runtime")
 #   LAYERS    the layers, bottom first
-#   OBJECT    the library's object files (CMake's $<TARGET_OBJECTS:rankpool>)
+#   OBJECT    the library's object files (CMake's $<TARGET_OBJECTS:rankpool>;
+#             an argument may hold several, separated by ';')
 # Prints every violation and exits 1 if there is one.
 set -euo pipefail
 src=$1 layers=$2
 shift 2
-[[ $# -gt 0 ]] || { echo "check_layers: no object files" >&2; exit 2; }
+objects=()
+for a in "$@"; do
+    IFS=';' read -ra more <<<"$a"
+    objects+=("${more[@]}")
+done
+[[ ${#objects[@]} -gt 0 ]] || { echo "check_layers: no object files" >&2; exit 2; }
 
 # A file's name as the report shows it: its path under lib/src, without .o.
 name_of() {
@@ -24,7 +30,7 @@ name_of() {
 
 {
     echo "LAYERS $layers"
-    for o in "$@"; do
+    for o in "${objects[@]}"; do
         n=$(name_of "$o")
         # Defined: text, data, bss, read-only (global).  Used: undefined.
         nm -g "$o" | awk -v n="$n" '
