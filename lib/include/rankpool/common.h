@@ -1,0 +1,94 @@
+/*
+ * rankpool/common.h: the version, timeouts, error codes, and the runtime handle.
+ * Part of the rankpool API; include <rankpool.h> for all of it.
+ */
+#ifndef RANKPOOL_COMMON_H
+#define RANKPOOL_COMMON_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <mpi.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define RP_VERSION_MAJOR 0
+#define RP_VERSION_MINOR 1
+#define RP_VERSION_PATCH 0
+
+/** Wait without a time limit. */
+#define RP_FOREVER (-1.0)
+
+/*
+ * Error codes: X(name, value, message).  One table makes the enum,
+ * rp_err_name() and rp_strerror().
+ */
+#define RP_ERRNO_MAP(X)                                                                            \
+    X(EINVAL, -1, "invalid argument")                                                              \
+    X(ENOMEM, -2, "out of memory")                                                                 \
+    X(ENOTASK, -3, "no task registered under that name")                                           \
+    X(ETIMEDOUT, -4, "timed out")                                                                  \
+    X(ECLOSED, -5, "closed (a pool to new work, a queue, a pipe)")                                 \
+    X(ESTATE, -6, "operation not valid in the current state")                                      \
+    X(ETASK, -7, "a task reported failure")                                                        \
+    X(ECANCELED, -8, "work was canceled by terminate")                                             \
+    X(EMPI, -9, "an MPI call failed")                                                              \
+    X(EMISMATCH, -10, "ranks registered different task tables")                                    \
+    X(EPROTO, -11, "malformed or unexpected message")                                              \
+    X(ETOOBIG, -12, "size exceeds the library limit")                                              \
+    X(ETRUNC, -13, "result does not fit the buffer")                                               \
+    X(ESIZE, -14, "result has the wrong size")                                                     \
+    X(EDONE, -15, "no more results")                                                               \
+    X(EDEADLK, -16, "blocking call from a callback would deadlock")                                \
+    X(ETHREAD, -17, "MPI thread support level too low")                                            \
+    X(ENOTMANAGER, -18, "only valid on the manager rank (rank 0)")                                 \
+    X(EINIT, -19, "pool initializer failed")                                                       \
+    X(ERANGE, -20, "index out of range")                                                           \
+    X(ENOKEY, -21, "no such key")                                                                  \
+    X(ENOENT, -22, "no such object")                                                               \
+    X(EEXIST, -23, "object already exists")                                                        \
+    X(ETYPE, -24, "wrong type")                                                                    \
+    X(ENOSPC, -25, "manager memory limit reached")                                                 \
+    X(EOVERFLOW, -26, "integer overflow")                                                          \
+    X(EEMPTY, -27, "queue is empty")                                                               \
+    X(EFULL, -28, "queue is full")                                                                 \
+    X(EPERM, -29, "not held by the caller")                                                        \
+    X(ERELEASE, -30, "released too many times")                                                    \
+    X(EBROKEN, -31, "barrier is broken")                                                           \
+    X(EEOF, -32, "end of stream: the other end is closed")                                         \
+    X(ELOST, -33, "a worker was lost while it held the work")                                      \
+    X(EINTR, -34, "interrupted by a signal")                                                       \
+    X(ECRASH, -35, "killed by a signal (crashed, or ended by a timeout)")
+
+/** Error codes returned by every rankpool call (0 is success). */
+typedef enum {
+    RP_OK = 0,
+#define RP__ERR_ENUM(name, value, msg) RP_##name = (value),
+    RP_ERRNO_MAP(RP__ERR_ENUM)
+#undef RP__ERR_ENUM
+        RP_ERR_LAST = -36 /**< one past the last code; not an error itself */
+} rp_errno;
+
+/** Short message for an error code ("timed out"); never NULL. Thread-safe. */
+const char *rp_strerror(int code);
+
+/** Name of an error code ("RP_ETIMEDOUT"); "RP_UNKNOWN" for other values. Thread-safe. */
+const char *rp_err_name(int code);
+
+/**
+ * Detailed message for the last failed rankpool call on the calling thread,
+ * e.g. "unknown task 'sqare'".  Empty string if none.  Valid until the next
+ * rankpool call on this thread.
+ */
+const char *rp_last_error(void);
+
+/** A rankpool runtime over one communicator.  Opaque. */
+typedef struct rp_runtime rp_runtime;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RANKPOOL_COMMON_H */

@@ -1,0 +1,263 @@
+/*
+ * rankpool/pool.h: Pool and its results (AsyncResult).
+ * Part of the rankpool API; include <rankpool.h> for all of it.
+ */
+#ifndef RANKPOOL_POOL_H
+#define RANKPOOL_POOL_H
+
+#include "rankpool/common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------------ */
+/* Pool                                                                      */
+/* ------------------------------------------------------------------------ */
+
+/** A pool of workers (multiprocessing.Pool).  Opaque; manager rank only. */
+typedef struct rp_pool rp_pool;
+
+/** The state of one submitted call (multiprocessing.AsyncResult).  Opaque. */
+typedef struct rp_result rp_result;
+
+/** Pool options.  Start from RP_POOL_OPTIONS_INIT. */
+typedef struct rp_pool_options {
+    int workers;             /**< how many workers (0 = all of them) */
+    const char *initializer; /**< task run once on each worker before its tasks, or NULL */
+    const void *initarg;     /**< initializer argument (copied at create) */
+    size_t initarg_size;
+    /**
+     * Run the tasks in a forked executor process on each worker (a task that
+     * crashes fails with RP_ECRASH naming the signal, the executor is
+     * replaced, the pool carries on).  0: in the worker rank itself (fastest;
+     * a crash there ends the whole MPI job).  Ignored in a one-rank job.
+     */
+    int isolate;
+    /** With isolate (else RP_EINVAL): replace an executor after this many tasks (0: never). */
+    unsigned maxtasksperchild;
+    /**
+     * With isolate (else RP_EINVAL): seconds a task may run (0: no limit); one that runs
+     * longer is killed, fails with RP_ETIMEDOUT, its executor is replaced.
+     */
+    double task_timeout;
+} rp_pool_options;
+
+/** Default pool options. */
+#define RP_POOL_OPTIONS_INIT                                                                       \
+    { 0, NULL, NULL, 0, 0, 0, 0.0 }
+
+/**
+ * Callback run on the manager thread when a call completes (callback: all
+ * items succeeded; error_callback: some failed or were canceled).  @p res is
+ * ready; read it with rp_result_get/rp_result_item/rp_result_error.  The
+ * callback must not free @p res.
+ */
+typedef void (*rp_callback)(rp_result *res, void *user);
+
+/** Options of one call.  Start from RP_CALL_OPTIONS_INIT. */
+typedef struct rp_call_options {
+    size_t chunksize;           /**< items per message; 0 = ceil(n / (4 * workers)) */
+    rp_callback callback;       /**< on success, or NULL */
+    rp_callback error_callback; /**< on failure, or NULL */
+    void *user;                 /**< passed to the callbacks */
+    double timeout;             /**< apply, map, starmap: seconds (RP_FOREVER by default) */
+} rp_call_options;
+
+/** Default call options. */
+#define RP_CALL_OPTIONS_INIT                                                                       \
+    { 0, NULL, NULL, NULL, RP_FOREVER }
+
+/**
+ * Create a pool over @p opts->workers workers (least used first).  Runs the
+ * initializer on each worker and waits for them: RP_EINIT if one failed (its
+ * message in rp_last_error()).  Manager rank only.  Returns 0, RP_EINVAL,
+ * RP_ENOTASK, RP_ENOTMANAGER, RP_ENOMEM, RP_ETOOBIG (initarg), RP_EINIT
+ * (also when a worker's answer was unreadable), RP_EMPI, RP_EDEADLK (from a
+ * callback, before anything is done).
+ */
+int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **pool);
+
+/** Number of workers of the pool. */
+int rp_pool_workers(const rp_pool *pool);
+
+/**
+ * Run one task and wait for it (Pool.apply).  The result is copied to @p out
+ * (capacity @p out_cap, may be NULL if 0); its size goes to @p out_size (may be
+ * NULL).  Returns 0; RP_ETASK (the task failed; rp_last_error() has its
+ * code and message); RP_ETRUNC (out_cap too small: *out_size is the needed
+ * size, nothing copied); RP_ENOTASK, RP_EINVAL, RP_ECLOSED, RP_ETIMEDOUT (the
+ * task runs on; its result is dropped), RP_ECANCELED, RP_EPROTO (unreadable
+ * answer), RP_EMPI, RP_EDEADLK (from a callback, before anything is queued).
+ */
+int rp_pool_apply(rp_pool *pool, const char *task, const void *arg, size_t arg_size, void *out,
+                  size_t out_cap, size_t *out_size, const rp_call_options *opts);
+
+/**
+ * Submit one task (Pool.apply_async).  @p arg is copied.  @p res receives the
+ * handle (free with rp_result_free), or pass NULL to fire and forget (the
+ * callbacks still run; rp_pool_join waits for it).
+ */
+int rp_pool_apply_async(rp_pool *pool, const char *task, const void *arg, size_t arg_size,
+                        const rp_call_options *opts, rp_result **res);
+
+/**
+ * Pool.map over @p n records of @p in_size bytes at @p in; result i, which
+ * must be exactly @p out_size bytes, goes to out + i * out_size.  With
+ * @p out NULL and @p out_size 0 the results are discarded (tasks run for
+ * their side effects; failures are still reported).  Blocks.
+ * Returns 0, RP_ETASK (first failing item in rp_last_error()), RP_EINVAL
+ * (NULL buffer, zero size), RP_ETOOBIG, RP_ENOTASK, RP_ECLOSED, RP_ESIZE,
+ * RP_EPROTO, RP_EMPI, RP_EDEADLK (from a callback, before anything is queued),
+ * RP_ETIMEDOUT: after opts->timeout the items not yet sent are withdrawn and
+ * the chunks already out are waited for, so on return in and out are no
+ * longer used (out holds the results that came in); if nothing was left to
+ * withdraw, the call's own outcome is returned.  n == 0 succeeds at once.
+ *
+ * After a communication failure (RP_EMPI) every outstanding item fails with
+ * RP_EMPI and all waits return; chunks of over 16 KiB sent straight from
+ * @p in may then still be read by MPI until the program ends.
+ */
+int rp_pool_map(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
+                void *out, size_t out_size, const rp_call_options *opts);
+
+/**
+ * Pool.map_async.  No copy of @p in is made: @p in and @p out are borrowed
+ * until the result is ready.  If @p out is NULL the results are kept in the
+ * handle (any size; read them with rp_result_item).
+ */
+int rp_pool_map_async(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
+                      void *out, size_t out_size, const rp_call_options *opts, rp_result **res);
+
+/**
+ * Pool.starmap over @p n variable-size argument buffers args[i] of sizes[i]
+ * bytes (an argument tuple packed by the caller; sizes may be 0).  Blocks,
+ * then hands back the ready result in @p res: read item i with rp_result_item.
+ * *res is NULL if the call was refused (RP_EINVAL, RP_ENOTASK, RP_ECLOSED,
+ * RP_ETOOBIG, RP_ENOMEM, RP_EMPI, RP_EDEADLK from a callback); otherwise it
+ * is the ready handle, to free, whatever the return code: 0 or the first
+ * failed item's code (RP_ETASK, RP_ECANCELED, ...; RP_ETIMEDOUT as for map:
+ * the items withdrawn fail with it).
+ */
+int rp_pool_starmap(rp_pool *pool, const char *task, const void *const *args, const size_t *sizes,
+                    size_t n, const rp_call_options *opts, rp_result **res);
+
+/** Pool.starmap_async.  args[i] and sizes are borrowed until the result is ready. */
+int rp_pool_starmap_async(rp_pool *pool, const char *task, const void *const *args,
+                          const size_t *sizes, size_t n, const rp_call_options *opts,
+                          rp_result **res);
+
+/**
+ * Pool.imap: like map_async with results kept in the handle, read in input
+ * order with rp_result_next() as they become available.  @p in borrowed until
+ * the result is ready.
+ */
+int rp_pool_imap(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
+                 const rp_call_options *opts, rp_result **res);
+
+/** Pool.imap_unordered: as rp_pool_imap, but rp_result_next() yields in completion order. */
+int rp_pool_imap_unordered(rp_pool *pool, const char *task, const void *in, size_t n,
+                           size_t in_size, const rp_call_options *opts, rp_result **res);
+
+/** Pool.close: no more submissions (they fail with RP_ECLOSED); queued work still runs. */
+int rp_pool_close(rp_pool *pool);
+
+/**
+ * Pool.terminate: close, drop queued work (its results fail with
+ * RP_ECANCELED) and tell the workers to skip what they hold for this pool,
+ * checked between items within a chunk too.  A task already running on a
+ * worker runs to its end and its result is kept.  Returns at once; join waits.
+ */
+int rp_pool_terminate(rp_pool *pool);
+
+/**
+ * Pool.join: wait until every call of the pool is complete and its callbacks
+ * have run (also after a communication failure: the calls then complete with
+ * failed items).  RP_ESTATE if the pool was neither closed nor terminated;
+ * RP_ETIMEDOUT after @p timeout seconds; RP_EDEADLK from a callback.
+ */
+int rp_pool_join(rp_pool *pool, double timeout);
+
+/**
+ * Terminate (if still open, as Python's `with Pool()` does), join and free
+ * the pool.  Outstanding result handles stay valid (they report RP_ECANCELED
+ * if cut short).  NULL is a no-op.  From a callback it only terminates; the
+ * pool is then freed by rp_finalize.
+ */
+void rp_pool_destroy(rp_pool *pool);
+
+/* ------------------------------------------------------------------------ */
+/* Results (AsyncResult)                                                     */
+/* ------------------------------------------------------------------------ */
+
+/** Detail of a failed item. */
+typedef struct rp_task_error {
+    size_t index;        /**< item index within the call */
+    int code;            /**< the task's return value, or an RP_E* code */
+    const char *message; /**< owned by the result handle */
+} rp_task_error;
+
+/**
+ * Wait up to @p timeout seconds for the call to complete (AsyncResult.wait).
+ * Returns 0 when ready, RP_ETIMEDOUT otherwise, RP_EDEADLK from a callback.
+ */
+int rp_result_wait(rp_result *res, double timeout);
+
+/** 1 if the call is complete (AsyncResult.ready), else 0. */
+int rp_result_ready(const rp_result *res);
+
+/** 1 if complete and every item succeeded (AsyncResult.successful), else 0. */
+int rp_result_successful(const rp_result *res);
+
+/**
+ * AsyncResult.get for a one-item call (apply_async): wait up to @p timeout,
+ * then point @p data / @p size at the result (owned by @p res, valid until
+ * rp_result_free).  For a multi-item call it waits and reports the outcome,
+ * sets *data to NULL and *size to the number of items; read the items with
+ * rp_result_item.  Returns 0, RP_ETIMEDOUT, RP_ETASK (see rp_result_error),
+ * RP_ECANCELED, RP_ESIZE, RP_EDEADLK.  data/size may be NULL.  May be called
+ * from the call's own callback (it is ready there).
+ */
+int rp_result_get(rp_result *res, double timeout, const void **data, size_t *size);
+
+/** Number of items of the call (1 for apply). */
+size_t rp_result_count(const rp_result *res);
+
+/**
+ * Item @p i of a completed call: its result bytes (owned by @p res; for
+ * map_async into a caller's out array they point into it).  Returns 0,
+ * RP_ERANGE, RP_ESTATE (item not finished yet), or the item's failure code
+ * with data NULL: RP_ETASK (the task failed: rp_result_error), RP_ECANCELED,
+ * RP_ETIMEDOUT (withdrawn by a blocking call's timeout), RP_ESIZE, RP_ETOOBIG
+ * (result over the message limit), RP_ENOMEM, RP_EPROTO, RP_EMPI.
+ */
+int rp_result_item(const rp_result *res, size_t i, const void **data, size_t *size);
+
+/**
+ * Next item of an imap/imap_unordered call (any multi-item call: input order,
+ * or completion order for imap_unordered), waiting up to @p timeout.  Sets
+ * @p index, @p data, @p size (data owned by @p res).  Returns 0, RP_EDONE
+ * when all items were read, RP_ETIMEDOUT, RP_EDEADLK, or a failed item's code
+ * as rp_result_item gives it (index is set; iteration may continue).
+ */
+int rp_result_next(rp_result *res, double timeout, size_t *index, const void **data, size_t *size);
+
+/**
+ * The first failed item (lowest index) of a completed call.  Returns 0 and
+ * fills @p err, or RP_ESTATE if not complete, RP_EDONE if nothing failed.
+ */
+int rp_result_error(const rp_result *res, rp_task_error *err);
+
+/**
+ * Release a result handle.  Safe while the call is still running (its work
+ * goes on; its callbacks still run).  NULL is a no-op.  Must not be called on
+ * the handle passed to a running callback.  Handles may be kept, read and
+ * freed after rp_finalize (they are complete by then).
+ */
+void rp_result_free(rp_result *res);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* RANKPOOL_POOL_H */
