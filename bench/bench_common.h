@@ -178,7 +178,7 @@ static inline void bench_sleeping_barrier(MPI_Comm comm) {
     }
 }
 
-/* Message sizes after lib/src/wire.h: a 48-byte header, then fields of 16
+/* Message sizes after lib/src/wire/wire.h: a 48-byte header, then fields of 16
  * bytes (type, value or length), byte strings followed by their bytes, a NUL
  * and zeros up to a multiple of 8. */
 enum { BENCH_WIRE_HDR = 48, BENCH_WIRE_FIELD = 16 };

@@ -7,7 +7,7 @@
  *       while no rankpool runtime is up: blocking MPI_Send/MPI_Recv of
  *       messages the size of a one-key get (request and answer) and of a
  *       batch of B keys (get_many and update, request and answer).  The sizes
- *       follow the OBJ_REQ/OBJ_REP format of lib/src/wire.h for 16-byte keys
+ *       follow the OBJ_REQ/OBJ_REP format of lib/src/wire/wire.h for 16-byte keys
  *       and integer values.  Other ranks wait meanwhile in a sleeping barrier.
  *   (b) rankpool, with the same 16-byte keys and integer values:
  *         rank0_*        the calls from main() on rank 0 (on the store directly);
@@ -66,7 +66,7 @@ typedef struct config {
 #define COUNTER_KEY "counter-00000000" /* 16 bytes too */
 
 /* ------------------------------------------------------------------------ */
-/* (a) raw MPI round trips: message sizes, after lib/src/wire.h              */
+/* (a) raw MPI round trips: message sizes, after lib/src/wire/wire.h              */
 /* ------------------------------------------------------------------------ */
 
 /* The raw round trips: request bytes from rank 1, answer bytes back. */

@@ -8,7 +8,7 @@
  *       MPI_Send/MPI_Recv of messages the size of a lock acquire (raw_small)
  *       and of a put of an 8-byte and a 4 KiB item (raw_put_8, raw_put_4096),
  *       request and answer, after the OBJ_REQ/OBJ_REP format of
- *       lib/src/wire.h.  Other ranks wait meanwhile in a sleeping barrier.
+ *       lib/src/wire/wire.h.  Other ranks wait meanwhile in a sleeping barrier.
  *   (b) Queue throughput (items/s), one producer and one consumer, each item
  *       a byte string numbered in its first 8 bytes (the consumer checks
  *       length and order), through a FIFO queue bounded to M items and an
@@ -79,7 +79,7 @@ typedef struct config {
 #define ITEM_TIMEOUT 120.0 /* turn a lost task into an error, not a hang */
 
 /* ------------------------------------------------------------------------ */
-/* (a) raw MPI round trips: message sizes, after lib/src/wire.h              */
+/* (a) raw MPI round trips: message sizes, after lib/src/wire/wire.h              */
 /* ------------------------------------------------------------------------ */
 
 enum { RAW_SMALL, RAW_PUT_8, RAW_PUT_4K, RAW_COUNT };
