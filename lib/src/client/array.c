@@ -28,8 +28,6 @@ int rp_array_open(rp_runtime *rt, const char *name, int flags, rp_elem type, siz
                   size_t length, rp_array *a) {
     if (a == NULL)
         return rp__err(RP_EINVAL, "NULL handle pointer");
-    if (flags & ~(RP_CREATE | RP_EXCL))
-        return rp__err(RP_EINVAL, "unknown open flags %#x", (unsigned)flags);
     if (type < RP_ELEM_INT32 || type > RP_ELEM_BYTES)
         return rp__err(RP_EINVAL, "unknown element type %d", (int)type);
     size_t natural = rp_elem_size(type);
@@ -41,15 +39,8 @@ int rp_array_open(rp_runtime *rt, const char *name, int flags, rp_elem type, siz
     if (length > INT64_MAX)
         return rp__err(RP_EINVAL, "length too large");
     rp__call c;
-    rp__call_begin(&c, RP__OP_OPEN, 0, name ? flags : RP_CREATE);
-    if (name != NULL)
-        rp__fw_bytes(&c.w, name, strlen(name));
-    else
-        rp__fw_none(&c.w);
-    rp__fw_int(&c.w, RP_KIND_ARRAY);
-    rp__fw_int(&c.w, (int64_t)type | (int64_t)elem_size << 8);
-    rp__fw_int(&c.w, (int64_t)length);
-    int rc = rp__call_run(rt, &c);
+    int rc = rp__call_open(rt, &c, name, flags, RP_KIND_ARRAY,
+                           (int64_t)type | (int64_t)elem_size << 8, (int64_t)length);
     if (rc < 0)
         return rc;
     rp_value v[4];
@@ -191,41 +182,34 @@ static int rmw(rp_runtime *rt, const rp_array *a, size_t i, int op, uint64_t x, 
 
 /* ---- elements and ranges ----------------------------------------------------------- */
 
-int rp_array_read(rp_runtime *rt, rp_array a, size_t start, size_t n, void *out) {
+/* Copy @p n elements from @p start out to @p buf, or in from it (@p in). */
+static int copy_range(rp_runtime *rt, rp_array a, size_t start, size_t n, void *buf, int in) {
     uint8_t *data;
     int rc = locate(rt, &a, &data);
     if (rc < 0)
         return rc;
     if (range(&a, start, n) != 0)
         return RP_ERANGE;
-    if (out == NULL && n > 0)
+    if (buf == NULL && n > 0)
         return rp__err(RP_EINVAL, "NULL buffer");
     if (rc == 0)
-        return remote_read(rt, &a, start, n, out);
+        return in ? remote_write(rt, &a, start, n, buf) : remote_read(rt, &a, start, n, buf);
     /* Fences order the copy with the caller's atomics and locks. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (n > 0)
-        memcpy(out, data + start * a.elem_size, n * a.elem_size);
+    if (n > 0 && in)
+        memcpy(data + start * a.elem_size, buf, n * a.elem_size);
+    else if (n > 0)
+        memcpy(buf, data + start * a.elem_size, n * a.elem_size);
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     return 0;
 }
 
+int rp_array_read(rp_runtime *rt, rp_array a, size_t start, size_t n, void *out) {
+    return copy_range(rt, a, start, n, out, 0);
+}
+
 int rp_array_write(rp_runtime *rt, rp_array a, size_t start, size_t n, const void *in) {
-    uint8_t *data;
-    int rc = locate(rt, &a, &data);
-    if (rc < 0)
-        return rc;
-    if (range(&a, start, n) != 0)
-        return RP_ERANGE;
-    if (in == NULL && n > 0)
-        return rp__err(RP_EINVAL, "NULL buffer");
-    if (rc == 0)
-        return remote_write(rt, &a, start, n, in);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (n > 0)
-        memcpy(data + start * a.elem_size, in, n * a.elem_size);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    return 0;
+    return copy_range(rt, a, start, n, (void *)in, 1);
 }
 
 int rp_array_get(rp_runtime *rt, rp_array a, size_t i, void *out) {

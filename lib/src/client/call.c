@@ -144,22 +144,27 @@ int rp__call_plain(rp_runtime *rt, rp__call *c) {
     return rc;
 }
 
+int rp__call_open(rp_runtime *rt, rp__call *c, const char *name, int flags, int kind, int64_t p1,
+                  int64_t p2) {
+    if (flags & ~(RP_CREATE | RP_EXCL))
+        return rp__err(RP_EINVAL, "unknown open flags %#x", (unsigned)flags);
+    rp__call_begin(c, RP__OP_OPEN, 0, name ? flags : RP_CREATE);
+    if (name != NULL)
+        rp__fw_bytes(&c->w, name, strlen(name));
+    else
+        rp__fw_none(&c->w);
+    rp__fw_int(&c->w, kind);
+    rp__fw_int(&c->w, p1);
+    rp__fw_int(&c->w, p2);
+    return rp__call_run(rt, c);
+}
+
 int rp__obj_open(rp_runtime *rt, const char *name, int flags, int kind, int64_t p1, int64_t p2,
                  uint64_t *id) {
     if (id == NULL)
         return rp__err(RP_EINVAL, "NULL handle pointer");
-    if (flags & ~(RP_CREATE | RP_EXCL))
-        return rp__err(RP_EINVAL, "unknown open flags %#x", (unsigned)flags);
     rp__call c;
-    rp__call_begin(&c, RP__OP_OPEN, 0, name ? flags : RP_CREATE);
-    if (name != NULL)
-        rp__fw_bytes(&c.w, name, strlen(name));
-    else
-        rp__fw_none(&c.w);
-    rp__fw_int(&c.w, kind);
-    rp__fw_int(&c.w, p1);
-    rp__fw_int(&c.w, p2);
-    int rc = rp__call_run(rt, &c);
+    int rc = rp__call_open(rt, &c, name, flags, kind, p1, p2);
     if (rc < 0)
         return rc;
     *id = c.rh.job;

@@ -42,6 +42,13 @@ int rp__call_plain(rp_runtime *rt, rp__call *c);
 int rp__call_next(rp__call *c, rp_value *v);
 /** Hand the answer's one value to @p out (or free it); returns @p rc. */
 int rp__call_value(rp__call *c, rp_value *out, int rc);
+/**
+ * Run OPEN for an object of @p kind called @p name (NULL: anonymous) with
+ * parameters @p p1, @p p2; the new object's id is c->rh.job.  Returns as
+ * rp__call_run (c->rep kept when >= 0).
+ */
+int rp__call_open(rp_runtime *rt, rp__call *c, const char *name, int flags, int kind, int64_t p1,
+                  int64_t p2);
 /** Open or create an object of @p kind with parameters p1, p2. */
 int rp__obj_open(rp_runtime *rt, const char *name, int flags, int kind, int64_t p1, int64_t p2,
                  uint64_t *id);
