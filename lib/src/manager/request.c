@@ -12,10 +12,6 @@
 
 /* ---- values ------------------------------------------------------------- */
 
-size_t rp__slot_bytes(const slot *s) {
-    return s->type == RP__F_BYTES ? s->len + 16 : 0;
-}
-
 void rp__slot_free(slot *s) {
     if (s->type == RP__F_BYTES)
         free(s->p);
@@ -118,56 +114,8 @@ const char *rp__obj_label(const obj *o, char *buf, size_t cap) {
     return buf;
 }
 
-/* The next field of the request, of type @p type (-1: any). */
-int rp__arg(req *q, rp__field *f, int type, const char *what) {
-    if (!rp__freader_next(&q->r, f))
-        return rp__fail(q, RP_EPROTO, "%s: missing %s", rp__op_name(q->h->code), what);
-    if (type >= 0 && f->type != type)
-        return rp__fail(q, RP_EPROTO, "%s: %s of the wrong type", rp__op_name(q->h->code), what);
-    return 0;
-}
-
-int rp__value_arg(req *q, rp__field *v, int none_ok) {
-    int rc = rp__arg(q, v, -1, "value");
-    if (rc == 0 && !none_ok && v->type == RP__F_NONE)
-        return rp__fail(q, RP_EINVAL, "a value must not be none");
-    if (rc == 0 && v->type == RP__F_BYTES && v->len > q->s->value_max)
-        return rp__fail(q, RP_ETOOBIG, "value of %zu bytes exceeds obj_value_max (%zu)", v->len,
-                        q->s->value_max);
-    return rc;
-}
-
-int rp__int_arg(req *q, int64_t *i, const char *what) {
-    rp__field f;
-    int rc = rp__arg(q, &f, RP__F_INT, what);
-    if (rc == 0)
-        *i = f.i;
-    return rc;
-}
-
-/* Charge @p more bytes to the object (a negative change is a release). */
-int rp__charge(req *q, obj *o, size_t more) {
-    if (more > q->s->mem_max || q->s->mem > q->s->mem_max - more)
-        return rp__fail(q, RP_ENOSPC, "%zu more bytes would exceed obj_mem_max (%zu of %zu in use)",
-                        more, q->s->mem, q->s->mem_max);
-    q->s->mem += more;
-    if (o != NULL)
-        o->mem += more;
-    return 0;
-}
-
-void rp__release(rp__store *s, obj *o, size_t less) {
-    s->mem -= less;
-    if (o != NULL)
-        o->mem -= less;
-}
-
 int rp__nomem(req *q) {
     return rp__fail(q, RP_ENOMEM, "the manager is out of memory");
-}
-
-size_t rp__field_cost(const rp__field *f) {
-    return f->type == RP__F_BYTES ? f->len + 16 : 0;
 }
 
 /* ---- waiters ---------------------------------------------------------------- */

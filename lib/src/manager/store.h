@@ -13,6 +13,7 @@
 #include "manager/manager.h"
 
 #include <stdatomic.h>
+#include <string.h>
 
 /* ---- arena.c: the allocator of the shared arena ---------------------------- */
 
@@ -72,7 +73,7 @@ typedef struct map {
     size_t nents; /* used positions in ents, deleted included */
     size_t capents;
     size_t live;   /* entries present */
-    uint32_t *idx; /* 1 + position in ents, IDX_EMPTY or IDX_DUMMY */
+    uint32_t *idx; /* 1 + position in ents, RP__IDX_EMPTY or RP__IDX_DUMMY */
     size_t idxcap; /* power of two, or 0 */
 } map;
 
@@ -190,22 +191,12 @@ typedef struct req {
 
 /** Answer @p code with a message instead of what was written.  Returns code. */
 int rp__fail(req *q, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/** The next request field into @p f, of @p type (-1: any).  0 or an answer code. */
-int rp__arg(req *q, rp__field *f, int type, const char *what);
-int rp__int_arg(req *q, int64_t *i, const char *what);
-/** A value field within obj_value_max; @p none_ok allows RP__F_NONE. */
-int rp__value_arg(req *q, rp__field *v, int none_ok);
-/** Charge @p more bytes to object @p o (may be NULL) against obj_mem_max. */
-int rp__charge(req *q, obj *o, size_t more);
-void rp__release(rp__store *s, obj *o, size_t less);
 int rp__nomem(req *q);
 /** Copy a field into a new slot.  Returns 0 or RP_ENOMEM. */
 int rp__slot_set(slot *s, const rp__field *f);
 void rp__slot_free(slot *s);
-size_t rp__slot_bytes(const slot *s);
 /** Same type and value (doubles bit for bit, so a CAS loop on a NaN ends). */
 int rp__slot_equals(const slot *s, const rp__field *f);
-size_t rp__field_cost(const rp__field *f);
 void rp__put_slot(rp__fwriter *w, const slot *s);
 /** "dict", "queue", ... for messages. */
 const char *rp__kind_name(int kind);
@@ -215,11 +206,6 @@ const char *rp__obj_label(const obj *o, char *buf, size_t cap);
 
 /* ---- map.c: the dict's table ------------------------------------------------- */
 
-/** The hash of @p n bytes at @p p (never leaves the process). */
-uint64_t rp__hash_bytes(const void *p, size_t n);
-/** The entry of key @p k with hash @p h, or NULL; *pos (may be NULL) its position. */
-entry *rp__map_find_h(const map *m, const void *k, size_t klen, uint64_t h, size_t *pos);
-entry *rp__map_find(const map *m, const void *k, size_t klen, size_t *pos);
 /** Insert a key not present, taking value @p v.  0 or RP_ENOMEM. */
 int rp__map_insert(map *m, const void *k, size_t klen, uint64_t h, slot *v);
 /** Remove the entry at @p pos (from rp__map_find). */
@@ -328,5 +314,147 @@ void rp__answer(rp__store *s, waiter *wt, rp__fwriter *w, int code);
 void rp__answer_begin(const waiter *wt, rp__fwriter *w);
 /** Answer a parked waiter with just a code (and a message if code < 0). */
 void rp__answer_code(rp__store *s, waiter *wt, int code, const char *msg);
+
+/* ---- inline: what every request and every key goes through -------------- */
+
+/* Kept here, not in request.c and map.c, so that each operation's file
+ * inlines them: a batched update runs them once a key. */
+
+#define RP__IDX_EMPTY 0u
+#define RP__IDX_DUMMY UINT32_MAX
+
+static inline size_t rp__slot_bytes(const slot *s) {
+    return s->type == RP__F_BYTES ? s->len + 16 : 0;
+}
+
+/* The next field of the request, of type @p type (-1: any). */
+static inline int rp__arg(req *q, rp__field *f, int type, const char *what) {
+    if (!rp__freader_next(&q->r, f))
+        return rp__fail(q, RP_EPROTO, "%s: missing %s", rp__op_name(q->h->code), what);
+    if (type >= 0 && f->type != type)
+        return rp__fail(q, RP_EPROTO, "%s: %s of the wrong type", rp__op_name(q->h->code), what);
+    return 0;
+}
+
+static inline int rp__value_arg(req *q, rp__field *v, int none_ok) {
+    int rc = rp__arg(q, v, -1, "value");
+    if (rc == 0 && !none_ok && v->type == RP__F_NONE)
+        return rp__fail(q, RP_EINVAL, "a value must not be none");
+    if (rc == 0 && v->type == RP__F_BYTES && v->len > q->s->value_max)
+        return rp__fail(q, RP_ETOOBIG, "value of %zu bytes exceeds obj_value_max (%zu)", v->len,
+                        q->s->value_max);
+    return rc;
+}
+
+static inline int rp__int_arg(req *q, int64_t *i, const char *what) {
+    rp__field f;
+    int rc = rp__arg(q, &f, RP__F_INT, what);
+    if (rc == 0)
+        *i = f.i;
+    return rc;
+}
+
+/* Charge @p more bytes to the object (a negative change is a release). */
+static inline int rp__charge(req *q, obj *o, size_t more) {
+    if (more > q->s->mem_max || q->s->mem > q->s->mem_max - more)
+        return rp__fail(q, RP_ENOSPC, "%zu more bytes would exceed obj_mem_max (%zu of %zu in use)",
+                        more, q->s->mem, q->s->mem_max);
+    q->s->mem += more;
+    if (o != NULL)
+        o->mem += more;
+    return 0;
+}
+
+static inline void rp__release(rp__store *s, obj *o, size_t less) {
+    s->mem -= less;
+    if (o != NULL)
+        o->mem -= less;
+}
+
+static inline size_t rp__field_cost(const rp__field *f) {
+    return f->type == RP__F_BYTES ? f->len + 16 : 0;
+}
+
+static inline uint64_t rp__load64(const uint8_t *p) {
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline uint64_t rp__rotl64(uint64_t x, int r) {
+    return (x << r) | (x >> (64 - r));
+}
+
+/* XXH64's path for short inputs (one lane, a word at a time) with its final
+ * avalanche: a key of 16 bytes costs two multiply rounds instead of the 16
+ * dependent multiplies of a byte-at-a-time hash.  The host's byte order only
+ * changes which table slot a key lands in, and hashes never leave the
+ * process. */
+static inline uint64_t rp__hash_bytes(const void *p, size_t n) {
+    static const uint64_t P1 = 0x9e3779b185ebca87ull, P2 = 0xc2b2ae3d27d4eb4full,
+                          P3 = 0x165667b19e3779f9ull, P4 = 0x85ebca77c2b2ae63ull,
+                          P5 = 0x27d4eb2f165667c5ull;
+    const uint8_t *b = p, *end = b + n;
+    uint64_t h = P5 + (uint64_t)n;
+    for (; end - b >= 8; b += 8) {
+        uint64_t k = rp__rotl64(rp__load64(b) * P2, 31) * P1;
+        h = rp__rotl64(h ^ k, 27) * P1 + P4;
+    }
+    if (end - b >= 4) {
+        uint32_t w;
+        memcpy(&w, b, sizeof w);
+        h = rp__rotl64(h ^ (uint64_t)w * P1, 23) * P2 + P3;
+        b += 4;
+    }
+    for (; b < end; b++)
+        h = rp__rotl64(h ^ *b * P5, 11) * P1;
+    h ^= h >> 33;
+    h *= P2;
+    h ^= h >> 29;
+    h *= P3;
+    return h ^ (h >> 32);
+}
+
+/* Position in m->idx of key k (its entry or the first free slot on its
+ * path); *found says which. */
+static inline size_t rp__map_probe(const map *m, const void *k, size_t klen, uint64_t h,
+                                   int *found) {
+    size_t mask = m->idxcap - 1, i = (size_t)h & mask, dummy = SIZE_MAX;
+    for (;; i = (i + 1) & mask) {
+        uint32_t e = m->idx[i];
+        if (e == RP__IDX_EMPTY) {
+            *found = 0;
+            return dummy != SIZE_MAX ? dummy : i;
+        }
+        if (e == RP__IDX_DUMMY) {
+            if (dummy == SIZE_MAX)
+                dummy = i;
+            continue;
+        }
+        const entry *en = m->ents[e - 1];
+        if (en->hash == h && en->klen == klen && memcmp(en->key, k, klen) == 0) {
+            *found = 1;
+            return i;
+        }
+    }
+}
+
+/* The entry of key k, whose hash is @p h, or NULL; its index slot to *pos. */
+static inline entry *rp__map_find_h(const map *m, const void *k, size_t klen, uint64_t h,
+                                    size_t *pos) {
+    if (m->live == 0)
+        return NULL;
+    int found;
+    size_t i = rp__map_probe(m, k, klen, h, &found);
+    if (!found)
+        return NULL;
+    if (pos)
+        *pos = i;
+    return m->ents[m->idx[i] - 1];
+}
+
+static inline entry *rp__map_find(const map *m, const void *k, size_t klen, size_t *pos) {
+    return rp__map_find_h(m, k, klen, rp__hash_bytes(k, klen), pos);
+}
 
 #endif /* RP_STORE_H */
