@@ -6,12 +6,17 @@
  *   (b) a CPU-bound map with uneven task costs (primes below 20000 + 300*i),
  *       serially on rank 0 and over the pool with chunksize 1: the speedup;
  *   (c) the round trip of one rp_pool_apply, sequential calls: median, p99.
+ * With --breakdown, (a) and (c) run once more on a pool with timing on, and
+ * a line each says where an item's microseconds went (rp_pool_get_stats):
+ *     rankpool breakdown_apply_async items=... total_us=... submit_us=...
+ *              queue_us=... wire_us=... exec_us=... result_us=... wake_us=...
+ * submit is the caller's own share (total less the library's stages).
  *
  * Each measurement is repeated; one line per measurement on stdout, key=value
  * fields, with the median over the repetitions and their min and max:
  *     rankpool map_chunk1 tasks=100000 median_tasks_per_s=... min=... max=...
  *
- * Usage: mpirun -np P bench_pool [--quick] [--tasks T] [--primes M]
+ * Usage: mpirun -np P bench_pool [--quick] [--breakdown] [--tasks T] [--primes M]
  *                                [--calls C] [--reps R]
  * --quick picks small sizes (a few seconds in all) and is what the tests run.
  */
@@ -22,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define BENCH_NAME "bench_pool"
 #include "bench_common.h"
@@ -32,6 +38,7 @@ typedef struct config {
     long long primes; /* CPU-bound tasks */
     long long calls;  /* sequential applies for the latency */
     long long reps;
+    int breakdown; /* --breakdown: only the timed runs */
 } config;
 
 static int echo(rp_task_ctx *ctx, const void *arg, size_t size) {
@@ -262,6 +269,81 @@ static int bench_latency(rp_pool *pool, const config *cf) {
     return rc;
 }
 
+/* A CPU clock in seconds. */
+static double cpu_now(clockid_t clock) {
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* The stages of the items a pool timed between @p a and @p b, per item, and
+ * the caller's share of @p total_us per item. */
+static void print_breakdown(const char *name, const rp_pool_stats *a, const rp_pool_stats *b,
+                            double total_us) {
+    double n = (double)(b->timed - a->timed);
+    if (n <= 0)
+        return;
+    double q = (b->queue - a->queue) / n * 1e6, w = (b->wire - a->wire) / n * 1e6,
+           e = (b->exec - a->exec) / n * 1e6, r = (b->result - a->result) / n * 1e6,
+           k = (b->wake - a->wake) / n * 1e6;
+    double sub = total_us - (q + w + e + r + k);
+    printf("rankpool breakdown_%s items=%.0f total_us=%.3f submit_us=%.3f queue_us=%.3f "
+           "wire_us=%.3f exec_us=%.3f result_us=%.3f wake_us=%.3f\n",
+           name, n, total_us, sub > 0 ? sub : 0, q, w, e, r, k);
+    fflush(stdout);
+}
+
+/* --breakdown: apply_async and apply on a pool that times each item. */
+static int run_breakdown(rp_runtime *rt, const config *cf) {
+    rp_pool_options po = RP_POOL_OPTIONS_INIT;
+    po.timing = 1;
+    rp_pool *pool;
+    int rc = rp_pool_create(rt, &po, &pool);
+    if (rc != 0)
+        return bench_fail("rp_pool_create", rc);
+    rp_pool_stats a, b;
+    tally t = {0, 0, 0};
+    rp_call_options co = RP_CALL_OPTIONS_INIT;
+    co.callback = on_done;
+    co.error_callback = on_error;
+    co.user = &t;
+    rp_pool_get_stats(pool, &a, NULL, 0);
+    double c0 = cpu_now(CLOCK_THREAD_CPUTIME_ID), p0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID);
+    double t0 = bench_now();
+    for (int64_t i = 0; i < cf->tasks && rc == 0; i++)
+        rc = rp_pool_apply_async(pool, "echo", &i, sizeof i, &co, NULL);
+    /* The pool stays open: wait for the callbacks by the count. */
+    while (rc == 0 &&
+           __atomic_load_n(&t.n, __ATOMIC_ACQUIRE) + __atomic_load_n(&t.failed, __ATOMIC_ACQUIRE) <
+               cf->tasks)
+        bench_sleep(1e-4);
+    double total = (bench_now() - t0) / (double)cf->tasks * 1e6;
+    double caller = cpu_now(CLOCK_THREAD_CPUTIME_ID) - c0;
+    double rank0 = cpu_now(CLOCK_PROCESS_CPUTIME_ID) - p0;
+    rp_pool_get_stats(pool, &b, NULL, 0);
+    if (rc == 0) {
+        /* A full pipeline: the stages are mostly queueing; the CPU per item
+         * of rank 0's threads says what limits the rate. */
+        print_breakdown("apply_async", &a, &b, total);
+        printf("rankpool breakdown_apply_async_cpu items=%lld caller_cpu_us=%.3f "
+               "manager_cpu_us=%.3f\n",
+               cf->tasks, caller / (double)cf->tasks * 1e6,
+               (rank0 - caller) / (double)cf->tasks * 1e6);
+    }
+    a = b;
+    t0 = bench_now();
+    for (long long i = 0; i < cf->calls && rc == 0; i++) {
+        int64_t x = i, y = -1;
+        rc = rp_pool_apply(pool, "echo", &x, sizeof x, &y, sizeof y, NULL, NULL);
+    }
+    total = (bench_now() - t0) / (double)cf->calls * 1e6;
+    rp_pool_get_stats(pool, &b, NULL, 0);
+    if (rc == 0)
+        print_breakdown("apply", &a, &b, total);
+    rp_pool_destroy(pool);
+    return rc ? bench_fail("breakdown", rc) : 0;
+}
+
 static int run(rp_runtime *rt, const config *cf) {
     rp_pool *pool;
     int rc = rp_pool_create(rt, NULL, &pool);
@@ -295,6 +377,10 @@ static int run(rp_runtime *rt, const config *cf) {
     return rc;
 }
 
+static void breakdown_on(void *p) {
+    ((config *)p)->breakdown = 1;
+}
+
 static void quick(void *p) {
     config *cf = p;
     cf->tasks = 5000;
@@ -306,6 +392,7 @@ static int parse_args(int argc, char **argv, config *cf) {
     *cf = (config){.tasks = 100000, .primes = 400, .calls = 2000, .reps = 3};
     const bench_arg args[] = {
         {.name = "--quick", .preset = quick},
+        {.name = "--breakdown", .preset = breakdown_on},
         {.name = "--tasks", .count = &cf->tasks, .max = 100000000},
         /* keeps the bound within 32 bits */
         {.name = "--primes", .count = &cf->primes, .max = 100000},
@@ -313,8 +400,8 @@ static int parse_args(int argc, char **argv, config *cf) {
         {.name = "--reps", .count = &cf->reps, .max = 1000},
     };
     if (bench_parse_args(argc, argv, args, sizeof args / sizeof args[0], cf) != 0) {
-        fprintf(stderr, "usage: bench_pool [--quick] [--tasks T] [--primes M] [--calls C] "
-                        "[--reps R]\n");
+        fprintf(stderr, "usage: bench_pool [--quick] [--breakdown] [--tasks T] [--primes M] "
+                        "[--calls C] [--reps R]\n");
         return 1;
     }
     return 0;
@@ -334,7 +421,7 @@ int main(int argc, char **argv) {
         config cf;
         status = parse_args(argc, argv, &cf);
         if (status == 0)
-            status = run(rt, &cf);
+            status = cf.breakdown ? run_breakdown(rt, &cf) : run(rt, &cf);
     }
     rc = rp_finalize(rt);
     if (rc != 0)

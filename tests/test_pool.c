@@ -776,6 +776,85 @@ static void test_many_small_calls(void **state) {
     rp_pool_destroy(pool);
 }
 
+static void test_pool_stats(void **state) {
+    (void)state;
+    rp_pool_options po = RP_POOL_OPTIONS_INIT;
+    po.timing = 1;
+    rp_pool *pool;
+    assert_int_equal(rp_pool_create(rt, &po, &pool), 0);
+    int nw = rp_pool_workers(pool);
+    rp_pool_stats s;
+    rp_worker_stats *ws = calloc((size_t)nw + 1, sizeof *ws);
+    assert_int_equal(rp_pool_get_stats(pool, &s, ws, (size_t)nw + 1), 0);
+    assert_int_equal(s.calls, 0);
+    assert_int_equal(s.done + s.failed + s.queued + s.running, 0);
+    assert_int_equal(s.workers, nw);
+    /* 20 squares, one of them failing (picky fails on 7), plus one apply. */
+    enum { N = 20 };
+    int64_t in[N], out[N];
+    for (int i = 0; i < N; i++)
+        in[i] = i;
+    assert_int_equal(rp_pool_map(pool, "picky", in, N, sizeof *in, out, sizeof *out, NULL),
+                     RP_ETASK);
+    int64_t x = 3, y = 0;
+    assert_int_equal(rp_pool_apply(pool, "square", &x, sizeof x, &y, sizeof y, NULL, NULL), 0);
+    assert_int_equal(rp_pool_get_stats(pool, &s, ws, (size_t)nw), 0);
+    assert_int_equal(s.calls, 2);
+    assert_int_equal(s.done, N);
+    assert_int_equal(s.failed, 1);
+    assert_int_equal(s.queued, 0);
+    assert_int_equal(s.running, 0);
+    assert_int_equal(s.timed, N + 1);
+    assert_true(s.queue >= 0 && s.wire >= 0 && s.exec >= 0 && s.result >= 0);
+    assert_true(s.wake > 0); /* apply's caller waited */
+    size_t answered = 0;
+    for (int k = 0; k < nw; k++) {
+        assert_int_equal(ws[k].running, 0);
+        assert_int_equal(ws[k].lost, 0);
+        if (rp_size(rt) > 1)
+            assert_true(ws[k].rank >= 1 && ws[k].rank < rp_size(rt));
+        else
+            assert_int_equal(ws[k].rank, 0);
+        answered += ws[k].done;
+    }
+    assert_int_equal(answered, N + 1);
+    /* Queued and running while a long task holds the only worker of a 1-worker pool. */
+    rp_pool_options one = RP_POOL_OPTIONS_INIT;
+    one.workers = 1;
+    rp_pool *p1;
+    assert_int_equal(rp_pool_create(rt, &one, &p1), 0);
+    int ms = 300;
+    rp_result *r[4];
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(rp_pool_apply_async(p1, "nap", &ms, sizeof ms, NULL, &r[i]), 0);
+    if (rp_size(rt) > 1) {
+        /* Poll until the manager sent the first naps out. */
+        for (int tries = 0; tries < 200; tries++) {
+            assert_int_equal(rp_pool_get_stats(p1, &s, NULL, 0), 0);
+            if (s.running > 0)
+                break;
+            struct timespec ts = {0, 5000000L};
+            nanosleep(&ts, NULL);
+        }
+        assert_true(s.running >= 1);
+        assert_int_equal(s.running + s.queued + s.done, 4);
+        assert_int_equal(s.timed, 0); /* timing is off */
+    }
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(rp_result_wait(r[i], RP_FOREVER), 0);
+        rp_result_free(r[i]);
+    }
+    assert_int_equal(rp_pool_get_stats(p1, &s, NULL, 0), 0);
+    assert_int_equal(s.done, 4);
+    /* Bad input. */
+    assert_int_equal(rp_pool_get_stats(NULL, &s, NULL, 0), RP_EINVAL);
+    assert_int_equal(rp_pool_get_stats(pool, NULL, NULL, 0), RP_EINVAL);
+    assert_int_equal(rp_pool_get_stats(pool, &s, NULL, 3), RP_EINVAL);
+    rp_pool_destroy(p1);
+    rp_pool_destroy(pool);
+    free(ws);
+}
+
 static void test_runtime_queries(void **state) {
     (void)state;
     assert_true(rp_is_manager(rt));
@@ -822,6 +901,7 @@ int main(int argc, char **argv) {
             cmocka_unit_test(test_blocking_timeouts),
             cmocka_unit_test(test_terminate_inside_a_chunk),
             cmocka_unit_test(test_many_small_calls),
+            cmocka_unit_test(test_pool_stats),
         };
         failed = cmocka_run_group_tests(cases, NULL, NULL);
     }

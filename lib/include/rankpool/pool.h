@@ -41,11 +41,16 @@ typedef struct rp_pool_options {
      * longer is killed, fails with RP_ETIMEDOUT, its executor is replaced.
      */
     double task_timeout;
+    /**
+     * Time the stages of each item (queue, wire, execution, result, wake),
+     * summed in rp_pool_get_stats: a few clock reads per chunk, on rank 0.  0: off.
+     */
+    int timing;
 } rp_pool_options;
 
 /** Default pool options. */
 #define RP_POOL_OPTIONS_INIT                                                                       \
-    { 0, NULL, NULL, 0, 0, 0, 0.0 }
+    { 0, NULL, NULL, 0, 0, 0, 0.0, 0 }
 
 /**
  * Callback run on the manager thread when a call completes (callback: all
@@ -80,6 +85,43 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **pool);
 
 /** Number of workers of the pool. */
 int rp_pool_workers(const rp_pool *pool);
+
+/** One worker's part in a pool (rp_pool_get_stats). */
+typedef struct rp_worker_stats {
+    int rank;       /**< its rank (0: rank 0 itself, in a one-rank job) */
+    size_t running; /**< items of this pool on it now (sent, no result yet) */
+    size_t done;    /**< items of this pool it answered (succeeded or failed) */
+    int lost;       /**< 1 if it was lost or given up on */
+} rp_worker_stats;
+
+/**
+ * A pool's counters at one moment.  Item counts are over every call of the
+ * pool so far; the times, with rp_pool_options.timing, are sums over the
+ * items that completed timed (divide by @c timed for the mean per item).
+ */
+typedef struct rp_pool_stats {
+    size_t calls;   /**< calls submitted (apply, map, ...) */
+    size_t queued;  /**< items submitted and not yet sent to a worker */
+    size_t running; /**< items on workers */
+    size_t done;    /**< items that succeeded */
+    size_t failed;  /**< items that failed: task error, crash, loss, cancel, timeout */
+    int workers;    /**< workers of the pool */
+    size_t timed;   /**< items whose stages were timed (timing on, completed) */
+    double queue;   /**< seconds from submission until its chunk was sent */
+    double wire;    /**< seconds of its chunk's round trip, less the execution */
+    double exec;    /**< seconds of execution, as the worker measured it */
+    double result;  /**< seconds from its chunk's result to its call's completion (callbacks) */
+    double wake;    /**< seconds from completion until a waiting caller returned */
+} rp_pool_stats;
+
+/**
+ * Pool statistics in one call: @p out gets the pool's counters; @p workers
+ * (may be NULL) gets the first @p nworkers of its workers' (at most
+ * rp_pool_workers of them).  Any thread of rank 0, callbacks included; does
+ * not wait.  Returns 0, or RP_EINVAL (NULL pool or @p out; @p workers NULL
+ * with @p nworkers > 0).
+ */
+int rp_pool_get_stats(rp_pool *pool, rp_pool_stats *out, rp_worker_stats *workers, size_t nworkers);
 
 /**
  * Run one task and wait for it (Pool.apply).  The result is copied to @p out

@@ -62,17 +62,20 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
     if (p != NULL) {
         p->widx = malloc((size_t)n * sizeof *p->widx);
         p->acked = calloc((size_t)n, 1);
+        p->wdone = calloc((size_t)rt->nworkers, sizeof *p->wdone);
     }
-    if (p == NULL || p->widx == NULL || p->acked == NULL) {
+    if (p == NULL || p->widx == NULL || p->acked == NULL || p->wdone == NULL) {
         if (p != NULL) {
             free(p->widx);
             free(p->acked);
+            free(p->wdone);
         }
         free(p);
         return rp__err(RP_ENOMEM, "rp_pool_create: out of memory");
     }
     p->rt = rt;
     p->nworkers = n;
+    p->timing = opts->timing != 0;
 
     pthread_mutex_lock(&rt->lock);
     /* Live workers first, then the least used, lowest rank breaking ties. */
@@ -208,6 +211,9 @@ static int job_submit(rp_pool *pool, rp_result *job, size_t default_chunk, rp_re
     job->refs = res ? 2 : 1;
     job->chunksize = job->call.chunksize ? job->call.chunksize : default_chunk;
     pool->active++;
+    pool->calls++;
+    if (pool->timing)
+        job->t_submit = rp__now();
     if (job->n == 0) {
         /* Nothing to run: straight to the callback stage. */
         job->cnext = rt->completed;
@@ -492,7 +498,49 @@ void rp_pool_destroy(rp_pool *pool) {
     pthread_mutex_unlock(&rt->lock);
     free(pool->widx);
     free(pool->acked);
+    free(pool->wdone);
     free(pool);
+}
+
+int rp_pool_get_stats(rp_pool *pool, rp_pool_stats *out, rp_worker_stats *workers,
+                      size_t nworkers) {
+    if (pool == NULL || out == NULL)
+        return rp__err(RP_EINVAL, "rp_pool_get_stats: NULL pool or output");
+    if (workers == NULL && nworkers > 0)
+        return rp__err(RP_EINVAL, "rp_pool_get_stats: NULL workers with room for %zu", nworkers);
+    rp_runtime *rt = pool->rt;
+    pthread_mutex_lock(&rt->lock);
+    rp_pool_stats s = {.calls = pool->calls,
+                       .done = pool->items_done,
+                       .failed = pool->items_failed,
+                       .workers = pool->nworkers,
+                       .timed = pool->t.items,
+                       .queue = pool->t.queue,
+                       .wire = pool->t.wire,
+                       .exec = pool->t.exec,
+                       .result = pool->t.result,
+                       .wake = pool->t.wake};
+    for (const rp_result *j = pool->qhead; j; j = j->qnext)
+        s.queued += rp__job_undispatched(j);
+    for (int k = 0; k < pool->nworkers; k++) {
+        const rp__worker *w = &rt->workers[pool->widx[k]];
+        size_t running = 0;
+        for (int i = 0; i < w->len; i++) {
+            const rp__chunk *c = &w->fifo[(w->head + i) % w->cap];
+            if (c->job->pool == pool)
+                running += c->count;
+        }
+        s.running += running;
+        if ((size_t)k < nworkers)
+            workers[k] = (rp_worker_stats){.rank = w->rank,
+                                           .running = running,
+                                           .done = pool->wdone[pool->widx[k]],
+                                           .lost = rp__worker_gone(w)};
+    }
+    pthread_mutex_unlock(&rt->lock);
+    *out = s;
+    rp__err_clear();
+    return 0;
 }
 
 void rp__pools_destroy_all(rp_runtime *rt, double deadline) {

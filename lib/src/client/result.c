@@ -44,6 +44,11 @@ int rp_result_wait(rp_result *res, double timeout) {
     pthread_mutex_lock(&rt->lock);
     while (rc == 0 && !is_ready(res))
         rc = rp__wait_step(rt, dl);
+    rp_pool *p = res->pool;
+    if (rc == 0 && p != NULL && p->timing && res->complete && !res->woken && res->n > 0) {
+        res->woken = 1;
+        p->t.wake += (rp__now() - res->t_complete) * res->n;
+    }
     pthread_mutex_unlock(&rt->lock);
     return rc;
 }

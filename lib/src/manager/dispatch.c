@@ -44,6 +44,17 @@ void rp__handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
     rp__chunk c = rp__pop_chunk(rt, wi, 1);
     w->seq = ++rt->results;
     rp_result *job = c.job;
+    rp_pool *pool = job->pool;
+    if (pool != NULL) {
+        pool->wdone[wi] += c.count;
+        if (pool->timing) {
+            double now = rp__now(), exec = h->code > 0 ? (double)h->code * 1e-9 : 0;
+            double trip = now - c.t_sent;
+            pool->t.exec += exec;
+            pool->t.wire += (trip > exec ? trip - exec : 0) * c.count;
+            job->t_result = now;
+        }
+    }
     if (h->code > 0) {
         double per_item = (double)h->code / c.count;
         job->item_ns = job->item_ns > 0 ? 0.75 * job->item_ns + 0.25 * per_item : per_item;
@@ -396,6 +407,10 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
             rp__item_fail(job, start + i, RP__ST_ERROR, rc, rp_last_error(),
                           strlen(rp_last_error()));
     } else {
+        if (p->timing) {
+            c.t_sent = rp__now();
+            p->t.queue += (c.t_sent - job->t_submit) * count;
+        }
         fifo_push(w, &c);
         w->queued_ns += c.est_ns;
     }

@@ -83,6 +83,12 @@ void rp__item_done(rp_result *job, size_t idx, int status, int code) {
     job->ndone++;
     if (status != RP__ST_OK)
         job->nfailed++;
+    if (job->pool != NULL) {
+        if (status == RP__ST_OK)
+            job->pool->items_done++;
+        else
+            job->pool->items_failed++;
+    }
     if (job->order != NULL)
         job->order[job->norder++] = idx;
 }

@@ -228,6 +228,12 @@ static int finish_jobs(rp_runtime *rt) {
             pthread_mutex_lock(&rt->lock);
         }
         job->complete = 1;
+        if (job->pool && job->pool->timing && job->n > 0) {
+            rp_pool *p = job->pool;
+            job->t_complete = rp__now();
+            p->t.result += (job->t_complete - job->t_result) * job->n;
+            p->t.items += job->n;
+        }
         if (job->pool)
             job->pool->active--;
         rp__job_unref(job);

@@ -149,7 +149,16 @@ struct rp_result {
     int refs;         /* user handle + manager while incomplete */
     rp_result *qnext; /* pool's dispatch queue */
     rp_result *cnext; /* manager's completed list */
+    /* a pool with timing: when it was submitted, its last result came, it completed */
+    double t_submit, t_result, t_complete;
+    int woken; /* a waiter's return was timed */
 };
+
+/** Where the timed items of a pool spent their time (rp_pool_stats). */
+typedef struct rp__timing {
+    double queue, wire, exec, result, wake; /* seconds, summed over items */
+    size_t items;                           /* items that completed timed */
+} rp__timing;
 
 /** A chunk in flight to a worker. */
 typedef struct rp__chunk {
@@ -159,6 +168,7 @@ typedef struct rp__chunk {
     rp__send send; /* the TASK send; completed when the result is in */
     size_t len;    /* single-rank mode: length of the message kept in send.owned */
     double est_ns; /* expected execution time, counted in the worker's queue */
+    double t_sent; /* when it was sent (a pool with timing) */
     int tries;     /* times it was in flight on a worker that was lost */
 } rp__chunk;
 
@@ -198,6 +208,13 @@ struct rp_pool {
     int init_rc;
     char init_msg[RP__MAX_ERRMSG + 1];
     rp_pool *next;
+    /* rp_pool_stats */
+    size_t calls;                /* calls submitted */
+    size_t items_done;           /* items that succeeded */
+    size_t items_failed;         /* items that failed or were canceled */
+    size_t *wdone;               /* per index of rt->workers: items it answered for this pool */
+    int timing;                  /* rp_pool_options.timing: each item's stages are timed */
+    rp__timing t;                /* their sums, seconds over items */
 };
 
 /* ---- the runtime ---------------------------------------------------------- */
