@@ -451,6 +451,75 @@ static void test_proc_start(void **state) {
     assert_string_equal(rp__msg_name(RP__MSG_PROC_EXIT), "PROC_EXIT");
 }
 
+/* A TASK message of one 8-byte fixed item @p x, into @p m (56 bytes). */
+static size_t one_task(uint8_t *m, uint64_t job, int64_t x) {
+    rp__hdr h = {.kind = RP__MSG_TASK, .job = job, .count = 1, .item_size = 8, .body_len = 8};
+    rp__hdr_encode(m, &h);
+    memcpy(m + RP__HDR_SIZE, &x, 8);
+    return RP__HDR_SIZE + 8;
+}
+
+static void test_batches(void **state) {
+    (void)state;
+    rp__buf b = {0};
+    uint8_t m[RP__HDR_SIZE + 8];
+    assert_int_equal(rp__batch_begin(&b), 0);
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(rp__batch_add(&b, m, one_task(m, 10 + (uint64_t)k, k * 7)), 0);
+    rp__batch_finish(&b, RP__MSG_TASKS, 3);
+    assert_int_equal(b.len, RP__HDR_SIZE + 3 * 64);
+    rp__hdr h, ph;
+    assert_int_equal(rp__hdr_decode(b.p, b.len, &h), 0);
+    assert_int_equal(h.kind, RP__MSG_TASKS);
+    rp__batch r;
+    assert_int_equal(rp__batch_init(&r, &h, b.p + RP__HDR_SIZE), 0);
+    const uint8_t *part;
+    size_t len;
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(rp__batch_next(&r, &ph, &part, &len), 1);
+        assert_int_equal(ph.kind, RP__MSG_TASK);
+        assert_int_equal(ph.job, 10 + k);
+        assert_int_equal(len, RP__HDR_SIZE + 8);
+        rp__reader rd;
+        assert_int_equal(rp__reader_init(&rd, &ph, part + RP__HDR_SIZE), 0);
+        const void *d;
+        size_t dl;
+        assert_int_equal(rp__reader_next(&rd, &d, &dl, NULL, NULL), 1);
+        int64_t x;
+        memcpy(&x, d, 8);
+        assert_int_equal(x, k * 7);
+    }
+    assert_int_equal(rp__batch_next(&r, &ph, &part, &len), 0);
+    /* The wrong part kind, a count that disagrees, one part only, trailing
+     * bytes, a part that runs past the end, and a RESULTS of tasks. */
+    rp__hdr bad = h;
+    bad.kind = RP__MSG_RESULTS;
+    assert_int_equal(rp__batch_init(&r, &bad, b.p + RP__HDR_SIZE), RP_EPROTO);
+    bad = h;
+    bad.count = 4;
+    assert_int_equal(rp__batch_init(&r, &bad, b.p + RP__HDR_SIZE), RP_EPROTO);
+    bad.count = 2;
+    assert_int_equal(rp__batch_init(&r, &bad, b.p + RP__HDR_SIZE), RP_EPROTO);
+    bad.count = 1;
+    assert_int_equal(rp__batch_init(&r, &bad, b.p + RP__HDR_SIZE), RP_EPROTO);
+    bad = h;
+    bad.body_len -= 16;
+    assert_int_equal(rp__batch_init(&r, &bad, b.p + RP__HDR_SIZE), RP_EPROTO);
+    bad = h;
+    bad.kind = RP__MSG_TASK;
+    assert_int_equal(rp__batch_init(&r, &bad, b.p + RP__HDR_SIZE), RP_EPROTO);
+    /* A part's body_len that points past the batch. */
+    uint8_t *p2 = b.p + RP__HDR_SIZE + 64;
+    uint64_t huge = 1u << 20;
+    memcpy(p2 + 40, &huge, 8);
+    assert_int_equal(rp__batch_init(&r, &h, b.p + RP__HDR_SIZE), RP_EPROTO);
+    /* A part that is not a message at all. */
+    memset(p2, 0, 64);
+    assert_int_equal(rp__batch_init(&r, &h, b.p + RP__HDR_SIZE), RP_EPROTO);
+    assert_int_equal(rp__batch_init(&r, &h, NULL), RP_EPROTO);
+    rp__buf_free(&b);
+}
+
 static void test_placement_record(void **state) {
     (void)state;
     rp__prec p = {.v = {1, 4, RP_PLACE_SCATTER, RP_GRAIN_CORE, 1, 4, 1},
@@ -531,6 +600,7 @@ int main(void) {
         cmocka_unit_test(test_error_table),
         cmocka_unit_test(test_task_find_and_fail),
         cmocka_unit_test(test_placement_record),
+        cmocka_unit_test(test_batches),
         cmocka_unit_test(test_proc_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

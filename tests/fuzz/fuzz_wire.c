@@ -1,7 +1,8 @@
 /*
  * Fuzz target: arbitrary bytes as one whole message, through every decoder
  * of network bytes in wire.c: the header, then by kind the TASK and RESULT
- * body reader (and the executor on a TASK), the OBJ_REQ / OBJ_REP field
+ * body reader (and the executor on a TASK; also for each part of a TASKS or
+ * RESULTS batch), the OBJ_REQ / OBJ_REP field
  * reader; bytes starting with the placement record's magic go to its
  * decoder.  Whatever the decoders accept is read to the last byte, so the
  * sanitizers see any read out of bounds, and checked against what the
@@ -153,6 +154,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     case RP__MSG_RESULT:
         (void)items(&h, body);
         break;
+    case RP__MSG_TASKS:
+    case RP__MSG_RESULTS: {
+        /* Each part as the receiver takes it: its header, then its items. */
+        rp__batch b;
+        if (rp__batch_init(&b, &h, body) != 0)
+            break;
+        rp__hdr ph;
+        const uint8_t *part;
+        size_t len;
+        uint32_t n = 0;
+        while (rp__batch_next(&b, &ph, &part, &len)) {
+            CHECK(part >= body && part + len <= body + h.body_len);
+            CHECK(ph.kind == (h.kind == RP__MSG_TASKS ? RP__MSG_TASK : RP__MSG_RESULT));
+            if (items(&ph, part + RP__HDR_SIZE) == 0 && ph.kind == RP__MSG_TASK)
+                execute(&ph, part + RP__HDR_SIZE);
+            n++;
+        }
+        CHECK(n == h.count);
+        break;
+    }
     case RP__MSG_OBJ_REQ:
     case RP__MSG_OBJ_REP:
         fields(&h, body);

@@ -84,7 +84,26 @@ static void wire_seeds(void) {
     rp__rwriter_commit(&w, RP__ST_CANCELED, 0, 0);
     rp__rwriter_finish(&w, 12345);
     put_file("fuzz_wire", "result", w.buf.p, w.buf.len);
+
+    /* RESULTS: that RESULT twice; TASKS: the fixed and the variable TASK. */
+    rp__buf batch = {0};
+    if (rp__batch_begin(&batch) != 0 || rp__batch_add(&batch, w.buf.p, w.buf.len) != 0 ||
+        rp__batch_add(&batch, w.buf.p, w.buf.len) != 0)
+        exit(1);
+    rp__batch_finish(&batch, RP__MSG_RESULTS, 2);
+    put_file("fuzz_wire", "results", batch.p, batch.len);
     rp__buf_free(&w.buf);
+    uint8_t fixed[RP__HDR_SIZE + 12];
+    h = (rp__hdr){
+        .kind = RP__MSG_TASK, .pool = 1, .job = 2, .count = 3, .item_size = 4, .body_len = 12};
+    rp__hdr_encode(fixed, &h);
+    memcpy(fixed + RP__HDR_SIZE, "abcdefghijkl", 12);
+    if (rp__batch_begin(&batch) != 0 || rp__batch_add(&batch, fixed, sizeof fixed) != 0 ||
+        rp__batch_add(&batch, m, RP__HDR_SIZE + off) != 0)
+        exit(1);
+    rp__batch_finish(&batch, RP__MSG_TASKS, 2);
+    put_file("fuzz_wire", "tasks", batch.p, batch.len);
+    rp__buf_free(&batch);
 
     /* OBJ_REQ and OBJ_REP with a field of every type. */
     rp__fwriter f;

@@ -496,3 +496,79 @@ int rp__proc_start_decode(const rp__hdr *h, const void *body, const char **name,
     *arg_len = (size_t)h->body_len - room;
     return 0;
 }
+
+/* ---- batches ------------------------------------------------------------ */
+
+int rp__batch_init(rp__batch *b, const rp__hdr *h, const void *body) {
+    memset(b, 0, sizeof *b);
+    int part;
+    if (h->kind == RP__MSG_TASKS)
+        part = RP__MSG_TASK;
+    else if (h->kind == RP__MSG_RESULTS)
+        part = RP__MSG_RESULT;
+    else
+        return RP_EPROTO;
+    if (h->count < 2 || h->count > RP__MAX_BATCH || body == NULL)
+        return RP_EPROTO;
+    const uint8_t *p = body;
+    size_t left = (size_t)h->body_len;
+    for (uint32_t i = 0; i < h->count; i++) {
+        rp__hdr ph;
+        if (left < RP__HDR_SIZE)
+            return RP_EPROTO;
+        uint64_t blen = get64(p + 40);
+        if (blen > left - RP__HDR_SIZE)
+            return RP_EPROTO;
+        size_t len = RP__HDR_SIZE + (size_t)blen;
+        if (rp__hdr_decode(p, len, &ph) != 0 || ph.kind != part)
+            return RP_EPROTO;
+        size_t step = rp__pad(len);
+        if (step > left)
+            return RP_EPROTO;
+        p += step;
+        left -= step;
+    }
+    if (left != 0)
+        return RP_EPROTO; /* the parts fill the body exactly */
+    b->p = body;
+    b->left = (size_t)h->body_len;
+    b->count = h->count;
+    return 0;
+}
+
+int rp__batch_next(rp__batch *b, rp__hdr *part, const uint8_t **msg, size_t *len) {
+    if (b->next >= b->count)
+        return 0;
+    size_t n = RP__HDR_SIZE + (size_t)get64(b->p + 40);
+    rp__hdr_decode(b->p, n, part); /* checked by rp__batch_init */
+    *msg = b->p;
+    *len = n;
+    b->p += rp__pad(n);
+    b->left -= rp__pad(n);
+    b->next++;
+    return 1;
+}
+
+int rp__batch_begin(rp__buf *out) {
+    out->len = 0;
+    int rc = rp__buf_reserve(out, RP__HDR_SIZE);
+    if (rc == 0)
+        out->len = RP__HDR_SIZE;
+    return rc;
+}
+
+int rp__batch_add(rp__buf *out, const void *msg, size_t len) {
+    size_t room = rp__pad(len);
+    int rc = rp__buf_reserve(out, room);
+    if (rc != 0)
+        return rc;
+    memcpy(out->p + out->len, msg, len);
+    memset(out->p + out->len + len, 0, room - len);
+    out->len += room;
+    return 0;
+}
+
+void rp__batch_finish(rp__buf *out, int kind, uint32_t count) {
+    rp__hdr h = {.kind = (uint16_t)kind, .count = count, .body_len = out->len - RP__HDR_SIZE};
+    rp__hdr_encode(out->p, &h);
+}

@@ -36,6 +36,10 @@
  * PROC_EXIT: job = process id (0: a pool's executor), code = exit code
  *   (>= 0), or minus the signal; pool = the child's token without thread bits
  *   (its calls still waiting are answered canceled).
+ * TASKS / RESULTS (a batch): count = its parts (2 .. RP__MAX_BATCH), body =
+ *   the parts, each a whole TASK (RESULT) message, header and body, padded
+ *   to 16.  A worker answers a TASKS with one RESULTS of as many parts, in
+ *   order.
  */
 #ifndef RP_WIRE_H
 #define RP_WIRE_H
@@ -67,7 +71,9 @@
     X(PROC_START)   /* manager -> worker: fork a process (docs/process.md) */                      \
     X(PROC_SIGNAL)  /* manager -> worker: send a signal to one of its processes */                 \
     X(PROC_STARTED) /* worker -> manager: the process runs (code = pid) or not (code < 0) */       \
-    X(PROC_EXIT)    /* worker -> manager: the process ended (code = its exit code) */
+    X(PROC_EXIT)    /* worker -> manager: the process ended (code = its exit code) */              \
+    X(TASKS)        /* manager -> worker: several TASK messages in one */                          \
+    X(RESULTS)      /* worker -> manager: the RESULT messages of several chunks in one */
 
 typedef enum {
     RP__MSG_NONE = 0,
@@ -224,6 +230,44 @@ int rp__buf_reserve(rp__buf *b, size_t extra);
 
 /** Free the buffer's memory and zero it. */
 void rp__buf_free(rp__buf *b);
+
+/* Parts of a TASKS or RESULTS message. */
+#define RP__MAX_BATCH 1024u
+
+/** Sequential reader over the parts of a TASKS or RESULTS message. */
+typedef struct rp__batch {
+    const uint8_t *p; /* the next part */
+    size_t left;      /* bytes from p to the end of the body */
+    uint32_t count, next;
+} rp__batch;
+
+/**
+ * Check a whole TASKS or RESULTS body against its header (every part's
+ * header decodes, is a TASK resp. RESULT, fits, and the parts, each padded
+ * to 16, fill the body exactly) and prepare to read it.  The parts' own
+ * bodies are checked by whoever reads them.  Returns 0 or RP_EPROTO.
+ */
+int rp__batch_init(rp__batch *b, const rp__hdr *h, const void *body);
+
+/**
+ * The next part: its decoded header, and the whole message (header
+ * included) at *msg, *len bytes, pointing into the batch.  Returns 1, or 0
+ * at the end.
+ */
+int rp__batch_next(rp__batch *b, rp__hdr *part, const uint8_t **msg, size_t *len);
+
+/**
+ * Append a whole message of @p len bytes to batch @p out (which starts
+ * with a header's room: rp__batch_begin), padded to 16.  0 or RP_ENOMEM /
+ * RP_ETOOBIG.
+ */
+int rp__batch_add(rp__buf *out, const void *msg, size_t len);
+
+/** Start a batch in @p out (empty): room for its header.  0 or RP_ENOMEM. */
+int rp__batch_begin(rp__buf *out);
+
+/** Write the batch's header: kind @p kind (TASKS, RESULTS), @p count parts. */
+void rp__batch_finish(rp__buf *out, int kind, uint32_t count);
 
 /**
  * Writer of a RESULT message for @p count items: header and table are
