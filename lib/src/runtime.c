@@ -89,6 +89,7 @@ static void release_manager(rp_runtime *rt) {
     pthread_mutex_destroy(&rt->lock);
     pthread_cond_destroy(&rt->wake);
     pthread_cond_destroy(&rt->done);
+    rp__dispatch_free(rt);
     free(rt->workers);
     free(rt->task_ns);
     rp__store_free(rt->store);

@@ -16,28 +16,38 @@
 #define RP__QUEUE_TARGET_NS 250e3
 #define RP__MAX_DEPTH 64
 
-static int keep_buf(rp_result *job, void *msg) {
+static int keep_buf(rp_result *job, void *msg, rp__shared *sh) {
+    if (job->nbufs > 0 && sh != NULL && job->bufs[job->nbufs - 1].sh == sh)
+        return 0; /* kept already, by an earlier part of this batch */
     if (job->nbufs == job->capbufs) {
         size_t cap = job->capbufs ? job->capbufs * 2 : 4;
-        void **v = realloc(job->bufs, cap * sizeof *v);
+        rp__kept *v = realloc(job->bufs, cap * sizeof *v);
         if (v == NULL)
             return RP_ENOMEM;
         job->bufs = v;
         job->capbufs = cap;
     }
-    job->bufs[job->nbufs++] = msg;
+    job->bufs[job->nbufs++] = (rp__kept){sh ? NULL : msg, sh};
+    if (sh != NULL)
+        rp__shared_ref(sh);
     return 0;
 }
 
-void rp__handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
+/* Done with a message that no call keeps. */
+static void drop_msg(void *msg, rp__shared *sh) {
+    if (sh == NULL)
+        free(msg);
+}
+
+void rp__handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg, rp__shared *sh) {
     rp__worker *w = &rt->workers[wi];
     if (w->len == 0) {
         fprintf(stderr, "rankpool: unexpected RESULT from rank %d dropped\n", w->rank);
-        free(msg);
+        drop_msg(msg, sh);
         return;
     }
     if (h->count == 0) { /* the worker could not read the chunk */
-        free(msg);
+        drop_msg(msg, sh);
         rp__fail_head(rt, wi, "a worker could not read a chunk");
         return;
     }
@@ -65,7 +75,7 @@ void rp__handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
         rp__reader_init(&r, h, (uint8_t *)msg + RP__HDR_SIZE) != 0) {
         fprintf(stderr, "rankpool: malformed RESULT from rank %d\n", w->rank);
         rp__chunk_fail(rt, &c, RP_EPROTO, "malformed result message");
-        free(msg);
+        drop_msg(msg, sh);
         rp__wake_next(rt, job);
         return;
     }
@@ -97,7 +107,7 @@ void rp__handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
             rp__item_done(job, idx, RP__ST_OK, 0);
         }
     }
-    if (!keep || keep_buf(job, msg) != 0) {
+    if (!keep || keep_buf(job, msg, sh) != 0) {
         if (keep) {
             /* Could not keep the bytes the items point at: fail them instead. */
             for (size_t idx = c.start; idx < c.start + c.count; idx++)
@@ -108,7 +118,7 @@ void rp__handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
                     job->nfailed++;
                 }
         }
-        free(msg);
+        drop_msg(msg, sh);
     }
     if (job->ndone == job->n)
         rp__job_items_done(rt, job);
@@ -325,8 +335,42 @@ static uint32_t chunk_count(const rp_result *job) {
     return (uint32_t)(k ? k : 1); /* single items were checked at submit */
 }
 
-/* Send the next chunk of the pool's first queued call to worker wi. */
-static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
+/* Chunks of up to this many bytes may travel in a TASKS batch; bigger ones
+ * go alone, sent in place. */
+#define RP__BATCH_PART_MAX ((size_t)4096)
+/* A batch is cut at this many bytes. */
+#define RP__BATCH_MAX_BYTES ((size_t)64 << 10)
+/* Chunks are batched only while the batch's expected work stays under this
+ * (ns): the worker answers a batch once it ran all of it, and a long
+ * batch would keep the first answers from the manager. */
+#define RP__BATCH_WORK_NS 50e3
+
+/* Send the chunks gathered in @p bt for worker @p wi (the last bt->n of its
+ * FIFO): one TASKS message, or a lone TASK.  The first chunk's send owns
+ * the buffer, and is completed when its answer comes. */
+static int flush_batch(rp_runtime *rt, int wi, rp__tbatch *bt) {
+    if (bt->n == 0)
+        return 0;
+    rp__worker *w = &rt->workers[wi];
+    rp__chunk *first = &w->fifo[(w->head + w->len - (int)bt->n) % w->cap];
+    rp__iov iov = {bt->b.p + RP__HDR_SIZE, bt->first_len};
+    int kind = RP__MSG_TASK;
+    if (bt->n > 1) {
+        rp__batch_finish(&bt->b, RP__MSG_TASKS, bt->n);
+        iov = (rp__iov){bt->b.p, bt->b.len};
+        kind = RP__MSG_TASKS;
+    }
+    void *owned = bt->b.p;
+    bt->b = (rp__buf){0};
+    bt->n = 0;
+    bt->est_ns = 0;
+    return rp__send_iov(rt->comm, w->rank, kind, &iov, 1, owned, &first->send, NULL);
+}
+
+/* Send the next chunk of the pool's first queued call to worker wi: into
+ * batch @p bt (NULL: none) when it is small and quick, else alone (after
+ * what @p bt holds, so the order stays). */
+static int send_chunk(rp_runtime *rt, rp_pool *p, int wi, rp__tbatch *bt) {
     static const uint8_t zeros[RP__ALIGN];
     rp_result *job = p->qhead;
     rp__worker *w = &rt->workers[wi];
@@ -395,8 +439,32 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi) {
             c.len = RP__HDR_SIZE + body;
         }
         free(head);
+    } else if (bt != NULL && RP__HDR_SIZE + body <= RP__BATCH_PART_MAX && c.est_ns > 0 &&
+               bt->est_ns + c.est_ns <= RP__BATCH_WORK_NS &&
+               (bt->n > 0 || rp__batch_begin(&bt->b) == 0) &&
+               rp__buf_reserve(&bt->b, rp__pad(RP__HDR_SIZE + body)) == 0) {
+        /* Into the batch: a copy of the parts, padded. */
+        if (bt->n == 0)
+            bt->first_len = RP__HDR_SIZE + body;
+        uint8_t *at = bt->b.p + bt->b.len;
+        for (int i = 0; i < n; i++) {
+            if (iov[i].len)
+                memcpy(at, iov[i].base, iov[i].len);
+            at += iov[i].len;
+        }
+        size_t padded = rp__pad(RP__HDR_SIZE + body);
+        memset(at, 0, padded - (RP__HDR_SIZE + body));
+        bt->b.len += padded;
+        bt->n++;
+        bt->est_ns += c.est_ns;
+        free(head);
+        rc = 0;
     } else {
-        rc = rp__send_iov(rt->comm, w->rank, RP__MSG_TASK, iov, n, head, &c.send, NULL);
+        rc = bt != NULL ? flush_batch(rt, wi, bt) : 0;
+        if (rc == 0)
+            rc = rp__send_iov(rt->comm, w->rank, RP__MSG_TASK, iov, n, head, &c.send, NULL);
+        else
+            free(head);
     }
     free(iov);
     if (rc == RP_ENOMEM || rc == RP_EMPI)
@@ -462,23 +530,54 @@ int rp__dispatch(rp_runtime *rt) {
     int sent = 0;
     if (rt->fatal)
         return 0;
-    for (rp_pool *p = rt->pools; p; p = p->next) {
-        int wi;
-        while (p->qhead && (wi = pick_worker(rt, p)) >= 0) {
-            int rc = send_chunk(rt, p, wi);
-            if (rc != 0) {
-                if (rc == RP_EMPI)
-                    rp__set_fatal(rt, rc);
-                return sent;
-            }
-            sent++;
+    /* Chunks go where they always went (pick_worker); the small ones for
+     * one worker gather in its batch, sent when this pass ends. */
+    if (rt->batches == NULL && rt->size > 1) {
+        rt->batches = calloc((size_t)rt->nworkers, sizeof *rt->batches);
+        rt->touched = malloc((size_t)rt->nworkers * sizeof *rt->touched);
+        if (rt->batches == NULL || rt->touched == NULL) {
+            free(rt->batches);
+            free(rt->touched);
+            rt->batches = NULL;
+            rt->touched = NULL;
         }
-        if (p->qhead && rt->nlost > 0 && !pool_alive(rt, p)) {
+    }
+    int ntouched = 0, rc = 0;
+    for (rp_pool *p = rt->pools; p && rc == 0; p = p->next) {
+        int wi;
+        while (rc == 0 && p->qhead && (wi = pick_worker(rt, p)) >= 0) {
+            rp__tbatch *bt = rt->batches != NULL ? &rt->batches[wi] : NULL;
+            if (bt != NULL && !bt->listed) {
+                bt->listed = 1;
+                rt->touched[ntouched++] = wi;
+            }
+            rc = send_chunk(rt, p, wi, bt);
+            if (rc == 0)
+                sent++;
+            else if (rc == RP_EMPI)
+                rp__set_fatal(rt, rc);
+        }
+        if (rc == 0 && p->qhead && rt->nlost > 0 && !pool_alive(rt, p)) {
             rp__pool_stop(p, RP_ELOST, "every worker of the pool was lost");
             sent++;
         }
     }
+    for (int k = 0; k < ntouched; k++) {
+        rp__tbatch *bt = &rt->batches[rt->touched[k]];
+        int frc = rt->fatal ? 0 : flush_batch(rt, rt->touched[k], bt);
+        rp__buf_free(&bt->b); /* after a failure: what was not sent */
+        *bt = (rp__tbatch){0};
+        if (frc == RP_EMPI)
+            rp__set_fatal(rt, frc);
+    }
     return sent;
+}
+
+void rp__dispatch_free(rp_runtime *rt) {
+    free(rt->batches);
+    free(rt->touched);
+    rt->batches = NULL;
+    rt->touched = NULL;
 }
 
 struct local_cancel {
@@ -520,6 +619,6 @@ int rp__run_local(rp_runtime *rt) {
     }
     rp__hdr rh;
     rp__hdr_decode(wr.buf.p, wr.buf.len, &rh);
-    rp__handle_result(rt, 0, &rh, wr.buf.p);
+    rp__handle_result(rt, 0, &rh, wr.buf.p, NULL);
     return 1;
 }

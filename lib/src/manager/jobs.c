@@ -60,8 +60,12 @@ void rp__job_unref(rp_result *job) {
     }
     for (size_t i = 0; i < job->n; i++)
         free(job->items[i].msg);
-    for (size_t i = 0; i < job->nbufs; i++)
-        free(job->bufs[i]);
+    for (size_t i = 0; i < job->nbufs; i++) {
+        if (job->bufs[i].sh != NULL)
+            rp__shared_unref(job->bufs[i].sh);
+        else
+            free(job->bufs[i].msg);
+    }
     free(job->bufs);
     free(job->items);
     free(job->order);

@@ -32,6 +32,32 @@ static void interrupt(rp_runtime *rt, int sig) {
     pthread_cond_broadcast(&rt->done);
 }
 
+/* A RESULTS message from worker index @p wi (@p h NULL: its header did not
+ * decode): each part as a RESULT, the calls that keep results sharing the
+ * message.  A batch that cannot be read fails as many chunks as it says it
+ * answers (at least one), so the books stay in step.  Takes @p msg. */
+static void handle_results(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) {
+    rp__batch b;
+    rp__shared *sh = NULL;
+    if (h == NULL || rp__batch_init(&b, h, (uint8_t *)msg + RP__HDR_SIZE) != 0 ||
+        (sh = malloc(sizeof *sh)) == NULL) {
+        uint32_t n = h != NULL && h->count >= 2 && h->count <= RP__MAX_BATCH ? h->count : 1;
+        for (uint32_t k = 0; k < n; k++)
+            rp__fail_head(rt, wi,
+                          sh == NULL && h != NULL ? "no memory for a RESULTS message"
+                                                  : "malformed RESULTS message");
+        free(msg);
+        return;
+    }
+    *sh = (rp__shared){1, msg};
+    rp__hdr ph;
+    const uint8_t *part;
+    size_t len;
+    while (rp__batch_next(&b, &ph, &part, &len))
+        rp__handle_result(rt, wi, &ph, (void *)part, sh);
+    rp__shared_unref(sh);
+}
+
 /* A message from src with MPI tag @p tag; msg is NULL if it could not be
  * stored.  The header must decode and its kind match the tag. */
 static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) {
@@ -44,10 +70,13 @@ static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) 
     int ok = msg != NULL && rp__hdr_decode(msg, len, &h) == 0 && h.kind == tag;
     if (tag == RP__MSG_RESULT) {
         if (ok) {
-            rp__handle_result(rt, src - 1, &h, msg);
+            rp__handle_result(rt, src - 1, &h, msg, NULL);
             return;
         }
         rp__fail_head(rt, src - 1, "malformed RESULT message");
+    } else if (tag == RP__MSG_RESULTS) {
+        handle_results(rt, src - 1, ok ? &h : NULL, msg);
+        return;
     } else if (tag == RP__MSG_PROC_STARTED || tag == RP__MSG_PROC_EXIT) {
         if (ok)
             rp__process_msg(rt, src, &h);

@@ -16,6 +16,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdlib.h>
 
 /* ---- store.c: the manager's shared objects ------------------------------ */
 
@@ -110,6 +111,33 @@ typedef struct rp__redo {
     int tries;
 } rp__redo;
 
+/** A received RESULTS message: the calls whose results point into it share
+ *  it, and the last one to go frees it. */
+typedef struct rp__shared {
+    int refs; /* atomic */
+    void *msg;
+} rp__shared;
+
+/** Take a reference to @p sh. */
+static inline void rp__shared_ref(rp__shared *sh) {
+    __atomic_add_fetch(&sh->refs, 1, __ATOMIC_RELAXED);
+}
+
+/** Drop a reference to @p sh (NULL-safe); frees it at the last. */
+static inline void rp__shared_unref(rp__shared *sh) {
+    if (sh != NULL && __atomic_sub_fetch(&sh->refs, 1, __ATOMIC_ACQ_REL) == 0) {
+        free(sh->msg);
+        free(sh);
+    }
+}
+
+/** A message a call keeps because its items point into it: owned (@p sh
+ *  NULL), or a reference to a shared one. */
+typedef struct rp__kept {
+    void *msg;
+    rp__shared *sh;
+} rp__kept;
+
 /* A call = a job.  The user's rp_result handle is the job itself. */
 struct rp_result {
     rp_runtime *rt;           /* NULL once detached by rp_finalize (complete, user-held) */
@@ -134,7 +162,7 @@ struct rp_result {
     uint8_t *out;
     size_t out_size;
     rp__item *items;
-    void **bufs; /* received messages that items point into */
+    rp__kept *bufs; /* received messages that items point into */
     size_t nbufs, capbufs;
     /* progress */
     size_t ndone;
@@ -209,15 +237,24 @@ struct rp_pool {
     char init_msg[RP__MAX_ERRMSG + 1];
     rp_pool *next;
     /* rp_pool_stats */
-    size_t calls;                /* calls submitted */
-    size_t items_done;           /* items that succeeded */
-    size_t items_failed;         /* items that failed or were canceled */
-    size_t *wdone;               /* per index of rt->workers: items it answered for this pool */
-    int timing;                  /* rp_pool_options.timing: each item's stages are timed */
-    rp__timing t;                /* their sums, seconds over items */
+    size_t calls;        /* calls submitted */
+    size_t items_done;   /* items that succeeded */
+    size_t items_failed; /* items that failed or were canceled */
+    size_t *wdone;       /* per index of rt->workers: items it answered for this pool */
+    int timing;          /* rp_pool_options.timing: each item's stages are timed */
+    rp__timing t;        /* their sums, seconds over items */
 };
 
 /* ---- the runtime ---------------------------------------------------------- */
+
+/** Chunks gathered for one worker's TASKS message (dispatch.c). */
+typedef struct rp__tbatch {
+    rp__buf b;        /* from rp__batch_begin */
+    uint32_t n;       /* chunks in it */
+    size_t first_len; /* the first part's length without its padding */
+    double est_ns;    /* their expected work */
+    int listed;       /* in rt->touched this pass */
+} rp__tbatch;
 
 /** A control message waiting for the manager thread to send it. */
 typedef struct rp__ctrl {
@@ -256,7 +293,9 @@ struct rp_runtime {
     rp_result *completed; /* callbacks to run */
     rp_result *live;      /* every call not yet freed */
     rp__sendq sendq;
-    rp__store *store; /* shared objects (rank 0; the manager thread serves them) */
+    rp__tbatch *batches; /* per worker: chunks gathered in one dispatch pass */
+    int *touched;        /* the workers whose batch has chunks */
+    rp__store *store;    /* shared objects (rank 0; the manager thread serves them) */
     /* object calls from a worker rank: one at a time, matched by sequence */
     pthread_mutex_t client_lock;
     uint64_t client_seq;
@@ -407,8 +446,10 @@ void rp__set_fatal(rp_runtime *rt, int code);
 
 /* dispatch.c: what the loop hands it (lock held). */
 
-/** A RESULT message from worker index @p wi.  Takes @p msg. */
-void rp__handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg);
+/** A RESULT message from worker index @p wi: takes @p msg, or with @p sh
+ *  (a part of a RESULTS batch) @p msg points into sh->msg and the calls
+ *  that keep it take references. */
+void rp__handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg, rp__shared *sh);
 /** A POOL_ACK from worker index @p wi, with its message @p m (@p len bytes). */
 void rp__handle_ack(rp_runtime *rt, int wi, const rp__hdr *h, const char *m, size_t len);
 /** An unreadable POOL_ACK from worker index @p wi still answers the oldest
@@ -429,6 +470,8 @@ void rp__pool_ack(rp_runtime *rt, rp_pool *p, int wi, int code, const char *m, s
 int rp__handle_lost(rp_runtime *rt, int *ranks, int cap);
 /** Send chunks to the workers with room.  Returns how many went, or RP_EMPI. */
 int rp__dispatch(rp_runtime *rt);
+/** Free dispatch's scratch (rp_finalize). */
+void rp__dispatch_free(rp_runtime *rt);
 /** Single-rank mode: run the oldest chunk given to rank 0 itself.  1 if it ran one. */
 int rp__run_local(rp_runtime *rt);
 

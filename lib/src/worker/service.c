@@ -1,8 +1,10 @@
 /*
  * Worker ranks: the service loop.  Incoming chunks are queued locally (the
  * manager keeps several in flight per worker), so the next chunk is already
- * here when one finishes.  Idle workers poll with backoff and sleep,
- * so they cost next to no CPU.
+ * here when one finishes.  The chunks of a TASKS batch are answered with
+ * one RESULTS message once the last of them ran (sooner if the answers
+ * grow big).  Idle workers poll with backoff and sleep, so they cost next
+ * to no CPU.
  */
 #include "worker/worker.h"
 
@@ -15,7 +17,11 @@
 typedef struct wmsg {
     void *msg;
     rp__hdr h;
+    int batch; /* 1: a part of a TASKS batch; 2: its last part */
 } wmsg;
+
+/* Answers held for a batch are sent once they reach this size. */
+#define RP__BATCH_FLUSH ((size_t)64 << 10)
 
 /* A FIFO of messages. */
 typedef struct ring {
@@ -32,9 +38,11 @@ typedef struct wstate {
     rp__sendq sendq;
     int stop;
     rp__host *host; /* processes and executors this rank forked (host.c) */
+    rp__buf out;    /* answers held for the current batch, as a RESULTS in the making */
+    uint32_t nout;  /* how many */
 } wstate;
 
-static int ring_push(ring *r, void *msg, const rp__hdr *h) {
+static int ring_push(ring *r, void *msg, const rp__hdr *h, int batch) {
     if (r->len == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 8;
         wmsg *v = malloc(cap * sizeof *v);
@@ -47,7 +55,7 @@ static int ring_push(ring *r, void *msg, const rp__hdr *h) {
         r->cap = cap;
         r->head = 0;
     }
-    r->v[(r->head + r->len) % r->cap] = (wmsg){msg, *h};
+    r->v[(r->head + r->len) % r->cap] = (wmsg){msg, *h, batch};
     r->len++;
     return 0;
 }
@@ -92,17 +100,70 @@ static void set_canceled(wstate *s, uint32_t pool, int on) {
     s->canceled[s->ncanceled++] = pool;
 }
 
+/* Send the answers held for a batch: one RESULTS, or a lone RESULT. */
+static int flush_answers(wstate *s) {
+    if (s->nout == 0)
+        return 0;
+    void *m;
+    size_t len;
+    int kind;
+    if (s->nout == 1) {
+        rp__hdr h;
+        len = s->out.len - RP__HDR_SIZE;
+        rp__hdr_decode(s->out.p + RP__HDR_SIZE, len, &h); /* written here: well formed */
+        len = RP__HDR_SIZE + (size_t)h.body_len;
+        m = malloc(len);
+        if (m == NULL)
+            return RP_ENOMEM;
+        memcpy(m, s->out.p + RP__HDR_SIZE, len);
+        kind = RP__MSG_RESULT;
+    } else {
+        rp__batch_finish(&s->out, RP__MSG_RESULTS, s->nout);
+        m = s->out.p;
+        len = s->out.len;
+        s->out = (rp__buf){0};
+        kind = RP__MSG_RESULTS;
+    }
+    s->nout = 0;
+    s->out.len = 0;
+    rp__iov iov = {m, len};
+    return rp__send_iov(s->env->comm, 0, kind, &iov, 1, m, NULL, &s->sendq);
+}
+
+/*
+ * Answer a chunk with RESULT message @p m (@p len bytes, taken): at once,
+ * or held with the others of its batch (@p batch as in wmsg).  Answers
+ * keep the order of the chunks either way.
+ */
+static int answer(wstate *s, void *m, size_t len, int batch) {
+    if (batch == 0) {
+        int rc = flush_answers(s);
+        rp__iov iov = {m, len};
+        int src = rp__send_iov(s->env->comm, 0, RP__MSG_RESULT, &iov, 1, m, NULL, &s->sendq);
+        return rc ? rc : src;
+    }
+    int rc = s->nout == 0 ? rp__batch_begin(&s->out) : 0;
+    if (rc == 0)
+        rc = rp__batch_add(&s->out, m, len);
+    free(m);
+    if (rc != 0)
+        return rc;
+    s->nout++;
+    if (batch == 2 || s->out.len >= RP__BATCH_FLUSH || s->nout == RP__MAX_BATCH)
+        return flush_answers(s);
+    return 0;
+}
+
 /* Answer "could not read this chunk": a RESULT with no items.  The manager
  * fails its oldest chunk in flight to us, which is this one (answers keep
  * the order of the chunks). */
-static int answer_unreadable(wstate *s) {
+static int answer_unreadable(wstate *s, int batch) {
     uint8_t *m = malloc(RP__HDR_SIZE);
     if (m == NULL)
         return RP_ENOMEM;
     rp__hdr h = {.kind = RP__MSG_RESULT};
     rp__hdr_encode(m, &h);
-    rp__iov iov = {m, RP__HDR_SIZE};
-    return rp__send_iov(s->env->comm, 0, RP__MSG_RESULT, &iov, 1, m, NULL, &s->sendq);
+    return answer(s, m, RP__HDR_SIZE, batch);
 }
 
 static int handle(wstate *s, void *msg, size_t len, int src, int tag, int running);
@@ -146,18 +207,18 @@ static int chunk_canceled(void *arg) {
 static int run_chunk(wstate *s, wmsg *m) {
     rp__wenv *env = s->env;
     if (m->msg == NULL)
-        return answer_unreadable(s);
+        return answer_unreadable(s, m->batch);
     /* Check the body before sizing the answer by the header's count: a
      * header that lies about it must not cost a huge allocation first. */
     rp__reader chk;
     if (rp__reader_init(&chk, &m->h, (uint8_t *)m->msg + RP__HDR_SIZE) != 0) {
         fprintf(stderr, "rankpool: rank %d: malformed TASK message\n", env->rank);
-        return answer_unreadable(s);
+        return answer_unreadable(s, m->batch);
     }
     rp__rwriter w;
     int rc = rp__rwriter_init(&w, &m->h);
     if (rc != 0)
-        return answer_unreadable(s);
+        return answer_unreadable(s, m->batch);
     poll_state ps = {s, m->h.pool, rp__now()};
     if (rp__host_isolated(s->host, m->h.pool))
         rc = rp__host_run_chunk(s->host, m->msg, RP__HDR_SIZE + (size_t)m->h.body_len, &m->h,
@@ -169,10 +230,9 @@ static int run_chunk(wstate *s, wmsg *m) {
         fprintf(stderr, "rankpool: rank %d: malformed TASK message (%s)\n", env->rank,
                 rp_err_name(rc));
         rp__buf_free(&w.buf);
-        return answer_unreadable(s);
+        return answer_unreadable(s, m->batch);
     }
-    rp__iov iov = {w.buf.p, w.buf.len};
-    return rp__send_iov(env->comm, 0, RP__MSG_RESULT, &iov, 1, w.buf.p, NULL, &s->sendq);
+    return answer(s, w.buf.p, w.buf.len, m->batch);
 }
 
 /* Run a pool's initializer and answer POOL_ACK. */
@@ -202,20 +262,43 @@ static int handle(wstate *s, void *msg, size_t len, int src, int tag, int runnin
         /* An unreadable chunk is still answered, in its turn. */
         if (src == 0 && tag == RP__MSG_TASK) {
             rp__hdr none = {.kind = RP__MSG_TASK};
-            return ring_push(&s->chunks, NULL, &none);
+            return ring_push(&s->chunks, NULL, &none, 0);
         }
         return 0;
     }
     switch (h.kind) {
     case RP__MSG_TASK:
-        if (ring_push(&s->chunks, msg, &h) == 0)
+        if (ring_push(&s->chunks, msg, &h, 0) == 0)
             return 0; /* the queue owns msg now */
         free(msg);
         return RP_ENOMEM;
+    case RP__MSG_TASKS: {
+        /* Each part becomes a chunk of its own; an unreadable batch is
+         * answered as that many unreadable chunks, so the order holds. */
+        rp__batch b;
+        int ok = rp__batch_init(&b, &h, (uint8_t *)msg + RP__HDR_SIZE) == 0;
+        uint32_t n = ok ? b.count : h.count >= 2 && h.count <= RP__MAX_BATCH ? h.count : 1;
+        if (!ok)
+            fprintf(stderr, "rankpool: rank %d: malformed TASKS message\n", env->rank);
+        int rc = 0;
+        for (uint32_t k = 0; k < n && rc == 0; k++) {
+            rp__hdr ph = {.kind = RP__MSG_TASK};
+            const uint8_t *part;
+            size_t plen;
+            void *copy = NULL;
+            if (ok && rp__batch_next(&b, &ph, &part, &plen) && (copy = malloc(plen)) != NULL)
+                memcpy(copy, part, plen);
+            rc = ring_push(&s->chunks, copy, &ph, n == 1 ? 0 : k + 1 == n ? 2 : 1);
+            if (rc != 0)
+                free(copy);
+        }
+        free(msg);
+        return rc;
+    }
     case RP__MSG_POOL_INIT: {
         rp__host_pool(s->host, &h);
         if (running) {
-            if (ring_push(&s->inits, msg, &h) == 0)
+            if (ring_push(&s->inits, msg, &h, 0) == 0)
                 return 0;
             free(msg);
             return RP_ENOMEM;
@@ -310,6 +393,8 @@ int rp__worker_serve(rp__wenv *env) {
             rp__backoff_idle(&b, env->opt, rp__host_busy(s.host) ? RP__HOST_IDLE_CAP : 0, NULL,
                              NULL);
     }
+    if (rc == 0)
+        rc = flush_answers(&s);
     rp__host_free(s.host);
     if (s.stop) {
         /* Tell rank 0 that this rank is out of its loop: rp_finalize waits
@@ -324,6 +409,7 @@ int rp__worker_serve(rp__wenv *env) {
     rp__lease_bye(env->lease);
     ring_free(&s.chunks);
     ring_free(&s.inits);
+    rp__buf_free(&s.out);
     free(s.canceled);
     rp__timer_slack_restore(slack);
     return rc ? rc : drc;
