@@ -69,6 +69,7 @@ static int prepare_manager(rp_runtime *rt) {
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&rt->lock, NULL);
+    pthread_mutex_init(&rt->block_lock, NULL);
     pthread_cond_init(&rt->wake, &ca);
     pthread_cond_init(&rt->done, &ca);
     pthread_condattr_destroy(&ca);
@@ -90,6 +91,8 @@ static void release_manager(rp_runtime *rt) {
     pthread_cond_destroy(&rt->wake);
     pthread_cond_destroy(&rt->done);
     rp__dispatch_free(rt);
+    rp__job_blocks_fini(rt);
+    pthread_mutex_destroy(&rt->block_lock);
     free(rt->workers);
     free(rt->task_ns);
     rp__store_free(rt->store);

@@ -135,7 +135,7 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
                      opts->initializer ? opts->initializer : "(none)", p->init_rc, p->init_msg);
     pthread_mutex_unlock(&rt->lock);
     if (rc != 0) {
-        p->state = RP__POOL_TERMINATED;
+        __atomic_store_n(&p->state, RP__POOL_TERMINATED, __ATOMIC_RELEASE);
         int keep = rc;
         if (rc != RP_EDEADLK)
             rp_pool_destroy(p);
@@ -150,20 +150,35 @@ int rp_pool_workers(const rp_pool *pool) {
     return pool ? pool->nworkers : 0;
 }
 
-/* A new call of @p n items; fills the common parts. */
+/* A new call of @p n items; fills the common parts.  A call of one item
+ * (apply) is one allocation: the call, its item and @p extra bytes (its
+ * argument's copy) together. */
 static int job_new(rp_pool *pool, const char *task, size_t n, const rp_call_options *opts,
-                   int keep_order, rp_result **out) {
+                   int keep_order, size_t extra, rp_result **out) {
     if (pool == NULL)
         return rp__err(RP_EINVAL, "NULL pool");
     int t = rp__task_find(&pool->rt->tasks, task);
     if (t < 0)
         return rp__err(RP_ENOTASK, "no task named '%s'", task ? task : "(null)");
-    rp_result *job = calloc(1, sizeof *job);
+    int one = n == 1 && !keep_order;
+    size_t head = (sizeof(rp_result) + 15) & ~(size_t)15, need = head + sizeof(rp__item) + extra;
+    int block = one && need <= RP__JOB_BLOCK;
+    rp_result *job = block ? rp__job_block(pool->rt)
+                     : one ? malloc(need)
+                           : calloc(1, sizeof *job);
     if (job == NULL)
         return rp__err(RP_ENOMEM, "out of memory");
-    job->items = calloc(n ? n : 1, sizeof *job->items);
+    if (one) {
+        memset(job, 0, head + sizeof(rp__item));
+        job->items = (rp__item *)((uint8_t *)job + head);
+        job->inline_items = 1;
+        job->block = block;
+    } else {
+        job->items = calloc(n ? n : 1, sizeof *job->items);
+    }
     if (job->items == NULL || (keep_order && (job->order = malloc(n * sizeof(size_t))) == NULL)) {
-        free(job->items);
+        if (!job->inline_items)
+            free(job->items);
         free(job);
         return rp__err(RP_ENOMEM, "out of memory for %zu results", n);
     }
@@ -177,57 +192,33 @@ static int job_new(rp_pool *pool, const char *task, size_t n, const rp_call_opti
     return 0;
 }
 
-/* Queue a built call.  On failure frees it. */
+/* Queue a built call without a lock: the manager files it into its pool
+ * (rp__drain_subs).  On failure frees it. */
 static int job_submit(rp_pool *pool, rp_result *job, size_t default_chunk, rp_result **res) {
     rp_runtime *rt = pool->rt;
-    pthread_mutex_lock(&rt->lock);
-    if (rt->fatal) {
-        int f = rt->fatal;
-        pthread_mutex_unlock(&rt->lock);
+    int f = __atomic_load_n(&rt->fatal, __ATOMIC_ACQUIRE);
+    int sig = __atomic_load_n(&rt->interrupted, __ATOMIC_ACQUIRE);
+    int state = __atomic_load_n(&pool->state, __ATOMIC_ACQUIRE);
+    int rc = f ? rp__err(f, "the runtime's communication failed earlier")
+             : sig ? rp__err(RP_EINTR, "the pools were stopped by signal %d", sig)
+             : state != RP__POOL_OPEN
+                 ? rp__err(RP_ECLOSED, "pool is %s",
+                           state == RP__POOL_CLOSED ? "closed" : "terminated")
+                 : 0;
+    if (rc != 0) {
         job->refs = 1;
-        rp__job_unref(job);
-        return rp__err(f, "the runtime's communication failed earlier");
+        rp__job_unref(job); /* never linked: no lock needed */
+        return rc;
     }
-    if (rt->interrupted) {
-        int sig = rt->interrupted;
-        pthread_mutex_unlock(&rt->lock);
-        job->refs = 1;
-        rp__job_unref(job);
-        return rp__err(RP_EINTR, "the pools were stopped by signal %d", sig);
-    }
-    if (pool->state != RP__POOL_OPEN) {
-        pthread_mutex_unlock(&rt->lock);
-        job->refs = 1;
-        rp__job_unref(job);
-        return rp__err(RP_ECLOSED, "pool is %s",
-                       pool->state == RP__POOL_CLOSED ? "closed" : "terminated");
-    }
-    job->id = ++rt->next_job;
-    job->lnext = rt->live;
-    if (rt->live)
-        rt->live->lprev = job;
-    rt->live = job;
-    job->item_ns = rt->task_ns[job->task]; /* a start from earlier calls of this task */
+    job->id = __atomic_add_fetch(&rt->next_job, 1, __ATOMIC_RELAXED);
     job->refs = res ? 2 : 1;
     job->chunksize = job->call.chunksize ? job->call.chunksize : default_chunk;
-    pool->active++;
-    pool->calls++;
     if (pool->timing)
         job->t_submit = rp__now();
-    if (job->n == 0) {
-        /* Nothing to run: straight to the callback stage. */
-        job->cnext = rt->completed;
-        rt->completed = job;
-    } else if (pool->qtail) {
-        pool->qtail->qnext = job;
-        pool->qtail = job;
-    } else {
-        pool->qhead = pool->qtail = job;
-    }
-    pthread_cond_signal(&rt->wake);
-    pthread_mutex_unlock(&rt->lock);
+    __atomic_add_fetch(&pool->active, 1, __ATOMIC_RELAXED);
     if (res)
-        *res = job;
+        *res = job; /* before the push: the manager may free a handle-less call */
+    rp__push_sub(rt, job);
     rp__err_clear();
     return 0;
 }
@@ -243,6 +234,7 @@ static int wait_or_withdraw(rp_result *job, double timeout) {
         return rc;
     rp_runtime *rt = job->rt;
     pthread_mutex_lock(&rt->lock);
+    rp__drain_subs(rt); /* the call must be in its pool's queue to be taken out */
     rp_pool *p = job->pool;
     size_t withdrawn = rp__job_undispatched(job);
     if (withdrawn > 0) {
@@ -285,16 +277,11 @@ int rp_pool_apply_async(rp_pool *pool, const char *task, const void *arg, size_t
         return rp__err(RP_ETOOBIG, "argument of %zu bytes (limit %zu)", arg_size,
                        (size_t)RP__MAX_ITEM);
     rp_result *job;
-    int rc = job_new(pool, task, 1, opts, 0, &job);
+    int rc = job_new(pool, task, 1, opts, 0, arg_size, &job);
     if (rc != 0)
         return rc;
     if (arg_size > 0) {
-        job->own_arg = malloc(arg_size);
-        if (job->own_arg == NULL) {
-            job->refs = 1;
-            rp__job_unref(job);
-            return rp__err(RP_ENOMEM, "out of memory");
-        }
+        job->own_arg = job->items + 1; /* in the same allocation */
         memcpy(job->own_arg, arg, arg_size);
     }
     job->own_size = arg_size;
@@ -348,7 +335,7 @@ int rp_pool_map_async(rp_pool *pool, const char *task, const void *in, size_t n,
     if (out != NULL && (out_size == 0 || n > SIZE_MAX / out_size))
         return rp__err(RP_EINVAL, "bad result record size %zu", out_size);
     rp_result *job;
-    if ((rc = job_new(pool, task, n, opts, 0, &job)) != 0)
+    if ((rc = job_new(pool, task, n, opts, 0, 0, &job)) != 0)
         return rc;
     job->in = in;
     job->in_size = in_size;
@@ -386,7 +373,7 @@ int rp_pool_starmap_async(rp_pool *pool, const char *task, const void *const *ar
             return rp__err(RP_ETOOBIG, "argument %zu of %zu bytes", i, sizes[i]);
     }
     rp_result *job;
-    int rc = job_new(pool, task, n, opts, 0, &job);
+    int rc = job_new(pool, task, n, opts, 0, 0, &job);
     if (rc != 0)
         return rc;
     job->args = args;
@@ -416,7 +403,7 @@ static int imap(rp_pool *pool, const char *task, const void *in, size_t n, size_
     if (rc != 0)
         return rc;
     rp_result *job;
-    if ((rc = job_new(pool, task, n, opts, unordered, &job)) != 0)
+    if ((rc = job_new(pool, task, n, opts, unordered, 0, &job)) != 0)
         return rc;
     job->in = in;
     job->in_size = in_size;
@@ -439,7 +426,7 @@ int rp_pool_close(rp_pool *pool) {
         return rp__err(RP_EINVAL, "NULL pool");
     pthread_mutex_lock(&pool->rt->lock);
     if (pool->state == RP__POOL_OPEN)
-        pool->state = RP__POOL_CLOSED;
+        __atomic_store_n(&pool->state, RP__POOL_CLOSED, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&pool->rt->lock);
     return 0;
 }
@@ -463,7 +450,7 @@ int rp_pool_join(rp_pool *pool, double timeout) {
     pthread_mutex_lock(&rt->lock);
     if (pool->state == RP__POOL_OPEN)
         rc = rp__err(RP_ESTATE, "join on an open pool: close or terminate it first");
-    while (rc == 0 && pool->active > 0)
+    while (rc == 0 && __atomic_load_n(&pool->active, __ATOMIC_ACQUIRE) > 0)
         rc = rp__wait_step(rt, dl);
     pthread_mutex_unlock(&rt->lock);
     return rc;
@@ -483,7 +470,7 @@ void rp_pool_destroy(rp_pool *pool) {
     pthread_mutex_lock(&rt->lock);
     /* After a communication failure the manager fails all work, so this
      * ends; the pool must not be freed while a call still points at it. */
-    while (pool->active > 0)
+    while (__atomic_load_n(&pool->active, __ATOMIC_ACQUIRE) > 0)
         pthread_cond_wait(&rt->done, &rt->lock);
     for (rp_pool **pp = &rt->pools; *pp; pp = &(*pp)->next)
         if (*pp == pool) {
@@ -510,6 +497,7 @@ int rp_pool_get_stats(rp_pool *pool, rp_pool_stats *out, rp_worker_stats *worker
         return rp__err(RP_EINVAL, "rp_pool_get_stats: NULL workers with room for %zu", nworkers);
     rp_runtime *rt = pool->rt;
     pthread_mutex_lock(&rt->lock);
+    rp__drain_subs(rt);
     rp_pool_stats s = {.calls = pool->calls,
                        .done = pool->items_done,
                        .failed = pool->items_failed,

@@ -67,11 +67,14 @@ void rp__job_unref(rp_result *job) {
             free(job->bufs[i].msg);
     }
     free(job->bufs);
-    free(job->items);
+    if (!job->inline_items)
+        free(job->items);
     free(job->order);
     free(job->redo);
-    free(job->own_arg);
-    free(job);
+    if (job->block && job->rt != NULL)
+        rp__job_block_free(job->rt, job);
+    else
+        free(job);
 }
 
 /* All items are in: hand the call to the callback stage. */
@@ -175,7 +178,8 @@ void rp__set_fatal(rp_runtime *rt, int code) {
     static const char why[] = "communication failed";
     if (rt->fatal)
         return;
-    rt->fatal = code;
+    rp__drain_subs(rt); /* what was submitted fails too */
+    __atomic_store_n(&rt->fatal, code, __ATOMIC_RELEASE);
     fprintf(stderr, "rankpool: %s (%s); failing all outstanding work\n", why, rp_err_name(code));
     for (int i = 0; i < rt->nworkers; i++)
         while (rt->workers[i].len > 0) {
@@ -221,9 +225,10 @@ void rp__abandon_busy(rp_runtime *rt) {
 int rp__pool_stop(rp_pool *pool, int code, const char *why) {
     rp_runtime *rt = pool->rt;
     int rc = 0;
+    rp__drain_subs(rt); /* the calls submitted so far are canceled with the rest */
     if (pool->state == RP__POOL_TERMINATED)
         return 0;
-    pool->state = RP__POOL_TERMINATED;
+    __atomic_store_n(&pool->state, RP__POOL_TERMINATED, __ATOMIC_RELEASE);
     for (rp_result *j = pool->qhead, *nx; j; j = nx) {
         nx = j->qnext;
         j->qnext = NULL;
@@ -238,4 +243,104 @@ int rp__pool_stop(rp_pool *pool, int code, const char *why) {
     }
     pthread_cond_signal(&rt->wake);
     return rc;
+}
+
+void rp__push_sub(rp_runtime *rt, rp_result *job) {
+    rp_result *top = __atomic_load_n(&rt->subs, __ATOMIC_RELAXED);
+    do
+        job->snext = top;
+    while (!__atomic_compare_exchange_n(&rt->subs, &top, job, 1, __ATOMIC_SEQ_CST,
+                                        __ATOMIC_RELAXED));
+    /* Seen after the push (both sequentially consistent): either the
+     * manager sees the call before it sleeps, or this sees it asleep. */
+    if (__atomic_load_n(&rt->mgr_asleep, __ATOMIC_SEQ_CST)) {
+        pthread_mutex_lock(&rt->lock);
+        pthread_cond_signal(&rt->wake);
+        pthread_mutex_unlock(&rt->lock);
+    }
+}
+
+/* One submitted call into its pool (lock held). */
+static void file_job(rp_runtime *rt, rp_result *job) {
+    rp_pool *pool = job->pool;
+    job->lnext = rt->live;
+    if (rt->live)
+        rt->live->lprev = job;
+    rt->live = job;
+    job->item_ns = rt->task_ns[job->task]; /* a start from earlier calls of this task */
+    pool->calls++;
+    if (pool->state == RP__POOL_TERMINATED) {
+        /* Terminated after the caller looked: as if it came a moment earlier. */
+        rp__job_fail_rest(rt, job, RP__ST_CANCELED, RP_ECANCELED, "canceled by pool terminate");
+        if (job->n == 0)
+            rp__job_items_done(rt, job);
+    } else if (job->n == 0) {
+        rp__job_items_done(rt, job); /* nothing to run: straight to the callbacks */
+    } else if (pool->qtail) {
+        pool->qtail->qnext = job;
+        pool->qtail = job;
+    } else {
+        pool->qhead = pool->qtail = job;
+    }
+}
+
+void rp__drain_subs(rp_runtime *rt) {
+    if (__atomic_load_n(&rt->subs, __ATOMIC_RELAXED) == NULL)
+        return;
+    rp_result *s = __atomic_exchange_n(&rt->subs, NULL, __ATOMIC_ACQUIRE), *order = NULL;
+    while (s != NULL) { /* newest first: reverse */
+        rp_result *nx = s->snext;
+        s->snext = order;
+        order = s;
+        s = nx;
+    }
+    while (order != NULL) {
+        rp_result *nx = order->snext;
+        order->snext = NULL;
+        file_job(rt, order);
+        order = nx;
+    }
+}
+
+/* Blocks kept for reuse, at most: 32 MiB.  A flood of fire-and-forget calls
+ * then runs on the same memory instead of faulting in new pages, and the
+ * manager's frees do not take the lock of the submitter's malloc arena. */
+#define RP__MAX_FREE_BLOCKS 65536u
+
+void *rp__job_block(rp_runtime *rt) {
+    pthread_mutex_lock(&rt->block_lock);
+    if (rt->block_cache == NULL)
+        rt->block_cache = __atomic_exchange_n(&rt->free_blocks, NULL, __ATOMIC_ACQUIRE);
+    void *b = rt->block_cache;
+    if (b != NULL) {
+        rt->block_cache = *(void **)b;
+        __atomic_sub_fetch(&rt->nfree_blocks, 1, __ATOMIC_RELAXED);
+    }
+    pthread_mutex_unlock(&rt->block_lock);
+    return b != NULL ? b : malloc(RP__JOB_BLOCK);
+}
+
+void rp__job_block_free(rp_runtime *rt, void *block) {
+    if (__atomic_load_n(&rt->nfree_blocks, __ATOMIC_RELAXED) >= RP__MAX_FREE_BLOCKS) {
+        free(block);
+        return;
+    }
+    __atomic_add_fetch(&rt->nfree_blocks, 1, __ATOMIC_RELAXED);
+    void *top = __atomic_load_n(&rt->free_blocks, __ATOMIC_RELAXED);
+    do
+        *(void **)block = top;
+    while (!__atomic_compare_exchange_n(&rt->free_blocks, &top, block, 1, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED));
+}
+
+void rp__job_blocks_fini(rp_runtime *rt) {
+    void *lists[2] = {rt->block_cache, __atomic_exchange_n(&rt->free_blocks, NULL,
+                                                           __ATOMIC_ACQUIRE)};
+    for (int k = 0; k < 2; k++)
+        for (void *b = lists[k], *nx; b != NULL; b = nx) {
+            nx = *(void **)b;
+            free(b);
+        }
+    rt->block_cache = NULL;
+    rt->nfree_blocks = 0;
 }

@@ -264,7 +264,7 @@ static int finish_jobs(rp_runtime *rt) {
             p->t.items += job->n;
         }
         if (job->pool)
-            job->pool->active--;
+            __atomic_sub_fetch(&job->pool->active, 1, __ATOMIC_RELEASE);
         rp__job_unref(job);
         n++;
     }
@@ -390,15 +390,29 @@ void *rp__manager_main(void *arg) {
             pthread_mutex_lock(&rt->lock);
             progress++;
         }
+        rp__drain_subs(rt);
         progress += rp__dispatch(rt);
         progress += rp__run_local(rt);
         progress += finish_jobs(rt);
         if (rt->stop && rt->ctrl_head == NULL && workers_gone(rt))
             break;
-        if (progress)
+        if (progress) {
             rp__backoff_reset(&b);
-        else
-            rp__backoff_idle(&b, &rt->opt, sleep_limit(rt), &rt->lock, &rt->wake);
+            continue;
+        }
+        /* Before a sleep, say so; a call submitted meanwhile is seen here,
+         * or its submitter sees the flag and signals (rp__push_sub). */
+        int sleeps = rp__backoff_sleeps(&b, &rt->opt);
+        if (sleeps) {
+            __atomic_store_n(&rt->mgr_asleep, 1, __ATOMIC_SEQ_CST);
+            if (__atomic_load_n(&rt->subs, __ATOMIC_SEQ_CST) != NULL) {
+                __atomic_store_n(&rt->mgr_asleep, 0, __ATOMIC_RELAXED);
+                continue;
+            }
+        }
+        rp__backoff_idle(&b, &rt->opt, sleep_limit(rt), &rt->lock, &rt->wake);
+        if (sleeps)
+            __atomic_store_n(&rt->mgr_asleep, 0, __ATOMIC_RELAXED);
     }
     pthread_mutex_unlock(&rt->lock);
     /* After a failure some sends may never complete: give up after a while. */

@@ -150,7 +150,7 @@ struct rp_result {
     size_t in_size;
     const void *const *args;
     const size_t *sizes;
-    void *own_arg; /* apply: a copy of the argument */
+    void *own_arg; /* apply: a copy of the argument (in the call's own allocation) */
     size_t own_size;
     size_t n;
     size_t chunksize;
@@ -175,6 +175,9 @@ struct rp_result {
     int nextwaiters; /* threads blocked in rp_result_next on this call */
     rp_call_options call;
     int refs;         /* user handle + manager while incomplete */
+    int inline_items; /* items (and own_arg) live in the call's allocation */
+    int block;        /* that allocation is an rp__job_block */
+    rp_result *snext; /* rt->subs, the submissions not yet filed */
     rp_result *qnext; /* pool's dispatch queue */
     rp_result *cnext; /* manager's completed list */
     /* a pool with timing: when it was submitted, its last result came, it completed */
@@ -290,6 +293,13 @@ struct rp_runtime {
     uint64_t results; /* RESULT messages handled, for rp__worker.seq */
     double *task_ns;  /* per task: running mean of time per item, seeds new calls */
     rp__ctrl *ctrl_head, *ctrl_tail;
+    rp_result *subs; /* calls submitted without the lock, newest first (rp__push_sub) */
+    /* blocks of freed one-item calls, for the next ones (rp__job_block) */
+    void *free_blocks;            /* pushed by whoever frees, lock-free */
+    void *block_cache;            /* taken from free_blocks by submitters, under block_lock */
+    size_t nfree_blocks;          /* about how many are kept (atomic) */
+    pthread_mutex_t block_lock;
+    int mgr_asleep;  /* the manager waits on rt->wake: submitters signal it (atomic) */
     rp_result *completed; /* callbacks to run */
     rp_result *live;      /* every call not yet freed */
     rp__sendq sendq;
@@ -382,6 +392,31 @@ void rp__objects_ready(void *arg);
 
 /** True if the calling thread is the manager thread. */
 int rp__on_manager(const rp_runtime *rt);
+
+/* A one-item call (apply) with an argument of up to this many bytes fits a
+ * recycled block: the call, its item and the argument. */
+#define RP__JOB_BLOCK 512u
+
+/** A block of RP__JOB_BLOCK bytes for a one-item call: a recycled one, or
+ *  new (malloc: free() may free it).  NULL if out of memory. */
+void *rp__job_block(rp_runtime *rt);
+
+/** Give a block back for reuse (any thread, no lock). */
+void rp__job_block_free(rp_runtime *rt, void *block);
+
+/** Free every block kept (rp_finalize). */
+void rp__job_blocks_fini(rp_runtime *rt);
+
+/**
+ * Submit call @p job without the lock (any thread): push it on rt->subs and
+ * wake the manager if it sleeps.  The job must be complete but for what
+ * rp__drain_subs fills in.
+ */
+void rp__push_sub(rp_runtime *rt, rp_result *job);
+
+/** File the calls submitted since the last time into their pools, in
+ *  submission order (lock held; any thread). */
+void rp__drain_subs(rp_runtime *rt);
 
 /** Queue a control message for worker index @p w (lock held).  Takes @p body. */
 int rp__ctrl_push(rp_runtime *rt, int w, const rp__hdr *h, void *body, size_t len);

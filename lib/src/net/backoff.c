@@ -33,6 +33,10 @@ void rp__backoff_reset(rp__backoff *b) {
     b->spins = 0;
 }
 
+int rp__backoff_sleeps(const rp__backoff *b, const rp_options *opt) {
+    return b->idle_since != 0 && rp__now() - b->idle_since >= opt->idle_spin;
+}
+
 void rp__backoff_idle(rp__backoff *b, const rp_options *opt, double limit, pthread_mutex_t *m,
                       pthread_cond_t *cv) {
     double now = rp__now();

@@ -32,6 +32,10 @@ typedef struct rp__backoff {
 
 void rp__backoff_reset(rp__backoff *b);
 
+/** Would the next rp__backoff_idle sleep (rather than spin)?  A loop that
+ *  must announce its sleep asks first. */
+int rp__backoff_sleeps(const rp__backoff *b, const rp_options *opt);
+
 /**
  * Called when a loop iteration found nothing to do.  Sleeps per the policy,
  * never longer than @p cap seconds (0: no extra cap); with @p cv, waits on it
