@@ -88,8 +88,14 @@ teardown() {
         if ns_exists "$name"; then
             ip netns del "$name" || status=1
         fi
-        if ip link show "$(host_link "$i")" >/dev/null 2>&1; then
-            ip link del "$(host_link "$i")" || status=1
+        # Deleting the namespace takes its end of the veth pair, and the
+        # kernel then removes this end too, a moment later: it may be gone
+        # between the look and the delete.  Only a link that stays counts.
+        if ip link show "$(host_link "$i")" >/dev/null 2>&1 &&
+            ! ip link del "$(host_link "$i")" 2>/dev/null &&
+            ip link show "$(host_link "$i")" >/dev/null 2>&1; then
+            echo "${0##*/}: could not remove link $(host_link "$i")" >&2
+            status=1
         fi
         rm -rf "/etc/netns/$name"
     done
