@@ -69,6 +69,7 @@ static int prepare_manager(rp_runtime *rt) {
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&rt->lock, NULL);
+    pthread_mutex_init(&rt->prog, NULL);
     pthread_mutex_init(&rt->block_lock, NULL);
     pthread_cond_init(&rt->wake, &ca);
     pthread_cond_init(&rt->done, &ca);
@@ -88,6 +89,7 @@ static int prepare_manager(rp_runtime *rt) {
 
 static void release_manager(rp_runtime *rt) {
     pthread_mutex_destroy(&rt->lock);
+    pthread_mutex_destroy(&rt->prog);
     pthread_cond_destroy(&rt->wake);
     pthread_cond_destroy(&rt->done);
     rp__dispatch_free(rt);

@@ -128,8 +128,10 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
     p->next = rt->pools;
     rt->pools = p;
     /* Wait for every worker to confirm (and run the initializer). */
+    rp__wait wt = RP__WAIT_INIT;
     while (rc == 0 && p->init_pending > 0)
-        rc = rp__wait_step(rt, -1.0);
+        rc = rp__wait_step(rt, -1.0, &wt);
+    rp__wait_end(rt, &wt);
     if (rc == 0 && p->init_rc != 0)
         rc = rp__err(RP_EINIT, "initializer '%s' failed (%d) on %s",
                      opts->initializer ? opts->initializer : "(none)", p->init_rc, p->init_msg);
@@ -163,9 +165,7 @@ static int job_new(rp_pool *pool, const char *task, size_t n, const rp_call_opti
     int one = n == 1 && !keep_order;
     size_t head = (sizeof(rp_result) + 15) & ~(size_t)15, need = head + sizeof(rp__item) + extra;
     int block = one && need <= RP__JOB_BLOCK;
-    rp_result *job = block ? rp__job_block(pool->rt)
-                     : one ? malloc(need)
-                           : calloc(1, sizeof *job);
+    rp_result *job = block ? rp__job_block(pool->rt) : one ? malloc(need) : calloc(1, sizeof *job);
     if (job == NULL)
         return rp__err(RP_ENOMEM, "out of memory");
     if (one) {
@@ -193,18 +193,19 @@ static int job_new(rp_pool *pool, const char *task, size_t n, const rp_call_opti
 }
 
 /* Queue a built call without a lock: the manager files it into its pool
- * (rp__drain_subs).  On failure frees it. */
-static int job_submit(rp_pool *pool, rp_result *job, size_t default_chunk, rp_result **res) {
+ * (rp__drain_subs).  A caller that will wait for it (@p waited) drives it
+ * out itself, so the manager is not woken for it.  On failure frees it. */
+static int job_submit(rp_pool *pool, rp_result *job, size_t default_chunk, rp_result **res,
+                      int waited) {
     rp_runtime *rt = pool->rt;
     int f = __atomic_load_n(&rt->fatal, __ATOMIC_ACQUIRE);
     int sig = __atomic_load_n(&rt->interrupted, __ATOMIC_ACQUIRE);
     int state = __atomic_load_n(&pool->state, __ATOMIC_ACQUIRE);
-    int rc = f ? rp__err(f, "the runtime's communication failed earlier")
+    int rc = f     ? rp__err(f, "the runtime's communication failed earlier")
              : sig ? rp__err(RP_EINTR, "the pools were stopped by signal %d", sig)
-             : state != RP__POOL_OPEN
-                 ? rp__err(RP_ECLOSED, "pool is %s",
-                           state == RP__POOL_CLOSED ? "closed" : "terminated")
-                 : 0;
+             : state != RP__POOL_OPEN ? rp__err(RP_ECLOSED, "pool is %s",
+                                                state == RP__POOL_CLOSED ? "closed" : "terminated")
+                                      : 0;
     if (rc != 0) {
         job->refs = 1;
         rp__job_unref(job); /* never linked: no lock needed */
@@ -218,7 +219,7 @@ static int job_submit(rp_pool *pool, rp_result *job, size_t default_chunk, rp_re
     __atomic_add_fetch(&pool->active, 1, __ATOMIC_RELAXED);
     if (res)
         *res = job; /* before the push: the manager may free a handle-less call */
-    rp__push_sub(rt, job);
+    rp__push_sub(rt, job, !waited || rt->size == 1);
     rp__err_clear();
     return 0;
 }
@@ -251,8 +252,10 @@ static int wait_or_withdraw(rp_result *job, double timeout) {
         pthread_cond_signal(&rt->wake);
     }
     int w = 0;
+    rp__wait wt = RP__WAIT_INIT;
     while (w == 0 && !job->complete)
-        w = rp__wait_step(rt, -1.0);
+        w = rp__wait_step(rt, -1.0, &wt);
+    rp__wait_end(rt, &wt);
     pthread_mutex_unlock(&rt->lock);
     if (withdrawn == 0)
         return w; /* all had been sent and came back: the outcome counts */
@@ -269,8 +272,8 @@ static int job_outcome(rp_result *job) {
     return rp__err(rc, "item %zu: %s (code %d)", e.index, e.message ? e.message : "failed", e.code);
 }
 
-int rp_pool_apply_async(rp_pool *pool, const char *task, const void *arg, size_t arg_size,
-                        const rp_call_options *opts, rp_result **res) {
+static int apply_submit(rp_pool *pool, const char *task, const void *arg, size_t arg_size,
+                        const rp_call_options *opts, rp_result **res, int waited) {
     if (arg == NULL && arg_size > 0)
         return rp__err(RP_EINVAL, "NULL argument with size %zu", arg_size);
     if (arg_size > RP__MAX_ITEM)
@@ -287,7 +290,12 @@ int rp_pool_apply_async(rp_pool *pool, const char *task, const void *arg, size_t
     job->own_size = arg_size;
     job->args = (const void *const *)&job->own_arg;
     job->sizes = &job->own_size;
-    return job_submit(pool, job, 1, res);
+    return job_submit(pool, job, 1, res, waited);
+}
+
+int rp_pool_apply_async(rp_pool *pool, const char *task, const void *arg, size_t arg_size,
+                        const rp_call_options *opts, rp_result **res) {
+    return apply_submit(pool, task, arg, arg_size, opts, res, 0);
 }
 
 int rp_pool_apply(rp_pool *pool, const char *task, const void *arg, size_t arg_size, void *out,
@@ -299,7 +307,7 @@ int rp_pool_apply(rp_pool *pool, const char *task, const void *arg, size_t arg_s
     rp_call_options o = opts ? *opts : default_call;
     double timeout = o.timeout;
     rp_result *res;
-    int rc = rp_pool_apply_async(pool, task, arg, arg_size, &o, &res);
+    int rc = apply_submit(pool, task, arg, arg_size, &o, &res, 1);
     if (rc != 0)
         return rc;
     const void *data;
@@ -327,8 +335,9 @@ static int check_records(const void *in, size_t n, size_t in_size) {
     return 0;
 }
 
-int rp_pool_map_async(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
-                      void *out, size_t out_size, const rp_call_options *opts, rp_result **res) {
+static int map_submit(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
+                      void *out, size_t out_size, const rp_call_options *opts, rp_result **res,
+                      int waited) {
     int rc = check_records(in, n, in_size);
     if (rc != 0)
         return rc;
@@ -341,7 +350,12 @@ int rp_pool_map_async(rp_pool *pool, const char *task, const void *in, size_t n,
     job->in_size = in_size;
     job->out = out;
     job->out_size = out_size;
-    return job_submit(pool, job, rp__default_chunksize(n, pool->nworkers), res);
+    return job_submit(pool, job, rp__default_chunksize(n, pool->nworkers), res, waited);
+}
+
+int rp_pool_map_async(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
+                      void *out, size_t out_size, const rp_call_options *opts, rp_result **res) {
+    return map_submit(pool, task, in, n, in_size, out, out_size, opts, res, 0);
 }
 
 int rp_pool_map(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
@@ -351,7 +365,7 @@ int rp_pool_map(rp_pool *pool, const char *task, const void *in, size_t n, size_
     if (pool != NULL && check_may_block(pool->rt, "rp_pool_map") != 0)
         return RP_EDEADLK;
     rp_result *res;
-    int rc = rp_pool_map_async(pool, task, in, n, in_size, out, out_size, opts, &res);
+    int rc = map_submit(pool, task, in, n, in_size, out, out_size, opts, &res, 1);
     if (rc != 0)
         return rc;
     rc = wait_or_withdraw(res, opts ? opts->timeout : RP_FOREVER);
@@ -361,9 +375,9 @@ int rp_pool_map(rp_pool *pool, const char *task, const void *in, size_t n, size_
     return rc;
 }
 
-int rp_pool_starmap_async(rp_pool *pool, const char *task, const void *const *args,
+static int starmap_submit(rp_pool *pool, const char *task, const void *const *args,
                           const size_t *sizes, size_t n, const rp_call_options *opts,
-                          rp_result **res) {
+                          rp_result **res, int waited) {
     if (n > 0 && (args == NULL || sizes == NULL))
         return rp__err(RP_EINVAL, "NULL argument list");
     for (size_t i = 0; i < n; i++) {
@@ -378,7 +392,13 @@ int rp_pool_starmap_async(rp_pool *pool, const char *task, const void *const *ar
         return rc;
     job->args = args;
     job->sizes = sizes;
-    return job_submit(pool, job, rp__default_chunksize(n, pool->nworkers), res);
+    return job_submit(pool, job, rp__default_chunksize(n, pool->nworkers), res, waited);
+}
+
+int rp_pool_starmap_async(rp_pool *pool, const char *task, const void *const *args,
+                          const size_t *sizes, size_t n, const rp_call_options *opts,
+                          rp_result **res) {
+    return starmap_submit(pool, task, args, sizes, n, opts, res, 0);
 }
 
 int rp_pool_starmap(rp_pool *pool, const char *task, const void *const *args, const size_t *sizes,
@@ -388,7 +408,7 @@ int rp_pool_starmap(rp_pool *pool, const char *task, const void *const *args, co
     *res = NULL;
     if (pool != NULL && check_may_block(pool->rt, "rp_pool_starmap") != 0)
         return RP_EDEADLK;
-    int rc = rp_pool_starmap_async(pool, task, args, sizes, n, opts, res);
+    int rc = starmap_submit(pool, task, args, sizes, n, opts, res, 1);
     if (rc != 0)
         return rc;
     rc = wait_or_withdraw(*res, opts ? opts->timeout : RP_FOREVER);
@@ -408,7 +428,7 @@ static int imap(rp_pool *pool, const char *task, const void *in, size_t n, size_
     job->in = in;
     job->in_size = in_size;
     /* Python's imap sends one item per message unless told otherwise. */
-    return job_submit(pool, job, 1, res);
+    return job_submit(pool, job, 1, res, 0);
 }
 
 int rp_pool_imap(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
@@ -450,8 +470,10 @@ int rp_pool_join(rp_pool *pool, double timeout) {
     pthread_mutex_lock(&rt->lock);
     if (pool->state == RP__POOL_OPEN)
         rc = rp__err(RP_ESTATE, "join on an open pool: close or terminate it first");
+    rp__wait wt = RP__WAIT_INIT;
     while (rc == 0 && __atomic_load_n(&pool->active, __ATOMIC_ACQUIRE) > 0)
-        rc = rp__wait_step(rt, dl);
+        rc = rp__wait_step(rt, dl, &wt);
+    rp__wait_end(rt, &wt);
     pthread_mutex_unlock(&rt->lock);
     return rc;
 }

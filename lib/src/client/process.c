@@ -158,8 +158,10 @@ int rp_process_start(rp_process *p) {
             rc = rp__ctrl_push(rt, p->rank - 1, &h, body, room + p->arg_size);
         }
     }
+    rp__wait wt = RP__WAIT_INIT;
     while (rc == 0 && p->state == P_STARTING && !rt->fatal)
-        rc = rp__wait_step(rt, -1.0);
+        rc = rp__wait_step(rt, -1.0, &wt);
+    rp__wait_end(rt, &wt);
     if (rc == 0 && rt->fatal)
         rc = rt->fatal;
     if (rc == 0 && p->state == P_NEW) /* (it may have ended already) */
@@ -185,8 +187,10 @@ int rp_process_join(rp_process *p, double timeout) {
     int rc = 0;
     if (p->state == P_NEW)
         rc = rp__err(RP_ESTATE, "join of a process that was never started");
+    rp__wait wt = RP__WAIT_INIT;
     while (rc == 0 && p->state != P_ENDED && !rt->fatal)
-        rc = rp__wait_step(rt, deadline);
+        rc = rp__wait_step(rt, deadline, &wt);
+    rp__wait_end(rt, &wt);
     if (rc == 0 && p->state != P_ENDED)
         rc = rt->fatal;
     pthread_mutex_unlock(&rt->lock);
@@ -313,6 +317,7 @@ void rp__processes_fini(rp_runtime *rt) {
                 }
             double deadline = rp__deadline(RP__DAEMON_GRACE);
             int rc = 0;
+            rp__wait wt = RP__WAIT_INIT;
             for (;;) {
                 int wait = 0;
                 for (rp_process *p = rt->procs; p; p = p->next)
@@ -320,8 +325,9 @@ void rp__processes_fini(rp_runtime *rt) {
                             (pass == 1 || p->daemon || rt->interrupted);
                 if (!wait || rt->fatal || rc != 0)
                     break;
-                rc = rp__wait_step(rt, pass == 0 ? deadline : -1.0);
+                rc = rp__wait_step(rt, pass == 0 ? deadline : -1.0, &wt);
             }
+            rp__wait_end(rt, &wt);
             pthread_mutex_unlock(&rt->lock);
         }
     }

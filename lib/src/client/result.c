@@ -42,8 +42,10 @@ int rp_result_wait(rp_result *res, double timeout) {
     double dl = rp__deadline(timeout);
     int rc = 0;
     pthread_mutex_lock(&rt->lock);
+    rp__wait wt = RP__WAIT_INIT;
     while (rc == 0 && !is_ready(res))
-        rc = rp__wait_step(rt, dl);
+        rc = rp__wait_step(rt, dl, &wt);
+    rp__wait_end(rt, &wt);
     rp_pool *p = res->pool;
     if (rc == 0 && p != NULL && p->timing && res->complete && !res->woken && res->n > 0) {
         res->woken = 1;
@@ -138,17 +140,22 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
         return RP_EDONE;
     }
     /* In input order, wait for the next index; in completion order, for any. */
+    rp__wait wt = RP__WAIT_INIT;
     for (;;) {
         int have = res->order ? res->norder > res->nread : res->items[res->nread].status != 0;
         if (have)
             break;
         res->nextwaiters++;
-        rc = rp__wait_step(rt, dl);
+        rc = rp__wait_step(rt, dl, &wt);
         res->nextwaiters--;
-        if (rc != 0) {
-            res_unlock(res);
-            return rc;
-        }
+        if (rc != 0)
+            break;
+    }
+    if (rt != NULL)
+        rp__wait_end(rt, &wt);
+    if (rc != 0) {
+        res_unlock(res);
+        return rc;
     }
     size_t i = res->order ? res->order[res->nread] : res->nread;
     res->nread++;

@@ -481,6 +481,7 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi, rp__tbatch *bt) {
         }
         fifo_push(w, &c);
         w->queued_ns += c.est_ns;
+        rt->inflight++;
     }
     if (redo)
         job->nredo--;

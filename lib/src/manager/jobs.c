@@ -1,8 +1,8 @@
 /*
  * Calls, chunks and pools as the manager keeps them (rank 0, rt->lock
  * held): an item's outcome, a call's completion and references, a chunk
- * taken back from a worker, a pool terminated, and the waits of the
- * caller's threads on rt->done.
+ * taken back from a worker, a pool terminated, and the calls submitted
+ * without the lock.
  */
 #include "manager/manager.h"
 
@@ -12,22 +12,6 @@
 
 int rp__on_manager(const rp_runtime *rt) {
     return rt != NULL && rt->mgr_started && pthread_equal(pthread_self(), rt->mgr);
-}
-
-int rp__wait_step(rp_runtime *rt, double deadline) {
-    /* No early return when the communicator failed: set_fatal completes all
-     * work, so every condition a caller waits for comes true. */
-    if (rp__on_manager(rt))
-        return rp__err(RP_EDEADLK, "a callback may not wait for a result");
-    if (deadline >= 0 && rp__now() >= deadline)
-        return RP_ETIMEDOUT;
-    if (deadline < 0) {
-        pthread_cond_wait(&rt->done, &rt->lock);
-        return 0;
-    }
-    struct timespec ts = rp__abstime(deadline);
-    pthread_cond_timedwait(&rt->done, &rt->lock, &ts);
-    return 0;
 }
 
 int rp__ctrl_push(rp_runtime *rt, int w, const rp__hdr *h, void *body, size_t len) {
@@ -79,8 +63,12 @@ void rp__job_unref(rp_result *job) {
 
 /* All items are in: hand the call to the callback stage. */
 void rp__job_items_done(rp_runtime *rt, rp_result *job) {
-    job->cnext = rt->completed;
-    rt->completed = job;
+    job->cnext = NULL;
+    if (rt->completed_tail != NULL)
+        rt->completed_tail->cnext = job;
+    else
+        rt->completed = job;
+    rt->completed_tail = job;
 }
 
 void rp__item_done(rp_result *job, size_t idx, int status, int code) {
@@ -155,6 +143,7 @@ rp__chunk rp__pop_chunk(rp_runtime *rt, int wi, int wait) {
     w->head = (w->head + 1) % w->cap;
     w->len--;
     w->queued_ns = w->len > 0 ? w->queued_ns - c.est_ns : 0;
+    rt->inflight--;
     if (wait)
         rp__send_wait(&c.send);
     return c;
@@ -245,15 +234,15 @@ int rp__pool_stop(rp_pool *pool, int code, const char *why) {
     return rc;
 }
 
-void rp__push_sub(rp_runtime *rt, rp_result *job) {
+void rp__push_sub(rp_runtime *rt, rp_result *job, int wake) {
     rp_result *top = __atomic_load_n(&rt->subs, __ATOMIC_RELAXED);
     do
         job->snext = top;
-    while (!__atomic_compare_exchange_n(&rt->subs, &top, job, 1, __ATOMIC_SEQ_CST,
-                                        __ATOMIC_RELAXED));
+    while (
+        !__atomic_compare_exchange_n(&rt->subs, &top, job, 1, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
     /* Seen after the push (both sequentially consistent): either the
      * manager sees the call before it sleeps, or this sees it asleep. */
-    if (__atomic_load_n(&rt->mgr_asleep, __ATOMIC_SEQ_CST)) {
+    if (wake && __atomic_load_n(&rt->mgr_asleep, __ATOMIC_SEQ_CST)) {
         pthread_mutex_lock(&rt->lock);
         pthread_cond_signal(&rt->wake);
         pthread_mutex_unlock(&rt->lock);
@@ -334,8 +323,8 @@ void rp__job_block_free(rp_runtime *rt, void *block) {
 }
 
 void rp__job_blocks_fini(rp_runtime *rt) {
-    void *lists[2] = {rt->block_cache, __atomic_exchange_n(&rt->free_blocks, NULL,
-                                                           __ATOMIC_ACQUIRE)};
+    void *lists[2] = {rt->block_cache,
+                      __atomic_exchange_n(&rt->free_blocks, NULL, __ATOMIC_ACQUIRE)};
     for (int k = 0; k < 2; k++)
         for (void *b = lists[k], *nx; b != NULL; b = nx) {
             nx = *(void **)b;

@@ -1,11 +1,14 @@
 /*
- * The manager thread on rank 0.  It owns all of the library's MPI traffic on
- * that rank: it sends control messages the user's thread queued, keeps each
- * worker `prefetch` chunks ahead (dispatch.c: credits, a result frees one),
- * files results into their calls, serves object requests on the store, and
- * runs callbacks.  With one rank it runs the chunks itself.  It holds
- * rt->lock except while running user code (tasks, callbacks), and sleeps on
- * rt->wake when idle.
+ * The rank-0 engine's progress: the network pass (send control messages,
+ * receive and file results, serve object requests), dispatch, and the
+ * calls' completion and callbacks.  Whoever holds the progress token
+ * (rt->prog) runs it, and only that thread calls MPI on rank 0: a caller
+ * that waits for a result (rp__wait_step drives it itself while answers
+ * come), or else the manager thread, which also owns what is its alone:
+ * callbacks, lost workers, signals and the stop.  With one rank the manager
+ * runs the chunks itself.  Everything runs under rt->lock except MPI polls
+ * and user code (tasks, callbacks); the manager sleeps on rt->wake when
+ * idle, or while a caller drives.
  */
 #include "manager/manager.h"
 
@@ -244,29 +247,61 @@ static int send_ctrl(rp_runtime *rt) {
     return n;
 }
 
-/* Run callbacks of finished calls, then mark them complete. */
-static int finish_jobs(rp_runtime *rt) {
+/* A call whose items are all in and whose callback ran: complete. */
+static void complete_job(rp_runtime *rt, rp_result *job) {
+    (void)rt;
+    job->complete = 1;
+    if (job->pool && job->pool->timing && job->n > 0) {
+        rp_pool *p = job->pool;
+        job->t_complete = rp__now();
+        p->t.result += (job->t_complete - job->t_result) * job->n;
+        p->t.items += job->n;
+    }
+    if (job->pool)
+        __atomic_sub_fetch(&job->pool->active, 1, __ATOMIC_RELEASE);
+    rp__job_unref(job);
+}
+
+/*
+ * Complete the calls whose items are all in, in the order they finished.
+ * Their callbacks run on the manager thread only (@p callbacks), all of a
+ * pass in one stretch without the lock; a caller that drives progress
+ * completes the calls that have none and leaves the others to the manager.
+ */
+static int finish_jobs(rp_runtime *rt, int callbacks) {
+    rp_result *job = rt->completed, *cbs = NULL, **ctail = &cbs, *last = NULL;
+    if (job == NULL)
+        return 0;
+    rt->completed = rt->completed_tail = NULL;
     int n = 0;
-    while (rt->completed) {
-        rp_result *job = rt->completed;
-        rt->completed = job->cnext;
-        rp_callback cb = job->nfailed ? job->call.error_callback : job->call.callback;
-        if (cb != NULL) {
-            pthread_mutex_unlock(&rt->lock);
-            cb(job, job->call.user);
-            pthread_mutex_lock(&rt->lock);
+    for (rp_result *nx; job != NULL; job = nx) {
+        nx = job->cnext;
+        job->cnext = NULL;
+        if ((job->nfailed ? job->call.error_callback : job->call.callback) == NULL) {
+            complete_job(rt, job);
+            n++;
+        } else {
+            *ctail = last = job;
+            ctail = &job->cnext;
         }
-        job->complete = 1;
-        if (job->pool && job->pool->timing && job->n > 0) {
-            rp_pool *p = job->pool;
-            job->t_complete = rp__now();
-            p->t.result += (job->t_complete - job->t_result) * job->n;
-            p->t.items += job->n;
+    }
+    if (cbs != NULL && !callbacks) {
+        /* Back to the manager, before the calls that finished meanwhile. */
+        *ctail = rt->completed;
+        rt->completed = cbs;
+        if (rt->completed_tail == NULL)
+            rt->completed_tail = last;
+        rp__wake_manager(rt);
+    } else if (cbs != NULL) {
+        pthread_mutex_unlock(&rt->lock);
+        for (job = cbs; job != NULL; job = job->cnext)
+            (job->nfailed ? job->call.error_callback : job->call.callback)(job, job->call.user);
+        pthread_mutex_lock(&rt->lock);
+        for (rp_result *nx; cbs != NULL; cbs = nx) {
+            nx = cbs->cnext;
+            complete_job(rt, cbs);
+            n++;
         }
-        if (job->pool)
-            __atomic_sub_fetch(&job->pool->active, 1, __ATOMIC_RELEASE);
-        rp__job_unref(job);
-        n++;
     }
     if (n)
         pthread_cond_broadcast(&rt->done);
@@ -326,6 +361,157 @@ static double sleep_limit(const rp_runtime *rt) {
     return lim;
 }
 
+/* Messages taken off the network in one pass before the lock is taken to
+ * handle them. */
+#define RP__PASS_MSGS 256
+
+/*
+ * The engine's work on the network (rt->lock and the progress token held;
+ * the lock is released while polling MPI): send queued control messages,
+ * receive what waits (object requests are served at once, without the pool
+ * lock; the rest is handled under one hold of it), send the store's ready
+ * answers, and complete sends.  @p b (may be NULL) is the caller's backoff.
+ * Returns how much happened.
+ */
+static int net_pass(rp_runtime *rt, rp__backoff *b) {
+    int progress = send_ctrl(rt);
+    if (rt->size == 1 || rt->fatal)
+        return progress;
+    pthread_mutex_unlock(&rt->lock);
+    struct {
+        void *msg;
+        size_t len;
+        int src, tag;
+    } in[RP__PASS_MSGS];
+    int n = 0, rc = 0;
+    int woke = b != NULL && b->slept;
+    if (b != NULL)
+        b->slept = 0;
+    while (n < RP__PASS_MSGS) {
+        void *msg;
+        size_t len;
+        int src, tag;
+        if ((rc = rp__recv_any(rt->comm, woke && progress == 0, &msg, &len, &src, &tag)) != 1)
+            break;
+        progress++;
+        if (tag == RP__MSG_OBJ_REQ && src > 0 && src < rt->size) {
+            serve_obj(rt, msg, len, src);
+            continue;
+        }
+        if (tag == RP__MSG_PROC_EXIT && src > 0 && src < rt->size)
+            rp__process_gone(rt, msg, len, src); /* before the pool lock */
+        in[n].msg = msg;
+        in[n].len = len;
+        in[n].src = src;
+        in[n].tag = tag;
+        n++;
+    }
+    flush_objects(rt);
+    int d = rp__sendq_progress(&rt->sendq);
+    pthread_mutex_lock(&rt->lock);
+    for (int k = 0; k < n; k++)
+        handle_msg(rt, in[k].msg, in[k].len, in[k].src, in[k].tag);
+    if (rt->obj_pending) {
+        rt->obj_pending = 0; /* answers came meanwhile: go round again */
+        progress++;
+    }
+    if (rc == RP_EMPI || d == RP_EMPI)
+        rp__set_fatal(rt, RP_EMPI);
+    if (d > 0)
+        progress += d;
+    /* Control messages queued while the lock was free must not wait for
+     * the next wakeup: their signal found nobody waiting. */
+    return progress + send_ctrl(rt);
+}
+
+int rp__drive(rp_runtime *rt) {
+    if (rt->size == 1 || rt->fatal || pthread_mutex_trylock(&rt->prog) != 0)
+        return -1;
+    int progress = net_pass(rt, NULL);
+    rp__drain_subs(rt);
+    progress += rp__dispatch(rt);
+    pthread_mutex_unlock(&rt->prog);
+    return progress + finish_jobs(rt, 0);
+}
+
+void rp__wake_manager(rp_runtime *rt) {
+    if (__atomic_load_n(&rt->mgr_asleep, __ATOMIC_SEQ_CST))
+        pthread_cond_signal(&rt->wake);
+}
+
+int rp__engine_busy(rp_runtime *rt) {
+    if (rt->inflight > 0 || rt->ctrl_head != NULL || rt->completed != NULL ||
+        rt->obj_deadline >= 0 || rt->obj_pending || rt->lost_pending ||
+        __atomic_load_n(&rt->subs, __ATOMIC_ACQUIRE) != NULL)
+        return 1;
+    for (const rp_pool *p = rt->pools; p; p = p->next)
+        if (p->qhead != NULL || p->init_pending > 0)
+            return 1;
+    return 0;
+}
+
+int rp__wait_step(rp_runtime *rt, double deadline, rp__wait *w) {
+    /* No early return when the communicator failed: set_fatal completes all
+     * work, so every condition a caller waits for comes true. */
+    if (rp__on_manager(rt))
+        return rp__err(RP_EDEADLK, "a callback may not wait for a result");
+    if (deadline >= 0 && rp__now() >= deadline)
+        return RP_ETIMEDOUT;
+    /* Drive progress rather than sleep for a hand-off: the answer is then
+     * read by the thread that waits for it, and the manager thread stays
+     * asleep meanwhile (docs/design.md, "The rank-0 engine"). */
+    if (!w->handed && rt->size > 1 && !rt->fatal) {
+        if (!w->driving) {
+            w->driving = 1;
+            __atomic_add_fetch(&rt->drivers, 1, __ATOMIC_SEQ_CST);
+        }
+        int p = rp__drive(rt);
+        if (p > 0) {
+            rp__backoff_reset(&w->b);
+            return 0;
+        }
+        /* Nothing came (or the manager is finishing a pass): spin a while,
+         * the lock released, as the manager would. */
+        if (!rp__backoff_sleeps(&w->b, &rt->opt)) {
+            rp__backoff_idle(&w->b, &rt->opt, 0, &rt->lock, NULL);
+            return 0;
+        }
+        /* A long wait: the manager takes the network over, with its own
+         * backoff, and this thread sleeps until it reports progress. */
+        w->handed = 1;
+        rp__wait_end(rt, w);
+    }
+    rp__wake_manager(rt);
+    if (deadline < 0) {
+        pthread_cond_wait(&rt->done, &rt->lock);
+        return 0;
+    }
+    struct timespec ts = rp__abstime(deadline);
+    pthread_cond_timedwait(&rt->done, &rt->lock, &ts);
+    return 0;
+}
+
+void rp__wait_end(rp_runtime *rt, rp__wait *w) {
+    if (!w->driving)
+        return;
+    w->driving = 0;
+    /* The last driver leaves: work still out needs the manager awake. */
+    if (__atomic_sub_fetch(&rt->drivers, 1, __ATOMIC_SEQ_CST) == 0 && rp__engine_busy(rt))
+        rp__wake_manager(rt);
+}
+
+/* While a caller drives: sleep until signaled, at most @p s seconds (lock
+ * held), saying so first, so that a driver that leaves, or that has
+ * callbacks for the manager, wakes it.  Submissions are the driver's. */
+static void manager_sleep(rp_runtime *rt, double s) {
+    __atomic_store_n(&rt->mgr_asleep, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&rt->drivers, __ATOMIC_SEQ_CST) > 0) {
+        struct timespec ts = rp__abstime(rp__now() + s);
+        pthread_cond_timedwait(&rt->wake, &rt->lock, &ts);
+    }
+    __atomic_store_n(&rt->mgr_asleep, 0, __ATOMIC_RELAXED);
+}
+
 void *rp__manager_main(void *arg) {
     rp_runtime *rt = arg;
     rp__backoff b;
@@ -333,46 +519,14 @@ void *rp__manager_main(void *arg) {
     long slack = rp__timer_slack_tight();
     pthread_mutex_lock(&rt->lock);
     for (;;) {
-        int progress = send_ctrl(rt);
-        if (rt->size > 1 && !rt->fatal) {
-            /* Polling MPI needs no lock (only this thread calls MPI); the
-             * user's thread can submit and collect meanwhile. */
-            pthread_mutex_unlock(&rt->lock);
-            void *msg;
-            size_t len;
-            int src, tag, rc = 0;
-            /* Bounded, so a flood of results cannot starve dispatch. */
-            int woke = b.slept;
-            b.slept = 0;
-            for (int k = 0; k < 256; k++) {
-                if ((rc = rp__recv_any(rt->comm, woke && k == 0, &msg, &len, &src, &tag)) != 1)
-                    break;
-                progress++;
-                if (tag == RP__MSG_OBJ_REQ && src > 0 && src < rt->size) {
-                    serve_obj(rt, msg, len, src);
-                    continue;
-                }
-                if (tag == RP__MSG_PROC_EXIT && src > 0 && src < rt->size)
-                    rp__process_gone(rt, msg, len, src); /* before the pool lock */
-                pthread_mutex_lock(&rt->lock);
-                handle_msg(rt, msg, len, src, tag);
-                pthread_mutex_unlock(&rt->lock);
-            }
-            flush_objects(rt);
-            int d = rp__sendq_progress(&rt->sendq);
-            pthread_mutex_lock(&rt->lock);
-            if (rt->obj_pending) {
-                rt->obj_pending = 0; /* answers came meanwhile: go round again */
-                progress++;
-            }
-            if (rc == RP_EMPI || d == RP_EMPI)
-                rp__set_fatal(rt, RP_EMPI);
-            if (d > 0)
-                progress += d;
-            /* Control messages queued while the lock was free must not wait
-             * for the next wakeup: their signal found nobody waiting. */
-            progress += send_ctrl(rt);
-        }
+        /* A caller that waits drives the network itself (rp__drive): the
+         * manager leaves it the progress token and only does what is its
+         * alone (lost workers, signals, callbacks, the stop). */
+        int progress = 0, drives = 0;
+        if (rt->size == 1 || __atomic_load_n(&rt->drivers, __ATOMIC_SEQ_CST) == 0)
+            drives = pthread_mutex_trylock(&rt->prog) == 0;
+        if (drives)
+            progress = net_pass(rt, &b);
         while (rt->lost_pending) {
             int ranks[64];
             int n = rp__handle_lost(rt, ranks, 64);
@@ -390,14 +544,24 @@ void *rp__manager_main(void *arg) {
             pthread_mutex_lock(&rt->lock);
             progress++;
         }
-        rp__drain_subs(rt);
-        progress += rp__dispatch(rt);
-        progress += rp__run_local(rt);
-        progress += finish_jobs(rt);
+        if (drives) {
+            rp__drain_subs(rt);
+            progress += rp__dispatch(rt);
+            progress += rp__run_local(rt);
+            pthread_mutex_unlock(&rt->prog);
+        }
+        progress += finish_jobs(rt, 1);
         if (rt->stop && rt->ctrl_head == NULL && workers_gone(rt))
             break;
         if (progress) {
             rp__backoff_reset(&b);
+            continue;
+        }
+        if (!drives) {
+            /* A caller drives: sleep until it leaves, or its calls have
+             * callbacks to run, looking now and then for what is ours. */
+            rp__backoff_reset(&b);
+            manager_sleep(rt, rt->opt.idle_sleep_max);
             continue;
         }
         /* Before a sleep, say so; a call submitted meanwhile is seen here,

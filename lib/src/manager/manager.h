@@ -279,6 +279,8 @@ struct rp_runtime {
     /* manager side (rank 0) */
     pthread_t mgr;
     int mgr_started;
+    pthread_mutex_t
+        prog; /* the progress token: its holder may call MPI on rank 0 (see rp__drive) */
     pthread_mutex_t lock; /* everything below */
     pthread_cond_t wake;  /* manager: work arrived */
     pthread_cond_t done;  /* waiters: some call progressed */
@@ -295,13 +297,15 @@ struct rp_runtime {
     rp__ctrl *ctrl_head, *ctrl_tail;
     rp_result *subs; /* calls submitted without the lock, newest first (rp__push_sub) */
     /* blocks of freed one-item calls, for the next ones (rp__job_block) */
-    void *free_blocks;            /* pushed by whoever frees, lock-free */
-    void *block_cache;            /* taken from free_blocks by submitters, under block_lock */
-    size_t nfree_blocks;          /* about how many are kept (atomic) */
+    void *free_blocks;   /* pushed by whoever frees, lock-free */
+    void *block_cache;   /* taken from free_blocks by submitters, under block_lock */
+    size_t nfree_blocks; /* about how many are kept (atomic) */
     pthread_mutex_t block_lock;
-    int mgr_asleep;  /* the manager waits on rt->wake: submitters signal it (atomic) */
-    rp_result *completed; /* callbacks to run */
-    rp_result *live;      /* every call not yet freed */
+    int mgr_asleep; /* the manager waits on rt->wake: submitters signal it (atomic) */
+    rp_result *completed, *completed_tail; /* all items in: callbacks to run, in order */
+    int drivers;                           /* callers driving progress in rp__wait_step (atomic) */
+    size_t inflight;                       /* chunks on workers */
+    rp_result *live;                       /* every call not yet freed */
     rp__sendq sendq;
     rp__tbatch *batches; /* per worker: chunks gathered in one dispatch pass */
     int *touched;        /* the workers whose batch has chunks */
@@ -390,6 +394,15 @@ void *rp__manager_main(void *arg);
 /** The store's notify hook: wakes the manager thread to send ready answers. */
 void rp__objects_ready(void *arg);
 
+/**
+ * A caller that waits does the network's work itself, if nobody does
+ * (lock held, any thread but the manager's): one pass that sends, receives
+ * and files results, and completes the calls that have no callbacks (the
+ * others are left to the manager thread).  Returns how much happened, or
+ * -1 if another thread has the progress token (or one rank, or failed).
+ */
+int rp__drive(rp_runtime *rt);
+
 /** True if the calling thread is the manager thread. */
 int rp__on_manager(const rp_runtime *rt);
 
@@ -408,11 +421,12 @@ void rp__job_block_free(rp_runtime *rt, void *block);
 void rp__job_blocks_fini(rp_runtime *rt);
 
 /**
- * Submit call @p job without the lock (any thread): push it on rt->subs and
- * wake the manager if it sleeps.  The job must be complete but for what
+ * Submit call @p job without the lock (any thread): push it on rt->subs and,
+ * with @p wake, wake the manager if it sleeps (a caller about to wait for
+ * the call drives it out itself).  The job must be complete but for what
  * rp__drain_subs fills in.
  */
-void rp__push_sub(rp_runtime *rt, rp_result *job);
+void rp__push_sub(rp_runtime *rt, rp_result *job, int wake);
 
 /** File the calls submitted since the last time into their pools, in
  *  submission order (lock held; any thread). */
@@ -421,12 +435,36 @@ void rp__drain_subs(rp_runtime *rt);
 /** Queue a control message for worker index @p w (lock held).  Takes @p body. */
 int rp__ctrl_push(rp_runtime *rt, int w, const rp__hdr *h, void *body, size_t len);
 
+/** One caller's wait for a condition under rt->lock: zero it first
+ *  (RP__WAIT_INIT), loop on rp__wait_step, end with rp__wait_end. */
+typedef struct rp__wait {
+    rp__backoff b; /* its spin while it drives */
+    int driving;   /* counted in rt->drivers */
+    int handed;    /* the network was handed to the manager: it sleeps */
+} rp__wait;
+
+#define RP__WAIT_INIT                                                                              \
+    { {0, 0, 0, 0}, 0, 0 }
+
 /**
- * One wait on rt->done (lock held) until woken or @p deadline (rp__deadline).
- * Callers loop until their condition holds.  Returns 0 (woken: check again),
- * RP_ETIMEDOUT, RP_EDEADLK (on the manager thread), or rt->fatal.
+ * One step of a wait (lock held) until the caller's condition holds or
+ * @p deadline (rp__deadline).  A thread that waits drives progress itself
+ * (rp__drive) while results come or for opt.idle_spin after the last one;
+ * then it hands the network to the manager thread and sleeps on rt->done.
+ * Returns 0 (check the condition again), RP_ETIMEDOUT, or RP_EDEADLK (on
+ * the manager thread).
  */
-int rp__wait_step(rp_runtime *rt, double deadline);
+int rp__wait_step(rp_runtime *rt, double deadline, rp__wait *w);
+
+/** The caller's condition holds (or it gives up): end the wait (lock held). */
+void rp__wait_end(rp_runtime *rt, rp__wait *w);
+
+/** Wake the manager thread if it sleeps (lock held). */
+void rp__wake_manager(rp_runtime *rt);
+
+/** Has the engine work out or to do (chunks in flight, calls queued or
+ *  submitted, control messages, callbacks, parked deadlines)?  Lock held. */
+int rp__engine_busy(rp_runtime *rt);
 
 /**
  * Fail every undispatched item of @p job with @p status / @p code and message
