@@ -17,7 +17,9 @@
  *     rankpool map_chunk1 tasks=100000 median_tasks_per_s=... min=... max=...
  *
  * Usage: mpirun -np P bench_pool [--quick] [--breakdown] [--tasks T] [--primes M]
- *                                [--calls C] [--reps R]
+ *                                [--calls C] [--reps R] [--only WHAT]
+ * --only map|apply_async|primes|latency runs that measurement alone (for a
+ * profile of one path).
  * --quick picks small sizes (a few seconds in all) and is what the tests run.
  */
 #include <rankpool.h>
@@ -38,8 +40,14 @@ typedef struct config {
     long long primes; /* CPU-bound tasks */
     long long calls;  /* sequential applies for the latency */
     long long reps;
-    int breakdown; /* --breakdown: only the timed runs */
+    int breakdown;    /* --breakdown: only the timed runs */
+    const char *only; /* --only: map, apply_async, primes or latency (for profiles) */
 } config;
+
+/* Does this run measure @p what? */
+static int wanted(const config *cf, const char *what) {
+    return cf->only == NULL || strcmp(cf->only, what) == 0;
+}
 
 static int echo(rp_task_ctx *ctx, const void *arg, size_t size) {
     return rp_return(ctx, arg, size);
@@ -366,13 +374,13 @@ static int run(rp_runtime *rt, const config *cf) {
         warm[i] = i;
     double ignored;
     rc = timed_map(pool, "echo", warm, wout, 64, 1, &ignored);
-    if (rc == 0)
+    if (rc == 0 && wanted(cf, "map"))
         rc = bench_map(pool, cf, secs);
-    if (rc == 0)
+    if (rc == 0 && wanted(cf, "apply_async"))
         rc = bench_apply_async(rt, cf, secs);
-    if (rc == 0)
+    if (rc == 0 && wanted(cf, "primes"))
         rc = bench_primes(pool, cf, secs);
-    if (rc == 0)
+    if (rc == 0 && wanted(cf, "latency"))
         rc = bench_latency(pool, cf);
     free(secs);
     rp_pool_destroy(pool);
@@ -400,10 +408,12 @@ static int parse_args(int argc, char **argv, config *cf) {
         {.name = "--primes", .count = &cf->primes, .max = 100000},
         {.name = "--calls", .count = &cf->calls, .max = 100000000},
         {.name = "--reps", .count = &cf->reps, .max = 1000},
+        {.name = "--only", .text = &cf->only},
     };
-    if (bench_parse_args(argc, argv, args, sizeof args / sizeof args[0], cf) != 0) {
+    if (bench_parse_args(argc, argv, args, sizeof args / sizeof args[0], cf) != 0 ||
+        (cf->only != NULL && !strstr(" map apply_async primes latency ", cf->only))) {
         fprintf(stderr, "usage: bench_pool [--quick] [--breakdown] [--tasks T] [--primes M] "
-                        "[--calls C] [--reps R]\n");
+                        "[--calls C] [--reps R] [--only map|apply_async|primes|latency]\n");
         return 1;
     }
     return 0;

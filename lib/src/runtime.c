@@ -71,6 +71,7 @@ static int prepare_manager(rp_runtime *rt) {
     pthread_mutex_init(&rt->lock, NULL);
     pthread_mutex_init(&rt->prog, NULL);
     pthread_mutex_init(&rt->block_lock, NULL);
+    rp__subs_init(rt);
     pthread_cond_init(&rt->wake, &ca);
     pthread_cond_init(&rt->done, &ca);
     pthread_condattr_destroy(&ca);
@@ -219,6 +220,13 @@ int rp_init(rp_runtime **out, int *argc, char ***argv, const rp_options *opts) {
     if (fin)
         return rp__err(RP_ESTATE, "MPI was already finalized");
     if (!flag) {
+        /* Oversubscribed, Open MPI yields the core (sched_yield) in every
+         * poll that finds nothing.  rankpool's loops have a backoff of their
+         * own (spin, then yield now and then, then sleep; docs/design.md,
+         * "Idle cost"), and a yield in every poll makes a caller that waits
+         * for an answer lose its core just before the answer comes.  A
+         * value the user set stays. */
+        setenv("OMPI_MCA_mpi_yield_when_idle", "0", 0);
         int provided;
         if (MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS)
             return rp__err(RP_EMPI, "MPI_Init_thread failed");

@@ -23,6 +23,10 @@ void rp__err_clear(void);
 /** Monotonic time in seconds. */
 double rp__now(void);
 
+/** The same clock read coarsely (to the kernel's tick, a few ms) and
+ *  cheaply: for "at most every so often" checks in per-item loops. */
+double rp__now_coarse(void);
+
 /** A time of rp__now()'s clock as a timespec, for pthread_cond_timedwait on a
  *  CLOCK_MONOTONIC condition variable. */
 struct timespec rp__abstime(double t);

@@ -9,6 +9,12 @@ double rp__now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+double rp__now_coarse(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 struct timespec rp__abstime(double t) {
     struct timespec ts;
     ts.tv_sec = (time_t)t;

@@ -216,7 +216,7 @@ static int job_submit(rp_pool *pool, rp_result *job, size_t default_chunk, rp_re
     job->chunksize = job->call.chunksize ? job->call.chunksize : default_chunk;
     if (pool->timing)
         job->t_submit = rp__now();
-    __atomic_add_fetch(&pool->active, 1, __ATOMIC_RELAXED);
+    __atomic_add_fetch(&pool->submitted, 1, __ATOMIC_RELAXED);
     if (res)
         *res = job; /* before the push: the manager may free a handle-less call */
     rp__push_sub(rt, job, !waited || rt->size == 1);
@@ -471,7 +471,7 @@ int rp_pool_join(rp_pool *pool, double timeout) {
     if (pool->state == RP__POOL_OPEN)
         rc = rp__err(RP_ESTATE, "join on an open pool: close or terminate it first");
     rp__wait wt = RP__WAIT_INIT;
-    while (rc == 0 && __atomic_load_n(&pool->active, __ATOMIC_ACQUIRE) > 0)
+    while (rc == 0 && rp__pool_active(pool) > 0)
         rc = rp__wait_step(rt, dl, &wt);
     rp__wait_end(rt, &wt);
     pthread_mutex_unlock(&rt->lock);
@@ -492,7 +492,7 @@ void rp_pool_destroy(rp_pool *pool) {
     pthread_mutex_lock(&rt->lock);
     /* After a communication failure the manager fails all work, so this
      * ends; the pool must not be freed while a call still points at it. */
-    while (__atomic_load_n(&pool->active, __ATOMIC_ACQUIRE) > 0)
+    while (rp__pool_active(pool) > 0)
         pthread_cond_wait(&rt->done, &rt->lock);
     for (rp_pool **pp = &rt->pools; *pp; pp = &(*pp)->next)
         if (*pp == pool) {
@@ -520,7 +520,7 @@ int rp_pool_get_stats(rp_pool *pool, rp_pool_stats *out, rp_worker_stats *worker
     rp_runtime *rt = pool->rt;
     pthread_mutex_lock(&rt->lock);
     rp__drain_subs(rt);
-    rp_pool_stats s = {.calls = pool->calls,
+    rp_pool_stats s = {.calls = __atomic_load_n(&pool->submitted, __ATOMIC_RELAXED),
                        .done = pool->items_done,
                        .failed = pool->items_failed,
                        .workers = pool->nworkers,

@@ -14,16 +14,22 @@
  * is expected to take less than this: enough to cover a round trip for tiny
  * tasks, while long tasks stay at `prefetch` chunks so the load stays even. */
 #define RP__QUEUE_TARGET_NS 250e3
-#define RP__MAX_DEPTH 64
+#define RP__MAX_DEPTH 256
 
 static int keep_buf(rp_result *job, void *msg, rp__shared *sh) {
     if (job->nbufs > 0 && sh != NULL && job->bufs[job->nbufs - 1].sh == sh)
         return 0; /* kept already, by an earlier part of this batch */
-    if (job->nbufs == job->capbufs) {
-        size_t cap = job->capbufs ? job->capbufs * 2 : 4;
-        rp__kept *v = realloc(job->bufs, cap * sizeof *v);
+    if (job->capbufs == 0) {
+        job->bufs = &job->buf0; /* most calls keep one: no allocation for it */
+        job->capbufs = 1;
+    } else if (job->nbufs == job->capbufs) {
+        size_t cap = job->capbufs * 2;
+        rp__kept *v = malloc(cap * sizeof *v);
         if (v == NULL)
             return RP_ENOMEM;
+        memcpy(v, job->bufs, job->nbufs * sizeof *v);
+        if (job->bufs != &job->buf0)
+            free(job->bufs);
         job->bufs = v;
         job->capbufs = cap;
     }
@@ -338,8 +344,9 @@ static uint32_t chunk_count(const rp_result *job) {
 /* Chunks of up to this many bytes may travel in a TASKS batch; bigger ones
  * go alone, sent in place. */
 #define RP__BATCH_PART_MAX ((size_t)4096)
-/* A batch is cut at this many bytes. */
+/* A batch is cut at this many bytes, or parts. */
 #define RP__BATCH_MAX_BYTES ((size_t)64 << 10)
+#define RP__BATCH_PARTS 64u
 /* Chunks are batched only while the batch's expected work stays under this
  * (ns): the worker answers a batch once it ran all of it, and a long
  * batch would keep the first answers from the manager. */
@@ -351,6 +358,7 @@ static uint32_t chunk_count(const rp_result *job) {
 static int flush_batch(rp_runtime *rt, int wi, rp__tbatch *bt) {
     if (bt->n == 0)
         return 0;
+
     rp__worker *w = &rt->workers[wi];
     rp__chunk *first = &w->fifo[(w->head + w->len - (int)bt->n) % w->cap];
     rp__iov iov = {bt->b.p + RP__HDR_SIZE, bt->first_len};
@@ -367,11 +375,97 @@ static int flush_batch(rp_runtime *rt, int wi, rp__tbatch *bt) {
     return rp__send_iov(rt->comm, w->rank, kind, &iov, 1, owned, &first->send, NULL);
 }
 
-/* Send the next chunk of the pool's first queued call to worker wi: into
- * batch @p bt (NULL: none) when it is small and quick, else alone (after
- * what @p bt holds, so the order stays). */
-static int send_chunk(rp_runtime *rt, rp_pool *p, int wi, rp__tbatch *bt) {
+/* The body of a chunk of @p count items of @p job from @p start: fixed
+ * records, or a length table (@p table bytes, padded) and each item padded
+ * but the last. */
+static size_t chunk_body(const rp_result *job, size_t start, uint32_t count, size_t *table) {
+    if (job->in != NULL) {
+        *table = 0;
+        return (size_t)count * job->in_size;
+    }
+    size_t body = *table = rp__pad((size_t)count * 8);
+    for (uint32_t i = 0; i < count; i++) {
+        size_t len = job->sizes[start + i];
+        body += i + 1 < count ? rp__pad(len) : len;
+    }
+    return body;
+}
+
+/* Write the chunk's body at @p at (chunk_body's layout). */
+static void write_body(const rp_result *job, size_t start, uint32_t count, size_t table,
+                       uint8_t *at) {
+    if (job->in != NULL) {
+        memcpy(at, job->in + start * job->in_size, (size_t)count * job->in_size);
+        return;
+    }
+    memset(at, 0, table);
+    uint8_t *data = at + table;
+    for (uint32_t i = 0; i < count; i++) {
+        size_t len = job->sizes[start + i];
+        for (int b = 0; b < 8; b++)
+            at[(size_t)i * 8 + b] = (uint8_t)((uint64_t)len >> (8 * b));
+        if (len > 0)
+            memcpy(data, job->args[start + i], len);
+        size_t padded = i + 1 < count ? rp__pad(len) : len;
+        memset(data + len, 0, padded - len);
+        data += padded;
+    }
+}
+
+/* Send a chunk alone: header and table in a new buffer, the items in place
+ * (zero copy for big inputs).  The send owns the header's buffer. */
+static int send_alone(rp_runtime *rt, int wi, const rp_result *job, rp__hdr *h, size_t table,
+                      rp__chunk *c) {
     static const uint8_t zeros[RP__ALIGN];
+    uint32_t count = (uint32_t)h->count;
+    uint8_t *head = malloc(RP__HDR_SIZE + table);
+    int niov = job->in ? 2 : 1 + 2 * (int)count;
+    rp__iov *iov = malloc((size_t)niov * sizeof *iov);
+    if (head == NULL || iov == NULL) {
+        free(head);
+        free(iov);
+        return RP_ENOMEM;
+    }
+    int n = 1;
+    if (job->in) {
+        iov[n++] = (rp__iov){job->in + h->start * job->in_size, (size_t)h->body_len};
+    } else {
+        memset(head + RP__HDR_SIZE, 0, table);
+        for (uint32_t i = 0; i < count; i++) {
+            size_t len = job->sizes[h->start + i];
+            uint8_t *e = head + RP__HDR_SIZE + (size_t)i * 8;
+            for (int b = 0; b < 8; b++)
+                e[b] = (uint8_t)((uint64_t)len >> (8 * b));
+            if (len > 0)
+                iov[n++] = (rp__iov){job->args[h->start + i], len};
+            if (i + 1 < count && rp__pad(len) != len)
+                iov[n++] = (rp__iov){zeros, rp__pad(len) - len};
+        }
+    }
+    rp__hdr_encode(head, h);
+    iov[0] = (rp__iov){head, RP__HDR_SIZE + table};
+    int rc =
+        rp__send_iov(rt->comm, rt->workers[wi].rank, RP__MSG_TASK, iov, n, head, &c->send, NULL);
+    free(iov);
+    return rc;
+}
+
+/* Before a part of @p len bytes and @p est_ns of work joins batch @p bt of
+ * worker @p wi: send the batch first if it is full, so that a worker has
+ * the next batch while it runs one, and answers each in turn. */
+static int cut_batch(rp_runtime *rt, int wi, rp__tbatch *bt, size_t len, double est_ns) {
+    if (bt->n == 0 || (bt->n < RP__BATCH_PARTS && bt->est_ns + est_ns <= RP__BATCH_WORK_NS &&
+                       bt->b.len + rp__pad(len) <= RP__BATCH_MAX_BYTES))
+        return 0;
+    int rc = flush_batch(rt, wi, bt);
+    rp__buf_free(&bt->b);
+    return rc;
+}
+
+/* Send the next chunk of the pool's first queued call to worker wi: into
+ * batch @p bt (NULL: none) when it is small and quick, written there in
+ * place, else alone (after what @p bt holds, so the order stays). */
+static int send_chunk(rp_runtime *rt, rp_pool *p, int wi, rp__tbatch *bt) {
     rp_result *job = p->qhead;
     rp__worker *w = &rt->workers[wi];
     if (fifo_reserve(w) != 0)
@@ -383,90 +477,52 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi, rp__tbatch *bt) {
     rp__chunk c = {.job = job, .start = start, .count = count, .est_ns = job->item_ns * count};
     c.tries = redo ? job->redo[job->nredo - 1].tries : 0;
     c.send.req = MPI_REQUEST_NULL;
+    size_t table;
+    size_t body = chunk_body(job, start, count, &table);
     rp__hdr h = {.kind = RP__MSG_TASK,
                  .pool = p->id,
                  .code = job->task,
                  .job = job->id,
                  .start = start,
-                 .count = count};
-    size_t table = job->in ? 0 : rp__pad((size_t)count * 8);
-    uint8_t *head = malloc(RP__HDR_SIZE + table);
-    int niov = job->in ? 2 : 1 + 2 * (int)count;
-    rp__iov *iov = malloc((size_t)niov * sizeof *iov);
-    if (head == NULL || iov == NULL) {
-        free(head);
-        free(iov);
-        return RP_ENOMEM;
-    }
-    size_t body = table;
-    int n = 1;
-    if (job->in) {
-        h.item_size = (uint32_t)job->in_size;
-        body = (size_t)count * job->in_size;
-        iov[n++] = (rp__iov){job->in + start * job->in_size, body};
-    } else {
-        memset(head + RP__HDR_SIZE, 0, table);
-        for (uint32_t i = 0; i < count; i++) {
-            size_t len = job->sizes[start + i];
-            uint8_t *e = head + RP__HDR_SIZE + (size_t)i * 8;
-            for (int b = 0; b < 8; b++)
-                e[b] = (uint8_t)((uint64_t)len >> (8 * b));
-            if (len > 0)
-                iov[n++] = (rp__iov){job->args[start + i], len};
-            body += len;
-            if (i + 1 < count && rp__pad(len) != len) {
-                iov[n++] = (rp__iov){zeros, rp__pad(len) - len};
-                body += rp__pad(len) - len;
-            }
-        }
-    }
-    h.body_len = body;
-    rp__hdr_encode(head, &h);
-    iov[0] = (rp__iov){head, RP__HDR_SIZE + table};
+                 .count = count,
+                 .item_size = job->in ? (uint32_t)job->in_size : 0,
+                 .body_len = body};
+    size_t whole = RP__HDR_SIZE + body;
     int rc;
     if (w->rank == 0) {
         /* Single-rank mode: the manager runs it; keep the message bytes. */
-        uint8_t *m = malloc(RP__HDR_SIZE + body);
+        uint8_t *m = malloc(whole);
         rc = m ? 0 : RP_ENOMEM;
         if (m != NULL) {
-            size_t at = 0;
-            for (int i = 0; i < n; i++) {
-                if (iov[i].len)
-                    memcpy(m + at, iov[i].base, iov[i].len);
-                at += iov[i].len;
-            }
+            rp__hdr_encode(m, &h);
+            write_body(job, start, count, table, m + RP__HDR_SIZE);
             c.send.owned = m;
-            c.len = RP__HDR_SIZE + body;
+            c.len = whole;
         }
-        free(head);
-    } else if (bt != NULL && RP__HDR_SIZE + body <= RP__BATCH_PART_MAX && c.est_ns > 0 &&
-               bt->est_ns + c.est_ns <= RP__BATCH_WORK_NS &&
-               (bt->n > 0 || rp__batch_begin(&bt->b) == 0) &&
-               rp__buf_reserve(&bt->b, rp__pad(RP__HDR_SIZE + body)) == 0) {
-        /* Into the batch: a copy of the parts, padded. */
-        if (bt->n == 0)
-            bt->first_len = RP__HDR_SIZE + body;
-        uint8_t *at = bt->b.p + bt->b.len;
-        for (int i = 0; i < n; i++) {
-            if (iov[i].len)
-                memcpy(at, iov[i].base, iov[i].len);
-            at += iov[i].len;
+    } else if (bt != NULL && whole <= RP__BATCH_PART_MAX && c.est_ns > 0 &&
+               c.est_ns <= RP__BATCH_WORK_NS) {
+        /* Into the batch, padded. */
+        rc = cut_batch(rt, wi, bt, whole, c.est_ns);
+        if (rc == 0 && bt->n == 0)
+            rc = rp__batch_begin(&bt->b);
+        if (rc == 0)
+            rc = rp__buf_reserve(&bt->b, rp__pad(whole));
+        if (rc == 0) {
+            uint8_t *at = bt->b.p + bt->b.len;
+            if (bt->n == 0)
+                bt->first_len = whole;
+            rp__hdr_encode(at, &h);
+            write_body(job, start, count, table, at + RP__HDR_SIZE);
+            memset(at + whole, 0, rp__pad(whole) - whole);
+            bt->b.len += rp__pad(whole);
+            bt->n++;
+            bt->est_ns += c.est_ns;
         }
-        size_t padded = rp__pad(RP__HDR_SIZE + body);
-        memset(at, 0, padded - (RP__HDR_SIZE + body));
-        bt->b.len += padded;
-        bt->n++;
-        bt->est_ns += c.est_ns;
-        free(head);
-        rc = 0;
     } else {
         rc = bt != NULL ? flush_batch(rt, wi, bt) : 0;
         if (rc == 0)
-            rc = rp__send_iov(rt->comm, w->rank, RP__MSG_TASK, iov, n, head, &c.send, NULL);
-        else
-            free(head);
+            rc = send_alone(rt, wi, job, &h, table, &c);
     }
-    free(iov);
     if (rc == RP_ENOMEM || rc == RP_EMPI)
         return rc; /* retried later, or fatal */
     if (rc != 0) {

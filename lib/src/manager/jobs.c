@@ -50,7 +50,8 @@ void rp__job_unref(rp_result *job) {
         else
             free(job->bufs[i].msg);
     }
-    free(job->bufs);
+    if (job->bufs != &job->buf0)
+        free(job->bufs);
     if (!job->inline_items)
         free(job->items);
     free(job->order);
@@ -234,19 +235,53 @@ int rp__pool_stop(rp_pool *pool, int code, const char *why) {
     return rc;
 }
 
+void rp__subs_init(rp_runtime *rt) {
+    rt->sub_stub.snext = NULL;
+    rt->subs_in = rt->subs_out = &rt->sub_stub;
+}
+
+/* Link @p job at the end of the submission queue (any thread). */
+static void subs_put(rp_runtime *rt, rp_result *job) {
+    job->snext = NULL;
+    rp_result *prev = __atomic_exchange_n(&rt->subs_in, job, __ATOMIC_SEQ_CST);
+    /* Until this store the consumer sees the queue end at prev, and takes
+     * the rest on a later pass. */
+    __atomic_store_n(&prev->snext, job, __ATOMIC_RELEASE);
+}
+
 void rp__push_sub(rp_runtime *rt, rp_result *job, int wake) {
-    rp_result *top = __atomic_load_n(&rt->subs, __ATOMIC_RELAXED);
-    do
-        job->snext = top;
-    while (
-        !__atomic_compare_exchange_n(&rt->subs, &top, job, 1, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
-    /* Seen after the push (both sequentially consistent): either the
+    subs_put(rt, job);
+    /* Seen after the exchange (both sequentially consistent): either the
      * manager sees the call before it sleeps, or this sees it asleep. */
     if (wake && __atomic_load_n(&rt->mgr_asleep, __ATOMIC_SEQ_CST)) {
         pthread_mutex_lock(&rt->lock);
         pthread_cond_signal(&rt->wake);
         pthread_mutex_unlock(&rt->lock);
     }
+}
+
+/* The oldest submitted call, or NULL (lock held: one consumer at a time). */
+static rp_result *subs_take(rp_runtime *rt) {
+    rp_result *out = rt->subs_out, *next = __atomic_load_n(&out->snext, __ATOMIC_ACQUIRE);
+    if (out == &rt->sub_stub) {
+        if (next == NULL)
+            return NULL;
+        rt->subs_out = out = next;
+        next = __atomic_load_n(&out->snext, __ATOMIC_ACQUIRE);
+    }
+    if (next != NULL) {
+        rt->subs_out = next;
+        return out;
+    }
+    if (out != __atomic_load_n(&rt->subs_in, __ATOMIC_SEQ_CST))
+        return NULL; /* a producer is linking the next one: later */
+    /* out is the last: put the stub behind it, so it can be taken. */
+    subs_put(rt, &rt->sub_stub);
+    next = __atomic_load_n(&out->snext, __ATOMIC_ACQUIRE);
+    if (next == NULL)
+        return NULL;
+    rt->subs_out = next;
+    return out;
 }
 
 /* One submitted call into its pool (lock held). */
@@ -257,7 +292,6 @@ static void file_job(rp_runtime *rt, rp_result *job) {
         rt->live->lprev = job;
     rt->live = job;
     job->item_ns = rt->task_ns[job->task]; /* a start from earlier calls of this task */
-    pool->calls++;
     if (pool->state == RP__POOL_TERMINATED) {
         /* Terminated after the caller looked: as if it came a moment earlier. */
         rp__job_fail_rest(rt, job, RP__ST_CANCELED, RP_ECANCELED, "canceled by pool terminate");
@@ -273,22 +307,19 @@ static void file_job(rp_runtime *rt, rp_result *job) {
     }
 }
 
+size_t rp__drain_some(rp_runtime *rt, size_t max) {
+    size_t n = 0;
+    rp_result *job;
+    while (n < max && (job = subs_take(rt)) != NULL) {
+        job->snext = NULL;
+        file_job(rt, job);
+        n++;
+    }
+    return n;
+}
+
 void rp__drain_subs(rp_runtime *rt) {
-    if (__atomic_load_n(&rt->subs, __ATOMIC_RELAXED) == NULL)
-        return;
-    rp_result *s = __atomic_exchange_n(&rt->subs, NULL, __ATOMIC_ACQUIRE), *order = NULL;
-    while (s != NULL) { /* newest first: reverse */
-        rp_result *nx = s->snext;
-        s->snext = order;
-        order = s;
-        s = nx;
-    }
-    while (order != NULL) {
-        rp_result *nx = order->snext;
-        order->snext = NULL;
-        file_job(rt, order);
-        order = nx;
-    }
+    rp__drain_some(rt, SIZE_MAX);
 }
 
 /* Blocks kept for reuse, at most: 32 MiB.  A flood of fire-and-forget calls

@@ -258,7 +258,7 @@ static void complete_job(rp_runtime *rt, rp_result *job) {
         p->t.items += job->n;
     }
     if (job->pool)
-        __atomic_sub_fetch(&job->pool->active, 1, __ATOMIC_RELEASE);
+        __atomic_add_fetch(&job->pool->finished, 1, __ATOMIC_RELEASE);
     rp__job_unref(job);
 }
 
@@ -361,6 +361,11 @@ static double sleep_limit(const rp_runtime *rt) {
     return lim;
 }
 
+/* Calls filed into their pools in one pass: a flood of submissions is
+ * filed a part at a time, so the calls are still in the cache when they are
+ * sent, and results are read in between. */
+#define RP__DRAIN_PASS 512
+
 /* Messages taken off the network in one pass before the lock is taken to
  * handle them. */
 #define RP__PASS_MSGS 256
@@ -428,7 +433,7 @@ int rp__drive(rp_runtime *rt) {
     if (rt->size == 1 || rt->fatal || pthread_mutex_trylock(&rt->prog) != 0)
         return -1;
     int progress = net_pass(rt, NULL);
-    rp__drain_subs(rt);
+    progress += (int)rp__drain_some(rt, RP__DRAIN_PASS);
     progress += rp__dispatch(rt);
     pthread_mutex_unlock(&rt->prog);
     return progress + finish_jobs(rt, 0);
@@ -441,8 +446,7 @@ void rp__wake_manager(rp_runtime *rt) {
 
 int rp__engine_busy(rp_runtime *rt) {
     if (rt->inflight > 0 || rt->ctrl_head != NULL || rt->completed != NULL ||
-        rt->obj_deadline >= 0 || rt->obj_pending || rt->lost_pending ||
-        __atomic_load_n(&rt->subs, __ATOMIC_ACQUIRE) != NULL)
+        rt->obj_deadline >= 0 || rt->obj_pending || rt->lost_pending || rp__subs_pending(rt))
         return 1;
     for (const rp_pool *p = rt->pools; p; p = p->next)
         if (p->qhead != NULL || p->init_pending > 0)
@@ -545,7 +549,7 @@ void *rp__manager_main(void *arg) {
             progress++;
         }
         if (drives) {
-            rp__drain_subs(rt);
+            progress += (int)rp__drain_some(rt, RP__DRAIN_PASS);
             progress += rp__dispatch(rt);
             progress += rp__run_local(rt);
             pthread_mutex_unlock(&rt->prog);
@@ -569,7 +573,7 @@ void *rp__manager_main(void *arg) {
         int sleeps = rp__backoff_sleeps(&b, &rt->opt);
         if (sleeps) {
             __atomic_store_n(&rt->mgr_asleep, 1, __ATOMIC_SEQ_CST);
-            if (__atomic_load_n(&rt->subs, __ATOMIC_SEQ_CST) != NULL) {
+            if (rp__subs_pending(rt)) {
                 __atomic_store_n(&rt->mgr_asleep, 0, __ATOMIC_RELAXED);
                 continue;
             }

@@ -162,8 +162,9 @@ struct rp_result {
     uint8_t *out;
     size_t out_size;
     rp__item *items;
-    rp__kept *bufs; /* received messages that items point into */
+    rp__kept *bufs; /* received messages that items point into (buf0 for the first) */
     size_t nbufs, capbufs;
+    rp__kept buf0;
     /* progress */
     size_t ndone;
     size_t nfailed;
@@ -177,7 +178,7 @@ struct rp_result {
     int refs;         /* user handle + manager while incomplete */
     int inline_items; /* items (and own_arg) live in the call's allocation */
     int block;        /* that allocation is an rp__job_block */
-    rp_result *snext; /* rt->subs, the submissions not yet filed */
+    rp_result *snext; /* the submission queue (rp__push_sub), calls not yet filed */
     rp_result *qnext; /* pool's dispatch queue */
     rp_result *cnext; /* manager's completed list */
     /* a pool with timing: when it was submitted, its last result came, it completed */
@@ -224,29 +225,45 @@ static inline int rp__worker_gone(const rp__worker *w) {
     return w->lost || w->stuck;
 }
 
+/* Padding that keeps the fields before and after it on different cache
+ * lines: fields that different threads write stay apart. */
+#define RP__CACHE_PAD(name) char name[64]
+
 enum { RP__POOL_OPEN, RP__POOL_CLOSED, RP__POOL_TERMINATED };
 
 struct rp_pool {
+    /* read by every submitter: set at creation (state: at close, terminate) */
     rp_runtime *rt;
     uint32_t id;
     int state;
     int nworkers;
-    int *widx;                /* indices into rt->workers */
+    int timing; /* rp_pool_options.timing: each item's stages are timed */
+    int *widx;  /* indices into rt->workers */
+    /* calls submitted (atomic: the submitters) and completed (atomic: the
+     * engine), apart; their difference is the calls not yet complete */
+    RP__CACHE_PAD(pad_read);
+    size_t submitted;
+    RP__CACHE_PAD(pad_submitted);
+    size_t finished;
+    /* the engine's (rt->lock) */
     rp_result *qhead, *qtail; /* calls with items still to dispatch */
-    size_t active;            /* calls not yet complete */
     int init_pending;         /* initializer acks still expected */
     unsigned char *acked;     /* per worker of the pool: its ack came */
     int init_rc;
     char init_msg[RP__MAX_ERRMSG + 1];
     rp_pool *next;
     /* rp_pool_stats */
-    size_t calls;        /* calls submitted */
     size_t items_done;   /* items that succeeded */
     size_t items_failed; /* items that failed or were canceled */
     size_t *wdone;       /* per index of rt->workers: items it answered for this pool */
-    int timing;          /* rp_pool_options.timing: each item's stages are timed */
-    rp__timing t;        /* their sums, seconds over items */
+    rp__timing t;        /* the timed items' stages: sums, seconds over items */
 };
+
+/** Calls of @p pool not yet complete (any thread). */
+static inline size_t rp__pool_active(const rp_pool *pool) {
+    size_t done = __atomic_load_n(&pool->finished, __ATOMIC_ACQUIRE);
+    return __atomic_load_n(&pool->submitted, __ATOMIC_ACQUIRE) - done;
+}
 
 /* ---- the runtime ---------------------------------------------------------- */
 
@@ -269,41 +286,53 @@ typedef struct rp__ctrl {
 } rp__ctrl;
 
 struct rp_runtime {
+    /* read-mostly: set at init, or (fatal, interrupted) once */
     MPI_Comm comm;
     int rank, size;
     int own_mpi;
     int served;
     rp_options opt;
     rp__tasks tasks;
-    rp__wenv env; /* what the worker layer sees of this runtime */
-    /* manager side (rank 0) */
-    pthread_t mgr;
+    rp__wenv env;  /* what the worker layer sees of this runtime */
+    pthread_t mgr; /* manager side (rank 0) */
     int mgr_started;
-    pthread_mutex_t
-        prog; /* the progress token: its holder may call MPI on rank 0 (see rp__drive) */
-    pthread_mutex_t lock; /* everything below */
-    pthread_cond_t wake;  /* manager: work arrived */
-    pthread_cond_t done;  /* waiters: some call progressed */
-    int stop;
-    int fatal;           /* the communicator failed (set_fatal): all work was failed */
-    int shutdown_failed; /* SHUTDOWN may not have reached every worker */
+    int fatal;       /* the communicator failed (set_fatal): all work was failed (atomic) */
+    int interrupted; /* the signal that stopped the pools, or 0 (atomic) */
     rp__worker *workers;
     int nworkers;
-    rp_pool *pools;
-    uint32_t next_pool;
-    uint64_t next_job;
-    uint64_t results; /* RESULT messages handled, for rp__worker.seq */
-    double *task_ns;  /* per task: running mean of time per item, seeds new calls */
-    rp__ctrl *ctrl_head, *ctrl_tail;
-    rp_result *subs; /* calls submitted without the lock, newest first (rp__push_sub) */
+    double *task_ns; /* per task: running mean of time per item, seeds new calls */
+    RP__CACHE_PAD(pad_read);
+    /* the submitters': calls submitted without the lock (rp__push_sub), a
+     * FIFO of many producers and one consumer (whoever holds the lock),
+     * linked by snext through a stub call: producers swap subs_in, the
+     * consumer reads from subs_out */
+    rp_result *subs_in; /* the newest (atomic) */
+    uint64_t next_job;  /* (atomic) */
+    RP__CACHE_PAD(pad_subs);
+    int mgr_asleep; /* the manager waits on rt->wake: submitters signal it (atomic) */
+    int drivers;    /* callers driving progress in rp__wait_step (atomic) */
+    RP__CACHE_PAD(pad_asleep);
     /* blocks of freed one-item calls, for the next ones (rp__job_block) */
     void *free_blocks;   /* pushed by whoever frees, lock-free */
     void *block_cache;   /* taken from free_blocks by submitters, under block_lock */
     size_t nfree_blocks; /* about how many are kept (atomic) */
     pthread_mutex_t block_lock;
-    int mgr_asleep; /* the manager waits on rt->wake: submitters signal it (atomic) */
+    RP__CACHE_PAD(pad_blocks);
+    /* the engine's */
+    pthread_mutex_t
+        prog; /* the progress token: its holder may call MPI on rank 0 (see rp__drive) */
+    pthread_mutex_t lock; /* everything below */
+    pthread_cond_t wake;  /* manager: work arrived */
+    pthread_cond_t done;  /* waiters: some call progressed */
+    rp_result *subs_out;  /* the next call to file, or the stub */
+    rp_result sub_stub;
+    int stop;
+    int shutdown_failed; /* SHUTDOWN may not have reached every worker */
+    rp_pool *pools;
+    uint32_t next_pool;
+    uint64_t results; /* RESULT messages handled, for rp__worker.seq */
+    rp__ctrl *ctrl_head, *ctrl_tail;
     rp_result *completed, *completed_tail; /* all items in: callbacks to run, in order */
-    int drivers;                           /* callers driving progress in rp__wait_step (atomic) */
     size_t inflight;                       /* chunks on workers */
     rp_result *live;                       /* every call not yet freed */
     rp__sendq sendq;
@@ -321,7 +350,6 @@ struct rp_runtime {
     int lost_pending;     /* a worker was lost: the manager re-sends its work (lock held) */
     int nlost;            /* workers lost or given up on so far */
     int peers_lost;       /* some rank is gone: finalize without collective calls */
-    int interrupted;      /* the signal that stopped the pools, or 0 */
     int exit_status;      /* rp_main's status, for an MPI_Abort that ends the job */
     double stop_deadline; /* rp_finalize: when to stop waiting for the workers (-1: never) */
     /* processes (proctab.c, client/process.c; rank 0, under lock) */
@@ -431,6 +459,19 @@ void rp__push_sub(rp_runtime *rt, rp_result *job, int wake);
 /** File the calls submitted since the last time into their pools, in
  *  submission order (lock held; any thread). */
 void rp__drain_subs(rp_runtime *rt);
+
+/** The same for at most @p max calls (the engine's pass: the calls it files
+ *  are still in the cache when it sends them).  Returns how many. */
+size_t rp__drain_some(rp_runtime *rt, size_t max);
+
+/** Are calls submitted and not yet filed (lock held, or as a hint)? */
+static inline int rp__subs_pending(const rp_runtime *rt) {
+    return rt->subs_out != &rt->sub_stub ||
+           __atomic_load_n(&rt->subs_in, __ATOMIC_SEQ_CST) != &rt->sub_stub;
+}
+
+/** Make the submission queue empty (rp_init). */
+void rp__subs_init(rp_runtime *rt);
 
 /** Queue a control message for worker index @p w (lock held).  Takes @p body. */
 int rp__ctrl_push(rp_runtime *rt, int w, const rp__hdr *h, void *body, size_t len);

@@ -220,7 +220,12 @@ void rp__buf_free(rp__buf *b) {
 int rp__rwriter_init(rp__rwriter *w, const rp__hdr *task) {
     memset(w, 0, sizeof *w);
     size_t head = RP__HDR_SIZE + rp__pad((size_t)task->count * 16);
-    if (rp__buf_reserve(&w->buf, head) != 0)
+    /* Room for results as big as the inputs (a guess that spares the
+     * doublings of a big chunk), within reason. */
+    size_t guess = (size_t)task->count * rp__pad(task->item_size ? task->item_size : 8);
+    if (guess > ((size_t)1 << 20))
+        guess = (size_t)1 << 20;
+    if (rp__buf_reserve(&w->buf, head + guess) != 0 && rp__buf_reserve(&w->buf, head) != 0)
         return RP_ENOMEM;
     rp__hdr h = {.kind = RP__MSG_RESULT,
                  .pool = task->pool,

@@ -96,7 +96,16 @@ static void commit_failure(rp__rwriter *w, int status, int32_t code, const char 
 void rp__exec_item(const rp__tasks *t, int rank, int task, uint64_t index, const void *arg,
                    size_t len, rp__rwriter *w) {
     const rp_task_def *def = &t->defs[task];
-    rp_task_ctx ctx = {.w = w, .rt = t->rt, .rank = rank, .index = (size_t)index};
+    /* Field by field: zeroing the message buffer for every item would cost
+     * more than a small task (has_msg says whether it holds anything). */
+    rp_task_ctx ctx;
+    ctx.w = w;
+    ctx.rt = t->rt;
+    ctx.rank = rank;
+    ctx.index = (size_t)index;
+    ctx.len = 0;
+    ctx.oom = 0;
+    ctx.has_msg = 0;
     int trc = def->fn(&ctx, arg, len);
     if (trc == 0 && !ctx.oom) {
         rp__rwriter_commit(w, RP__ST_OK, 0, ctx.len);

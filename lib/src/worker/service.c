@@ -12,13 +12,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A received TASKS message whose parts are queued in place: freed when
+ * the last of them ran (the service loop is one thread: no atomics). */
+typedef struct wbatch {
+    int refs;
+    void *msg;
+} wbatch;
+
 /* A queued message: a chunk (msg NULL: unreadable, answered as such) or an
- * initializer that arrived while a chunk ran. */
+ * initializer that arrived while a chunk ran.  Owned, or a part of @p owner. */
 typedef struct wmsg {
     void *msg;
     rp__hdr h;
     int batch; /* 1: a part of a TASKS batch; 2: its last part */
+    wbatch *owner;
 } wmsg;
+
+/* Done with a queued message. */
+static void wmsg_free(wmsg *m) {
+    if (m->owner == NULL)
+        free(m->msg);
+    else if (--m->owner->refs == 0) {
+        free(m->owner->msg);
+        free(m->owner);
+    }
+}
 
 /* Answers held for a batch are sent once they reach this size. */
 #define RP__BATCH_FLUSH ((size_t)64 << 10)
@@ -42,7 +60,7 @@ typedef struct wstate {
     uint32_t nout;  /* how many */
 } wstate;
 
-static int ring_push(ring *r, void *msg, const rp__hdr *h, int batch) {
+static int ring_push(ring *r, void *msg, const rp__hdr *h, int batch, wbatch *owner) {
     if (r->len == r->cap) {
         size_t cap = r->cap ? r->cap * 2 : 8;
         wmsg *v = malloc(cap * sizeof *v);
@@ -55,7 +73,7 @@ static int ring_push(ring *r, void *msg, const rp__hdr *h, int batch) {
         r->cap = cap;
         r->head = 0;
     }
-    r->v[(r->head + r->len) % r->cap] = (wmsg){msg, *h, batch};
+    r->v[(r->head + r->len) % r->cap] = (wmsg){msg, *h, batch, owner};
     r->len++;
     return 0;
 }
@@ -68,8 +86,10 @@ static wmsg ring_pop(ring *r) {
 }
 
 static void ring_free(ring *r) {
-    while (r->len > 0)
-        free(ring_pop(r).msg);
+    while (r->len > 0) {
+        wmsg m = ring_pop(r);
+        wmsg_free(&m);
+    }
     free(r->v);
 }
 
@@ -190,12 +210,14 @@ static int chunk_net(void *arg) {
 }
 
 /* Between items of a chunk: has its pool been terminated?  Looks at the
- * network at most once a millisecond; what else arrives waits its turn. */
+ * network every few milliseconds (a coarse clock: a few ns to read, where a
+ * precise one costs as much as a tiny task); what else arrives waits its
+ * turn. */
 static int chunk_canceled(void *arg) {
     poll_state *ps = arg;
     if (is_canceled(ps->s, ps->pool))
         return 1;
-    double now = rp__now();
+    double now = rp__now_coarse();
     if (now - ps->last < 1e-3)
         return 0;
     ps->last = now;
@@ -219,7 +241,7 @@ static int run_chunk(wstate *s, wmsg *m) {
     int rc = rp__rwriter_init(&w, &m->h);
     if (rc != 0)
         return answer_unreadable(s, m->batch);
-    poll_state ps = {s, m->h.pool, rp__now()};
+    poll_state ps = {s, m->h.pool, rp__now_coarse()};
     if (rp__host_isolated(s->host, m->h.pool))
         rc = rp__host_run_chunk(s->host, m->msg, RP__HDR_SIZE + (size_t)m->h.body_len, &m->h,
                                 chunk_net, &ps, &w);
@@ -262,43 +284,57 @@ static int handle(wstate *s, void *msg, size_t len, int src, int tag, int runnin
         /* An unreadable chunk is still answered, in its turn. */
         if (src == 0 && tag == RP__MSG_TASK) {
             rp__hdr none = {.kind = RP__MSG_TASK};
-            return ring_push(&s->chunks, NULL, &none, 0);
+            return ring_push(&s->chunks, NULL, &none, 0, NULL);
         }
         return 0;
     }
     switch (h.kind) {
     case RP__MSG_TASK:
-        if (ring_push(&s->chunks, msg, &h, 0) == 0)
+        if (ring_push(&s->chunks, msg, &h, 0, NULL) == 0)
             return 0; /* the queue owns msg now */
         free(msg);
         return RP_ENOMEM;
     case RP__MSG_TASKS: {
-        /* Each part becomes a chunk of its own; an unreadable batch is
-         * answered as that many unreadable chunks, so the order holds. */
+        /* Each part becomes a chunk of its own, run where it lies in the
+         * message; an unreadable batch is answered as that many unreadable
+         * chunks, so the order holds. */
         rp__batch b;
         int ok = rp__batch_init(&b, &h, (uint8_t *)msg + RP__HDR_SIZE) == 0;
         uint32_t n = ok ? b.count : h.count >= 2 && h.count <= RP__MAX_BATCH ? h.count : 1;
+        wbatch *owner = ok ? malloc(sizeof *owner) : NULL;
         if (!ok)
             fprintf(stderr, "rankpool: rank %d: malformed TASKS message\n", env->rank);
+        else if (owner == NULL)
+            ok = 0; /* no memory: each part is answered as unreadable */
+        else
+            *owner = (wbatch){(int)n + 1, msg}; /* + 1: this loop's */
         int rc = 0;
-        for (uint32_t k = 0; k < n && rc == 0; k++) {
+        for (uint32_t k = 0; k < n; k++) {
             rp__hdr ph = {.kind = RP__MSG_TASK};
-            const uint8_t *part;
+            const uint8_t *part = NULL;
             size_t plen;
-            void *copy = NULL;
-            if (ok && rp__batch_next(&b, &ph, &part, &plen) && (copy = malloc(plen)) != NULL)
-                memcpy(copy, part, plen);
-            rc = ring_push(&s->chunks, copy, &ph, n == 1 ? 0 : k + 1 == n ? 2 : 1);
-            if (rc != 0)
-                free(copy);
+            if (ok && !rp__batch_next(&b, &ph, &part, &plen))
+                part = NULL;
+            int r = rc == 0 ? ring_push(&s->chunks, (void *)part, &ph,
+                                        n == 1       ? 0
+                                        : k + 1 == n ? 2
+                                                     : 1,
+                                        part ? owner : NULL)
+                            : rc;
+            if ((r != 0 || part == NULL) && owner != NULL)
+                owner->refs--; /* this part will not free it */
+            rc = r;
         }
-        free(msg);
+        if (owner == NULL || --owner->refs == 0) {
+            free(owner);
+            free(msg);
+        }
         return rc;
     }
     case RP__MSG_POOL_INIT: {
         rp__host_pool(s->host, &h);
         if (running) {
-            if (ring_push(&s->inits, msg, &h, 0) == 0)
+            if (ring_push(&s->inits, msg, &h, 0, NULL) == 0)
                 return 0;
             free(msg);
             return RP_ENOMEM;
@@ -372,7 +408,7 @@ int rp__worker_serve(rp__wenv *env) {
             int init = s.inits.len > 0;
             wmsg m = ring_pop(init ? &s.inits : &s.chunks);
             rc = init ? run_init(&s, m.msg, &m.h) : run_chunk(&s, &m);
-            free(m.msg);
+            wmsg_free(&m);
             if (rc == RP_EMPI)
                 break;
             progress = 1;
