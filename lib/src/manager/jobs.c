@@ -164,7 +164,7 @@ rp__chunk rp__pop_chunk(rp_runtime *rt, int wi, int wait) {
  * chunk, so its call completes and the books stay in step with the worker. */
 void rp__fail_head(rp_runtime *rt, int wi, const char *why) {
     rp__worker *w = &rt->workers[wi];
-    fprintf(stderr, "rankpool: rank %d: %s\n", w->rank, why);
+    rp__log(RP_LOG_WARN, "rank %d: %s", w->rank, why);
     if (w->len == 0)
         return;
     rp__chunk c = rp__pop_chunk(rt, wi, 1);
@@ -180,7 +180,7 @@ void rp__set_fatal(rp_runtime *rt, int code) {
         return;
     rp__drain_subs(rt); /* what was submitted fails too */
     __atomic_store_n(&rt->fatal, code, __ATOMIC_RELEASE);
-    fprintf(stderr, "rankpool: %s (%s); failing all outstanding work\n", why, rp_err_name(code));
+    rp__log(RP_LOG_ERROR, "%s (%s); failing all outstanding work", why, rp_err_name(code));
     for (int i = 0; i < rt->nworkers; i++)
         while (rt->workers[i].len > 0) {
             rp__chunk c = rp__pop_chunk(rt, i, 0);
@@ -211,7 +211,7 @@ void rp__abandon_busy(rp_runtime *rt) {
             continue;
         w->stuck = 1;
         rt->nlost++;
-        fprintf(stderr, "rankpool: worker rank %d still runs a task at shutdown; giving up on it\n",
+        rp__log(RP_LOG_WARN, "worker rank %d still runs a task at shutdown; giving up on it",
                 w->rank);
         while (w->len > 0) {
             rp__chunk c = rp__pop_chunk(rt, i, 0);
@@ -249,8 +249,8 @@ void rp__push_sub(rp_runtime *rt, rp_result *job) {
     rp_result *top = __atomic_load_n(&rt->subs, __ATOMIC_RELAXED);
     do
         job->snext = top;
-    while (!__atomic_compare_exchange_n(&rt->subs, &top, job, 1, __ATOMIC_SEQ_CST,
-                                        __ATOMIC_RELAXED));
+    while (
+        !__atomic_compare_exchange_n(&rt->subs, &top, job, 1, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
     /* Seen after the push (both sequentially consistent): either the
      * manager sees the call before it sleeps, or this sees it asleep. */
     if (__atomic_load_n(&rt->mgr_asleep, __ATOMIC_SEQ_CST)) {
@@ -334,8 +334,8 @@ void rp__job_block_free(rp_runtime *rt, void *block) {
 }
 
 void rp__job_blocks_fini(rp_runtime *rt) {
-    void *lists[2] = {rt->block_cache, __atomic_exchange_n(&rt->free_blocks, NULL,
-                                                           __ATOMIC_ACQUIRE)};
+    void *lists[2] = {rt->block_cache,
+                      __atomic_exchange_n(&rt->free_blocks, NULL, __ATOMIC_ACQUIRE)};
     for (int k = 0; k < 2; k++)
         for (void *b = lists[k], *nx; b != NULL; b = nx) {
             nx = *(void **)b;
