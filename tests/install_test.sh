@@ -5,10 +5,13 @@
 # README's example, and the static library on request; each program must
 # run.  Then the installed programs, man pages and docs, and, when another
 # MPI flavor is installed, that find_package refuses it at configure time.
-# Usage: install_test.sh BUILD_DIR SOURCE_DIR
+# Usage: install_test.sh BUILD_DIR SOURCE_DIR MPI_C_COMPILER MPI_CXX_COMPILER
+# (the build's MPI wrappers: the consumers use the same MPI).
 set -euo pipefail
 build=$1
 src=$2
+mpicc=$3
+mpicxx=${4:-}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0
@@ -61,7 +64,8 @@ add_executable(squares squares.c)
 target_link_libraries(squares PRIVATE rankpool::rankpool_static)
 CM
 for d in c cxx static; do
-    if cmake -S "$tmp/$d" -B "$tmp/$d/build" -DCMAKE_PREFIX_PATH="$prefix" >"$tmp/$d.log" 2>&1 &&
+    if cmake -S "$tmp/$d" -B "$tmp/$d/build" -DCMAKE_PREFIX_PATH="$prefix" \
+        -DMPI_C_COMPILER="$mpicc" ${mpicxx:+-DMPI_CXX_COMPILER="$mpicxx"} >"$tmp/$d.log" 2>&1 &&
         cmake --build "$tmp/$d/build" >>"$tmp/$d.log" 2>&1; then
         ok
     else
@@ -135,8 +139,7 @@ if [ -x "$other" ]; then
     if cmake -S "$tmp/c" -B "$tmp/c/other" -DCMAKE_PREFIX_PATH="$prefix" \
         -DMPI_C_COMPILER="$other" >"$tmp/other.log" 2>&1; then
         bad "find_package(rankpool) accepted $other_name"
-    elif grep -q "built with $flavor" "$tmp/other.log" &&
-        grep -q "this project found $other_name" "$tmp/other.log"; then
+    elif tr -s ' \n' '  ' <"$tmp/other.log" | grep -q "built with $flavor .*this project found $other_name"; then
         ok
     else
         cat "$tmp/other.log" >&2
