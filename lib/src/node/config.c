@@ -178,16 +178,10 @@ static int parse_into(rp_options *o, const opt_row *r, const char *env, const ch
             memcpy(p, &v, sizeof v);
         break;
     }
-    case T_BOOL: {
-        int v = 0;
-        bad = parse_bool(s, &v) != 0;
-        if (!bad)
-            memcpy(p, &v, sizeof v);
-        break;
-    }
+    case T_BOOL:
     case T_LOG: {
         int v = 0;
-        bad = rp__log_level_parse(s, &v) != 0;
+        bad = (r->type == T_BOOL ? parse_bool(s, &v) : rp__log_level_parse(s, &v)) != 0;
         if (!bad)
             memcpy(p, &v, sizeof v);
         break;
