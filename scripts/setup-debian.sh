@@ -6,8 +6,12 @@ set -euo pipefail
 # iproute2 and util-linux: the test cluster of network namespaces (scripts/cluster-up).
 # clang and libclang-rt-dev (its sanitizer and libFuzzer runtimes, only
 # recommended by clang): the fuzz targets (-DRP_FUZZ=ON).
+# mpich and libmpich-dev: the MPICH build and tests (scripts/test-mpich.sh); Open
+# MPI stays the default MPI (update-alternatives gives it the higher priority).
+# abigail-tools: the ABI check against abi/ (abidw, abidiff).
 packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libhwloc-dev
-          libcmocka-dev hwloc iproute2 util-linux clang libclang-rt-dev)
+          libcmocka-dev hwloc iproute2 util-linux clang libclang-rt-dev mpich libmpich-dev
+          abigail-tools)
 
 missing=()
 for p in "${packages[@]}"; do

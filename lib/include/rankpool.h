@@ -52,5 +52,7 @@
 #include "rankpool/sync.h"
 #include "rankpool/array.h"
 #include "rankpool/process.h"
+#include "rankpool/log.h"
+#include "rankpool/config.h"
 
 #endif /* RANKPOOL_H */

@@ -14,32 +14,16 @@
 
 static const rp_options default_options = RP_OPTIONS_INIT;
 
-/* Check the task table and options on this rank. */
+/* Check the task table and the options that depend on each other on this
+ * rank (each field's own range: rp__config_env). */
 static int check_options(const rp_options *o) {
     if (o->ntasks > 0 && o->tasks == NULL)
         return rp__err(RP_EINVAL, "ntasks is %zu but tasks is NULL", o->ntasks);
-    if (o->prefetch < 1 || o->prefetch > 1024)
-        return rp__err(RP_EINVAL, "prefetch %d out of 1..1024", o->prefetch);
-    if (o->placement < RP_PLACE_DEFAULT || o->placement > RP_PLACE_NONE)
-        return rp__err(RP_EINVAL, "placement %d is not an rp_placement option value", o->placement);
-    if (o->granularity < RP_GRAIN_DEFAULT || o->granularity > RP_GRAIN_PU)
-        return rp__err(RP_EINVAL, "granularity %d is not an rp_granularity", o->granularity);
-    if (!(o->idle_spin >= 0) || !(o->idle_sleep_max > 0) || o->idle_sleep_max > 1.0 ||
-        !(o->idle_deep_sleep >= o->idle_sleep_max) || o->idle_deep_sleep > 1.0)
-        return rp__err(RP_EINVAL, "need idle_spin >= 0 and 0 < idle_sleep_max <= "
-                                  "idle_deep_sleep <= 1 s");
-    const size_t gib = (size_t)1 << 30;
-    if (o->obj_key_max < 1 || o->obj_key_max > gib || o->obj_value_max < 1 ||
-        o->obj_value_max > gib || o->obj_mem_max < 1)
-        return rp__err(RP_EINVAL, "need 1 <= obj_key_max, obj_value_max <= 2^30 and "
-                                  "obj_mem_max >= 1");
-    if (o->shm_arena_size != 0 && (o->shm_arena_size < 4096 || o->shm_arena_size > gib << 10))
+    if (!(o->idle_deep_sleep >= o->idle_sleep_max))
+        return rp__err(RP_EINVAL, "need idle_sleep_max <= idle_deep_sleep");
+    if (o->shm_arena_size != 0 && o->shm_arena_size < 4096)
         return rp__err(RP_EINVAL, "shm_arena_size %zu: need 0 or 4 KiB .. 1 TiB",
                        o->shm_arena_size);
-    if (o->lost_retries < 0 || o->lost_retries > 100)
-        return rp__err(RP_EINVAL, "lost_retries %d out of 0..100", o->lost_retries);
-    if (o->shutdown_timeout != o->shutdown_timeout)
-        return rp__err(RP_EINVAL, "shutdown_timeout is NaN");
     for (size_t i = 0; i < o->ntasks; i++) {
         const char *n = o->tasks[i].name;
         if (n == NULL || n[0] == '\0' || strlen(n) > RP__MAX_NAME || o->tasks[i].fn == NULL)
@@ -127,7 +111,12 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
     rp_runtime *rt = calloc(1, sizeof *rt);
     if (rt == NULL)
         return rp__err(RP_ENOMEM, "out of memory");
-    rt->opt = opts ? *opts : default_options;
+    /* The program's options, then the environment's (every rank reads its own). */
+    unsigned char sources[64];
+    int local = rp__opts_take(&rt->opt, &default_options, sizeof rt->opt, opts, RP__OPTIONS_MIN,
+                              "rp_options");
+    if (local == 0)
+        local = rp__config_env(&rt->opt, sources);
     if (MPI_Comm_dup(comm, &rt->comm) != MPI_SUCCESS) {
         free(rt);
         return rp__err(RP_EMPI, "MPI_Comm_dup failed");
@@ -144,8 +133,12 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
                          .tasks = &rt->tasks,
                          .lease = &rt->lease};
 
+    rp__log_set_rank(rt->rank);
+    if (local == 0 && rt->opt.log_level != RP_LOG_DEFAULT)
+        rp_log_set_level(rt->opt.log_level);
     /* Local checks first; then all ranks agree on the outcome and the table. */
-    int local = check_options(&rt->opt);
+    if (local == 0)
+        local = check_options(&rt->opt);
     if (local == 0 && rt->rank == 0 && rt->size > 1) {
         int provided = MPI_THREAD_SINGLE;
         MPI_Query_thread(&provided);
@@ -206,6 +199,10 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
     pthread_mutex_init(&rt->client_lock, NULL);
     if (rt->opt.handle_signals)
         rp__signals_install(rt->rank != 0);
+    if (rt->rank == 0)
+        rp__log(RP_LOG_INFO, "rankpool %s up: %d rank(s), %d worker(s), %zu task(s)",
+                rp_version_string(), rt->size, rp_worker_count(rt), rt->tasks.n);
+    rp__config_log(&rt->opt, sources);
     *out = rt;
     rp__err_clear();
     return 0;
@@ -277,7 +274,7 @@ static void end_launcher(void) {
     comm[strcspn(comm, "\n")] = '\0';
     for (size_t i = 0; i < sizeof launchers / sizeof *launchers; i++)
         if (strcmp(comm, launchers[i]) == 0) {
-            fprintf(stderr, "rankpool: asking %s (pid %d) to end the job, which lost ranks\n", comm,
+            rp__log(RP_LOG_WARN, "asking %s (pid %d) to end the job, which lost ranks", comm,
                     (int)ppid);
             fflush(stderr);
             kill(ppid, SIGTERM);
@@ -305,13 +302,13 @@ static void end_job(rp_runtime *rt) {
                                    w->rank, w->lost ? "lost" : "did not stop");
     }
     if (rp__recovery_enabled()) {
-        fprintf(stderr, "rankpool: finishing without worker rank(s) %s\n", list);
+        rp__log(RP_LOG_WARN, "finishing without worker rank(s) %s", list);
         rt->peers_lost = 1;
         atexit(end_launcher);
         return;
     }
     int status = rt->exit_status != 0 ? rt->exit_status : stuck > 0;
-    fprintf(stderr, "rankpool: ending the job with status %d: worker rank(s) %s\n", status, list);
+    rp__log(RP_LOG_ERROR, "ending the job with status %d: worker rank(s) %s", status, list);
     fflush(stdout);
     fflush(stderr);
     MPI_Abort(rt->comm, status);
@@ -348,8 +345,8 @@ int rp_finalize(rp_runtime *rt) {
         if (rt->shutdown_failed) {
             /* Workers that did not hear SHUTDOWN would serve forever and the
              * collective calls below would wait for them: end the job. */
-            fprintf(stderr, "rankpool: could not stop the workers after a communication failure; "
-                            "aborting the job\n");
+            rp__log(RP_LOG_ERROR, "could not stop the workers after a communication failure; "
+                                  "aborting the job");
             MPI_Abort(rt->comm, 1);
         }
         if (rt->nlost > 0)
@@ -396,7 +393,7 @@ int rp_main(int *argc, char ***argv, const rp_options *opts, rp_main_fn fn, void
     rp_runtime *rt;
     int rc = rp_init(&rt, argc, argv, opts);
     if (rc != 0) {
-        fprintf(stderr, "rankpool: rp_init: %s: %s\n", rp_err_name(rc), rp_last_error());
+        rp__log(RP_LOG_ERROR, "rp_init: %s: %s", rp_err_name(rc), rp_last_error());
         return 1;
     }
     int status = 0;
@@ -410,7 +407,7 @@ int rp_main(int *argc, char ***argv, const rp_options *opts, rp_main_fn fn, void
     if (rc == RP_ELOST)
         return status; /* the job went on without them, as asked */
     if (rc != 0) {
-        fprintf(stderr, "rankpool: rp_finalize: %s: %s\n", rp_err_name(rc), rp_last_error());
+        rp__log(RP_LOG_ERROR, "rp_finalize: %s: %s", rp_err_name(rc), rp_last_error());
         return 1;
     }
     return status;

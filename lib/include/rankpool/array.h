@@ -10,6 +10,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+RP_VISIBILITY_PUSH
 
 /* ------------------------------------------------------------------------ */
 /* Value and Array: shared typed memory                                      */
@@ -187,6 +188,7 @@ int rp_array_ptr(rp_runtime *rt, rp_array a, void **p);
 /** Size in bytes of an element of @p type (0 for RP_ELEM_BYTES and unknown types).  Pure. */
 size_t rp_elem_size(rp_elem type);
 
+RP_VISIBILITY_POP
 #ifdef __cplusplus
 }
 #endif

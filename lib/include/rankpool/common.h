@@ -8,15 +8,70 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+/* C++: only MPI's C API.  Open MPI's and MPICH's mpi.h otherwise pull in their
+ * deprecated C++ bindings, which need a library of their own to link. */
+#if defined(__cplusplus) && !defined(OMPI_SKIP_MPICXX)
+#define OMPI_SKIP_MPICXX 1
+#endif
+#if defined(__cplusplus) && !defined(MPICH_SKIP_MPICXX)
+#define MPICH_SKIP_MPICXX 1
+#endif
 #include <mpi.h>
+
+/* Every declaration of the API is exported from the shared library, which
+ * hides everything else (it is built with -fvisibility=hidden). */
+#if defined(__GNUC__) && !defined(RP_NO_VISIBILITY)
+#define RP_VISIBILITY_PUSH _Pragma("GCC visibility push(default)")
+#define RP_VISIBILITY_POP _Pragma("GCC visibility pop")
+#else
+#define RP_VISIBILITY_PUSH
+#define RP_VISIBILITY_POP
+#endif
 
 #ifdef __cplusplus
 extern "C" {
 #endif
+RP_VISIBILITY_PUSH
 
+/*
+ * The version of this header.  rp_version() gives the library's: a program
+ * may run with a later library of the same ABI (the SONAME
+ * librankpool.so.N), never with an earlier one.  See "ABI" below.
+ */
 #define RP_VERSION_MAJOR 0
-#define RP_VERSION_MINOR 1
+#define RP_VERSION_MINOR 2
 #define RP_VERSION_PATCH 0
+/** The version as one number, MAJOR * 10000 + MINOR * 100 + PATCH (200 for 0.2.0). */
+#define RP_VERSION (RP_VERSION_MAJOR * 10000 + RP_VERSION_MINOR * 100 + RP_VERSION_PATCH)
+
+/**
+ * The version of the library the program runs with, as RP_VERSION encodes
+ * it: compare it with RP_VERSION, the header's, to catch an older library.
+ * Needs no runtime; thread-safe.
+ */
+int rp_version(void);
+
+/** The library's version as text, "0.2.0"; never NULL.  Needs no runtime; thread-safe. */
+const char *rp_version_string(void);
+
+/*
+ * ABI.  A program built against this header keeps working with a later
+ * library of the same SONAME.  For that:
+ *  - the option structs (rp_options, rp_pool_options, rp_call_options,
+ *    rp_process_options) start with a size field that their RP_*_INIT macro
+ *    sets to the struct's size in the program's header.  The library reads
+ *    only that many bytes and takes its defaults for fields added since, so
+ *    always start from the INIT macro and set fields by name.  New fields
+ *    are added at the end only, 8 bytes wide (no padding that an older size
+ *    would leave out); none is removed, moved or retyped.  A size of 0, one
+ *    below this release's, or one above the library's own (a program built
+ *    against a newer header) is refused with RP_EINVAL.
+ *  - structs the library fills (rp_placement_info, rp_pool_stats,
+ *    rp_worker_stats) and enums never change in size or meaning; new
+ *    information comes with new functions or new enum values.
+ *  - error codes, flags and the other constants keep their values.
+ * Incompatible changes bump the SONAME.  CHANGELOG.md lists the changes.
+ */
 
 /** Wait without a time limit. */
 #define RP_FOREVER (-1.0)
@@ -87,6 +142,7 @@ const char *rp_last_error(void);
 /** A rankpool runtime over one communicator.  Opaque. */
 typedef struct rp_runtime rp_runtime;
 
+RP_VISIBILITY_POP
 #ifdef __cplusplus
 }
 #endif

@@ -10,6 +10,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+RP_VISIBILITY_PUSH
 
 /* ------------------------------------------------------------------------ */
 /* Shared objects: dicts, lists and namespaces held by the manager           */
@@ -345,6 +346,7 @@ int rp_obj_list(rp_runtime *rt, rp_obj_info **out, size_t *n);
  */
 int rp_obj_memory(rp_runtime *rt, size_t *used, size_t *limit);
 
+RP_VISIBILITY_POP
 #ifdef __cplusplus
 }
 #endif

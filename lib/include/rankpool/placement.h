@@ -10,6 +10,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+RP_VISIBILITY_PUSH
 
 /* ------------------------------------------------------------------------ */
 /* Placement                                                                 */
@@ -106,6 +107,7 @@ const char *rp_granularity_name(int granularity);
  */
 int rp_cpu_count(void);
 
+RP_VISIBILITY_POP
 #ifdef __cplusplus
 }
 #endif

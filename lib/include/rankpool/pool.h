@@ -10,6 +10,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+RP_VISIBILITY_PUSH
 
 /* ------------------------------------------------------------------------ */
 /* Pool                                                                      */
@@ -21,8 +22,9 @@ typedef struct rp_pool rp_pool;
 /** The state of one submitted call (multiprocessing.AsyncResult).  Opaque. */
 typedef struct rp_result rp_result;
 
-/** Pool options.  Start from RP_POOL_OPTIONS_INIT. */
+/** Pool options.  Start from RP_POOL_OPTIONS_INIT and set fields by name. */
 typedef struct rp_pool_options {
+    size_t size;             /**< sizeof(rp_pool_options); set by RP_POOL_OPTIONS_INIT */
     int workers;             /**< how many workers (0 = all of them) */
     const char *initializer; /**< task run once on each worker before its tasks, or NULL */
     const void *initarg;     /**< initializer argument (copied at create) */
@@ -50,7 +52,7 @@ typedef struct rp_pool_options {
 
 /** Default pool options. */
 #define RP_POOL_OPTIONS_INIT                                                                       \
-    { 0, NULL, NULL, 0, 0, 0, 0.0, 0 }
+    { sizeof(rp_pool_options), 0, NULL, NULL, 0, 0, 0, 0.0, 0 }
 
 /**
  * Callback run on the manager thread when a call completes (callback: all
@@ -60,8 +62,9 @@ typedef struct rp_pool_options {
  */
 typedef void (*rp_callback)(rp_result *res, void *user);
 
-/** Options of one call.  Start from RP_CALL_OPTIONS_INIT. */
+/** Options of one call.  Start from RP_CALL_OPTIONS_INIT and set fields by name. */
 typedef struct rp_call_options {
+    size_t size;                /**< sizeof(rp_call_options); set by RP_CALL_OPTIONS_INIT */
     size_t chunksize;           /**< items per message; 0 = ceil(n / (4 * workers)) */
     rp_callback callback;       /**< on success, or NULL */
     rp_callback error_callback; /**< on failure, or NULL */
@@ -71,7 +74,7 @@ typedef struct rp_call_options {
 
 /** Default call options. */
 #define RP_CALL_OPTIONS_INIT                                                                       \
-    { 0, NULL, NULL, NULL, RP_FOREVER }
+    { sizeof(rp_call_options), 0, NULL, NULL, NULL, RP_FOREVER }
 
 /**
  * Create a pool over @p opts->workers workers (least used first).  Runs the
@@ -298,6 +301,7 @@ int rp_result_error(const rp_result *res, rp_task_error *err);
  */
 void rp_result_free(rp_result *res);
 
+RP_VISIBILITY_POP
 #ifdef __cplusplus
 }
 #endif

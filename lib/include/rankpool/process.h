@@ -10,6 +10,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+RP_VISIBILITY_PUSH
 
 /* ------------------------------------------------------------------------ */
 /* Processes (multiprocessing.Process)                                      */
@@ -24,8 +25,9 @@ extern "C" {
  */
 typedef struct rp_process rp_process;
 
-/** Process options.  Start from RP_PROCESS_OPTIONS_INIT. */
+/** Process options.  Start from RP_PROCESS_OPTIONS_INIT and set fields by name. */
 typedef struct rp_process_options {
+    size_t size;      /**< sizeof(rp_process_options); set by RP_PROCESS_OPTIONS_INIT */
     const char *name; /**< copied (at most 255 bytes); NULL: "Process-N" */
     int daemon;       /**< ended when the main program finishes; may not start children */
     int rank;         /**< worker rank to run on; -1: the one with fewest running processes */
@@ -33,7 +35,7 @@ typedef struct rp_process_options {
 
 /** Default process options. */
 #define RP_PROCESS_OPTIONS_INIT                                                                    \
-    { NULL, 0, -1 }
+    { sizeof(rp_process_options), NULL, 0, -1 }
 
 /**
  * Make a process that will run task @p target with argument @p arg
@@ -139,6 +141,7 @@ typedef struct rp_process_info {
  */
 int rp_current_process(const rp_runtime *rt, rp_process_info *out);
 
+RP_VISIBILITY_POP
 #ifdef __cplusplus
 }
 #endif

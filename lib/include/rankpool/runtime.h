@@ -10,13 +10,22 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+RP_VISIBILITY_PUSH
 
 /* ------------------------------------------------------------------------ */
 /* Runtime                                                                   */
 /* ------------------------------------------------------------------------ */
 
-/** Runtime options.  Start from RP_OPTIONS_INIT; fields may be added later. */
+/**
+ * Runtime options.  Start from RP_OPTIONS_INIT and set fields by name; fields
+ * may be added later (at the end; see "ABI" in rankpool/common.h).  The
+ * fields a user tunes per run can also be set in the environment, as
+ * RP_<NAME> (RP_PREFETCH=4; the table is in docs/config.md): a value the
+ * program sets wins over the environment, which wins over the default.
+ */
 typedef struct rp_options {
+    /** sizeof(rp_options) in the program's header; set by RP_OPTIONS_INIT. */
+    size_t size;
     /** Task table, identical on every rank; borrowed for the runtime's life. */
     const rp_task_def *tasks;
     /** Entries in tasks. */
@@ -56,13 +65,17 @@ typedef struct rp_options {
     /** Install SIGINT and SIGTERM handlers on every rank (default 1; see
      *  "Signals" below).  0 leaves the program's own handling alone. */
     int handle_signals;
+    /** The process's log level from rp_init on (rankpool/log.h): an rp_log_level;
+     *  default RP_LOG_DEFAULT, which leaves it as RP_LOG_LEVEL or rp_log_set_level
+     *  made it. */
+    int log_level;
 } rp_options;
 
 /** Default options. */
 #define RP_OPTIONS_INIT                                                                            \
     {                                                                                              \
-        NULL, 0, 2, 200e-6, 1e-3, 5e-3, (size_t)1 << 16, (size_t)1 << 26, (size_t)1 << 30, 0, 0,   \
-            (size_t)1 << 26, 2, 10.0, 1                                                            \
+        sizeof(rp_options), NULL, 0, 2, 200e-6, 1e-3, 5e-3, (size_t)1 << 16, (size_t)1 << 26,      \
+            (size_t)1 << 30, 0, 0, (size_t)1 << 26, 2, 10.0, 1, 0                                  \
     }
 
 /**
@@ -75,8 +88,9 @@ typedef struct rp_options {
  * @param argc  may be NULL, as for MPI_Init
  * @param argv  may be NULL
  * @param opts  options, or NULL for the defaults (then no task is registered)
- * @return 0; RP_EINVAL (bad option, task table or RP_PLACEMENT value; every
- *         rank gets it), RP_EMISMATCH (ranks disagree on the task table;
+ * @return 0; RP_EINVAL (bad option or task table, options not from
+ *         RP_OPTIONS_INIT (their size), or a bad RP_<NAME> value in the
+ *         environment (rankpool/config.h); every rank gets it), RP_EMISMATCH (ranks disagree on the task table;
  *         every rank gets it), RP_ETHREAD, RP_EMPI, RP_ENOMEM, RP_EPROTO (an
  *         unreadable placement record), RP_ESTATE (MPI already finalized, or
  *         for rp_init_comm not running).
@@ -188,6 +202,7 @@ int rp_workers_lost(rp_runtime *rt);
 /** The signal (SIGINT, SIGTERM) that asked this process to stop, or 0.  Any rank. */
 int rp_interrupted(const rp_runtime *rt);
 
+RP_VISIBILITY_POP
 #ifdef __cplusplus
 }
 #endif

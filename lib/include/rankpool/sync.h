@@ -10,6 +10,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+RP_VISIBILITY_PUSH
 
 /* ------------------------------------------------------------------------ */
 /* Queues, locks, events, conditions, barriers and pipes                    */
@@ -259,6 +260,7 @@ int rp_conn_poll(rp_runtime *rt, rp_conn c, double timeout);
 /** Close this end: the other end's recv then reports RP_EEOF once empty. */
 int rp_conn_close(rp_runtime *rt, rp_conn c);
 
+RP_VISIBILITY_POP
 #ifdef __cplusplus
 }
 #endif

@@ -10,6 +10,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+RP_VISIBILITY_PUSH
 
 /* ------------------------------------------------------------------------ */
 /* Tasks                                                                     */
@@ -68,6 +69,7 @@ size_t rp_task_index(const rp_task_ctx *ctx);
 /** The runtime a task runs in, for the shared-object calls; NULL if @p ctx is NULL. */
 rp_runtime *rp_task_runtime(const rp_task_ctx *ctx);
 
+RP_VISIBILITY_POP
 #ifdef __cplusplus
 }
 #endif

@@ -1,6 +1,7 @@
 /*
  * The base layer: what every other layer uses and that needs nothing but
- * libc: the per-thread error detail and the clock.  No MPI, no threads of
+ * libc: the per-thread error detail, the logger, the options' sizes and
+ * the version, and the clock.  No MPI, no threads of
  * its own.  Not installed.
  */
 #ifndef RP_BASE_H
@@ -17,6 +18,57 @@ int rp__err(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3))
 
 /** Clear the calling thread's last error message. */
 void rp__err_clear(void);
+
+/* ---- log.c ------------------------------------------------------------- */
+
+/**
+ * Log one message at @p level (an rp_log_level, RP_LOG_ERROR .. RP_LOG_TRACE)
+ * if the process's level lets it through: one line, prefixed with the time,
+ * host and rank (rankpool/log.h).  A trailing newline in @p fmt is dropped.
+ * Keeps errno.  Any thread, forked children too.
+ */
+void rp__log(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/** 1 if a message of @p level would be written now. */
+int rp__log_on(int level);
+
+/** The rank the prefix names from now on (the last runtime made here). */
+void rp__log_set_rank(int rank);
+
+/** Write the prefix of a line at @p level into @p buf; returns its length. */
+size_t rp__log_prefix(char *buf, size_t size, int level);
+
+/** Parse a level's name (RP_LOG_LEVEL's spelling) into *level: 0 or RP_EINVAL. */
+int rp__log_level_parse(const char *s, int *level);
+
+/* ---- version.c ---------------------------------------------------------- */
+
+#define RP__STR2(x) #x
+/** A macro's value as a string literal. */
+#define RP__STR(x) RP__STR2(x)
+/** The header's version as a string literal, "0.2.0". */
+#define RP__VERSION_STRING                                                                         \
+    RP__STR(RP_VERSION_MAJOR) "." RP__STR(RP_VERSION_MINOR) "." RP__STR(RP_VERSION_PATCH)
+
+/**
+ * Take the caller's options struct @p given (NULL: the defaults) into
+ * @p dst, a struct of this library's layout of @p ours bytes: @p defaults,
+ * overwritten by the first given->size bytes of @p given (its leading
+ * size_t).  @p min is the size of the first layout that had a size field.
+ * A size below it or above @p ours fails with RP_EINVAL naming @p what;
+ * dst then holds the defaults.  dst's size field ends as @p ours.
+ */
+int rp__opts_take(void *dst, const void *defaults, size_t ours, const void *given, size_t min,
+                  const char *what);
+
+/** The end of @p field in @p type: a struct's size up to and with that field. */
+#define RP__END(type, field) (offsetof(type, field) + sizeof(((type *)0)->field))
+/* The smallest size of each options struct: the end of its layout in 0.2.0,
+ * the first release with the size field.  Never changes. */
+#define RP__OPTIONS_MIN RP__END(rp_options, log_level)
+#define RP__POOL_OPTIONS_MIN RP__END(rp_pool_options, timing)
+#define RP__CALL_OPTIONS_MIN RP__END(rp_call_options, timeout)
+#define RP__PROCESS_OPTIONS_MIN RP__END(rp_process_options, rank)
 
 /* ---- clock.c ----------------------------------------------------------- */
 

@@ -31,8 +31,10 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
         return rp__err(RP_ENOTMANAGER, "rp_pool_create on rank %d", rt->rank);
     if (check_may_block(rt, "rp_pool_create") != 0)
         return RP_EDEADLK;
-    if (opts == NULL)
-        opts = &defaults;
+    rp_pool_options own;
+    if (rp__opts_take(&own, &defaults, sizeof own, opts, RP__POOL_OPTIONS_MIN, "rp_pool_options"))
+        return RP_EINVAL;
+    opts = &own;
     if (opts->workers < 0)
         return rp__err(RP_EINVAL, "rp_pool_create: negative worker count %d", opts->workers);
     int init = -1;
@@ -159,6 +161,10 @@ static int job_new(rp_pool *pool, const char *task, size_t n, const rp_call_opti
                    int keep_order, size_t extra, rp_result **out) {
     if (pool == NULL)
         return rp__err(RP_EINVAL, "NULL pool");
+    rp_call_options call;
+    if (rp__opts_take(&call, &default_call, sizeof call, opts, RP__CALL_OPTIONS_MIN,
+                      "rp_call_options"))
+        return RP_EINVAL;
     int t = rp__task_find(&pool->rt->tasks, task);
     if (t < 0)
         return rp__err(RP_ENOTASK, "no task named '%s'", task ? task : "(null)");
@@ -187,7 +193,7 @@ static int job_new(rp_pool *pool, const char *task, size_t n, const rp_call_opti
     job->task = t;
     job->n = n;
     job->unordered = keep_order;
-    job->call = opts ? *opts : default_call;
+    job->call = call;
     *out = job;
     return 0;
 }
@@ -304,7 +310,9 @@ int rp_pool_apply(rp_pool *pool, const char *task, const void *arg, size_t arg_s
         return rp__err(RP_EINVAL, "NULL out buffer with capacity %zu", out_cap);
     if (pool != NULL && check_may_block(pool->rt, "rp_pool_apply") != 0)
         return RP_EDEADLK;
-    rp_call_options o = opts ? *opts : default_call;
+    rp_call_options o;
+    if (rp__opts_take(&o, &default_call, sizeof o, opts, RP__CALL_OPTIONS_MIN, "rp_call_options"))
+        return RP_EINVAL;
     double timeout = o.timeout;
     rp_result *res;
     int rc = apply_submit(pool, task, arg, arg_size, &o, &res, 1);

@@ -27,9 +27,11 @@
 
 int rp_process_create(rp_runtime *rt, const char *target, const void *arg, size_t arg_size,
                       const rp_process_options *opts, rp_process **out) {
-    rp_process_options def = RP_PROCESS_OPTIONS_INIT;
-    if (opts == NULL)
-        opts = &def;
+    static const rp_process_options def = RP_PROCESS_OPTIONS_INIT;
+    rp_process_options own;
+    if (rp__opts_take(&own, &def, sizeof own, opts, RP__PROCESS_OPTIONS_MIN, "rp_process_options"))
+        return RP_EINVAL;
+    opts = &own;
     if (rt == NULL || out == NULL || (arg == NULL && arg_size > 0))
         return rp__err(RP_EINVAL, "NULL argument");
     if (rp__in_child()) {

@@ -48,7 +48,7 @@ static void drop_msg(void *msg, rp__shared *sh) {
 void rp__handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg, rp__shared *sh) {
     rp__worker *w = &rt->workers[wi];
     if (w->len == 0) {
-        fprintf(stderr, "rankpool: unexpected RESULT from rank %d dropped\n", w->rank);
+        rp__log(RP_LOG_WARN, "unexpected RESULT from rank %d dropped", w->rank);
         drop_msg(msg, sh);
         return;
     }
@@ -79,7 +79,7 @@ void rp__handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg, rp__
     rp__reader r;
     if (h->job != job->id || h->start != c.start || h->count != c.count ||
         rp__reader_init(&r, h, (uint8_t *)msg + RP__HDR_SIZE) != 0) {
-        fprintf(stderr, "rankpool: malformed RESULT from rank %d\n", w->rank);
+        rp__log(RP_LOG_WARN, "malformed RESULT from rank %d", w->rank);
         rp__chunk_fail(rt, &c, RP_EPROTO, "malformed result message");
         drop_msg(msg, sh);
         rp__wake_next(rt, job);
@@ -164,8 +164,7 @@ void rp__pool_ack(rp_runtime *rt, rp_pool *p, int wi, int code, const char *m, s
 void rp__handle_ack(rp_runtime *rt, int wi, const rp__hdr *h, const char *m, size_t len) {
     rp_pool *p = rp__find_pool(rt, h->pool);
     if (p == NULL || rp__awaited(p, wi) < 0) {
-        fprintf(stderr, "rankpool: unexpected POOL_ACK from rank %d dropped\n",
-                rt->workers[wi].rank);
+        rp__log(RP_LOG_WARN, "unexpected POOL_ACK from rank %d dropped", rt->workers[wi].rank);
         return;
     }
     rp__pool_ack(rt, p, wi, h->code, m, len);
@@ -178,7 +177,7 @@ void rp__handle_bad_ack(rp_runtime *rt, int wi) {
     for (rp_pool *p = rt->pools; p; p = p->next) /* newest first */
         if (rp__awaited(p, wi) >= 0)
             oldest = p;
-    fprintf(stderr, "rankpool: rank %d: %s\n", rt->workers[wi].rank, why);
+    rp__log(RP_LOG_WARN, "rank %d: %s", rt->workers[wi].rank, why);
     if (oldest != NULL)
         rp__pool_ack(rt, oldest, wi, RP_EPROTO, why, sizeof why - 1);
 }
@@ -200,7 +199,7 @@ void rp__worker_lost(void *arg, int rank, const char *why) {
         w->lost_at = rp__now();
         rt->nlost++;
         rt->lost_pending = 1;
-        fprintf(stderr, "rankpool: worker rank %d (pid %d) lost: %s\n", rank, w->pid, why);
+        rp__log(RP_LOG_WARN, "worker rank %d (pid %d) lost: %s", rank, w->pid, why);
         pthread_cond_signal(&rt->wake);
     }
     pthread_mutex_unlock(&rt->lock);
@@ -284,9 +283,9 @@ int rp__handle_lost(rp_runtime *rt, int *ranks, int cap) {
             if (rp__awaited(p, i) >= 0)
                 rp__pool_ack(rt, p, i, 0, "", 0); /* the pool goes on without it */
         rp__processes_lost(rt, w->rank);
-        fprintf(stderr,
-                "rankpool: worker rank %d: %zu item(s) in %d chunk(s) it held go to the other "
-                "workers (%.3f s after the loss)%s\n",
+        rp__log(RP_LOG_WARN,
+                "worker rank %d: %zu item(s) in %d chunk(s) it held go to the other "
+                "workers (%.3f s after the loss)%s",
                 w->rank, items, chunks, rp__now() - w->lost_at,
                 rp__recovery_enabled() ? ""
                                        : "; without mpirun --enable-recovery the job now ends");

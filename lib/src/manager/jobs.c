@@ -154,7 +154,7 @@ rp__chunk rp__pop_chunk(rp_runtime *rt, int wi, int wait) {
  * chunk, so its call completes and the books stay in step with the worker. */
 void rp__fail_head(rp_runtime *rt, int wi, const char *why) {
     rp__worker *w = &rt->workers[wi];
-    fprintf(stderr, "rankpool: rank %d: %s\n", w->rank, why);
+    rp__log(RP_LOG_WARN, "rank %d: %s", w->rank, why);
     if (w->len == 0)
         return;
     rp__chunk c = rp__pop_chunk(rt, wi, 1);
@@ -170,7 +170,7 @@ void rp__set_fatal(rp_runtime *rt, int code) {
         return;
     rp__drain_subs(rt); /* what was submitted fails too */
     __atomic_store_n(&rt->fatal, code, __ATOMIC_RELEASE);
-    fprintf(stderr, "rankpool: %s (%s); failing all outstanding work\n", why, rp_err_name(code));
+    rp__log(RP_LOG_ERROR, "%s (%s); failing all outstanding work", why, rp_err_name(code));
     for (int i = 0; i < rt->nworkers; i++)
         while (rt->workers[i].len > 0) {
             rp__chunk c = rp__pop_chunk(rt, i, 0);
@@ -201,7 +201,7 @@ void rp__abandon_busy(rp_runtime *rt) {
             continue;
         w->stuck = 1;
         rt->nlost++;
-        fprintf(stderr, "rankpool: worker rank %d still runs a task at shutdown; giving up on it\n",
+        rp__log(RP_LOG_WARN, "worker rank %d still runs a task at shutdown; giving up on it",
                 w->rank);
         while (w->len > 0) {
             rp__chunk c = rp__pop_chunk(rt, i, 0);

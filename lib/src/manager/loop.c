@@ -28,8 +28,7 @@ static void interrupt(rp_runtime *rt, int sig) {
     char why[64];
     snprintf(why, sizeof why, "interrupted by signal %d", sig);
     __atomic_store_n(&rt->interrupted, sig, __ATOMIC_RELEASE);
-    fprintf(stderr, "rankpool: signal %d: stopping the pools (a second one ends the program)\n",
-            sig);
+    rp__log(RP_LOG_WARN, "signal %d: stopping the pools (a second one ends the program)", sig);
     for (rp_pool *p = rt->pools; p; p = p->next)
         rp__pool_stop(p, RP_EINTR, why);
     pthread_cond_broadcast(&rt->done);
@@ -66,7 +65,7 @@ static void handle_results(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) 
 static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) {
     rp__hdr h;
     if (src < 1 || src >= rt->size) {
-        fprintf(stderr, "rankpool: message from rank %d dropped\n", src);
+        rp__log(RP_LOG_WARN, "message from rank %d dropped", src);
         free(msg);
         return;
     }
@@ -84,8 +83,7 @@ static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) 
         if (ok)
             rp__process_msg(rt, src, &h);
         else
-            fprintf(stderr, "rankpool: malformed %s from rank %d dropped\n", rp__msg_name(tag),
-                    src);
+            rp__log(RP_LOG_WARN, "malformed %s from rank %d dropped", rp__msg_name(tag), src);
     } else if (tag == RP__MSG_POOL_ACK) {
         if (ok)
             rp__handle_ack(rt, src - 1, &h, (char *)msg + RP__HDR_SIZE, (size_t)h.body_len);
@@ -94,7 +92,7 @@ static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) 
     } else if (tag == RP__MSG_SHUTDOWN && ok && rt->stop) {
         rt->workers[src - 1].bye = 1; /* it leaves its service loop */
     } else {
-        fprintf(stderr, "rankpool: unexpected message (tag %d) from rank %d dropped\n", tag, src);
+        rp__log(RP_LOG_WARN, "unexpected message (tag %d) from rank %d dropped", tag, src);
     }
     free(msg);
 }
@@ -120,7 +118,7 @@ static void serve_obj(rp_runtime *rt, void *msg, size_t len, int src) {
     } else {
         static int logged;
         if (!logged++)
-            fprintf(stderr, "rankpool: unreadable object request from rank %d\n", src);
+            rp__log(RP_LOG_WARN, "unreadable object request from rank %d", src);
         rp__hdr bad = {.kind = RP__MSG_OBJ_REQ, .code = RP__OP_NONE, .body_len = 0};
         rc = rp__store_exec(rt->store, &bad, NULL, &who, &rep, &rlen);
     }
@@ -135,7 +133,7 @@ static void serve_obj(rp_runtime *rt, void *msg, size_t len, int src) {
         return; /* answered later, from the outbox */
     }
     if (rc != 0) {
-        fprintf(stderr, "rankpool: no memory to answer rank %d\n", src);
+        rp__log(RP_LOG_WARN, "no memory to answer rank %d", src);
         return;
     }
     rp__iov iov = {rep, rlen};
@@ -327,8 +325,7 @@ static int workers_gone(rp_runtime *rt) {
         if (!w->bye && !rp__worker_gone(w)) {
             w->stuck = 1;
             rt->nlost++;
-            fprintf(stderr, "rankpool: worker rank %d did not stop in time; giving up on it\n",
-                    w->rank);
+            rp__log(RP_LOG_WARN, "worker rank %d did not stop in time; giving up on it", w->rank);
         }
     }
     return 1;

@@ -101,7 +101,7 @@ void rp__process_msg(rp_runtime *rt, int src, const rp__hdr *h) {
         return; /* an executor ended: only its waiting calls mattered (rp__process_gone) */
     rp_process *p = rp__proc_find(rt, h->job);
     if (p == NULL || p->rank != src) {
-        fprintf(stderr, "rankpool: %s for an unknown process from rank %d dropped\n",
+        rp__log(RP_LOG_WARN, "%s for an unknown process from rank %d dropped",
                 rp__msg_name(h->kind), src);
         return;
     }

@@ -47,7 +47,7 @@ static void *calls_main(void *arg) {
         size_t rlen = 0;
         if (rp__hdr_decode(msg, len, &h) != 0 || h.kind != RP__MSG_OBJ_REQ ||
             (h.pool & ~RP__TOK_THREAD) != tok) {
-            fprintf(stderr, "rankpool: process %ld broke the protocol: killed\n", (long)lc->pid);
+            rp__log(RP_LOG_WARN, "process %ld broke the protocol: killed", (long)lc->pid);
             kill(lc->pid, SIGKILL);
             free(msg);
             break;

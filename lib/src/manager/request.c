@@ -212,7 +212,7 @@ void rp__answer(rp__store *s, waiter *wt, rp__fwriter *w, int code) {
     } else if (rc == 0) {
         rp__outmsg *m = malloc(sizeof *m);
         if (m == NULL) {
-            fprintf(stderr, "rankpool: no memory to answer rank %d; it waits on\n", wt->rank);
+            rp__log(RP_LOG_WARN, "no memory to answer rank %d; it waits on", wt->rank);
             free(w->buf.p);
         } else {
             *m = (rp__outmsg){.rank = wt->rank, .msg = w->buf.p, .len = w->buf.len};

@@ -186,9 +186,9 @@ static void lease_connect(rp__lease *l, const lease_rec *rec) {
     }
     if (fd >= 0)
         close(fd);
-    fprintf(stderr,
-            "rankpool: rank %d: cannot connect to rank 0 for the worker lease; if this "
-            "worker dies, rank 0 will not notice\n",
+    rp__log(RP_LOG_WARN,
+            "rank %d: cannot connect to rank 0 for the worker lease; if this "
+            "worker dies, rank 0 will not notice",
             l->rank);
 }
 
@@ -205,9 +205,9 @@ int rp__lease_init(rp__lease *l, MPI_Comm comm, int rank, int size, int ok) {
         if (l->fds != NULL && pipe2(l->wake, O_CLOEXEC | O_NONBLOCK) == 0)
             lease_listen(l, &rec);
         if (rec.naddr == 0)
-            fprintf(stderr,
-                    "rankpool: cannot listen for worker leases (%s); the loss of a "
-                    "worker will not be noticed\n",
+            rp__log(RP_LOG_WARN,
+                    "cannot listen for worker leases (%s); the loss of a "
+                    "worker will not be noticed",
                     strerror(errno));
         for (int r = 0; l->fds != NULL && r < size; r++)
             l->fds[r] = -1;
@@ -254,7 +254,7 @@ static void *watch_main(void *arg) {
     if (p == NULL || who == NULL) {
         free(p);
         free(who);
-        fprintf(stderr, "rankpool: no memory to watch the workers\n");
+        rp__log(RP_LOG_WARN, "no memory to watch the workers");
         return NULL;
     }
     for (;;) {
@@ -269,7 +269,7 @@ static void *watch_main(void *arg) {
         if (poll(p, (nfds_t)n, -1) < 0) {
             if (errno == EINTR)
                 continue;
-            fprintf(stderr, "rankpool: poll on the worker leases failed: %s\n", strerror(errno));
+            rp__log(RP_LOG_WARN, "poll on the worker leases failed: %s", strerror(errno));
             break;
         }
         if (p[0].revents) {
@@ -332,7 +332,7 @@ static void *guard_main(void *arg) {
             return NULL;
         if (n == 1 && c != RP__LEASE_KILL)
             continue;
-        fprintf(stderr, "rankpool: rank %d: %s; ending this rank\n", l->rank,
+        rp__log(RP_LOG_ERROR, "rank %d: %s; ending this rank", l->rank,
                 n == 1 ? "rank 0 gave up on it (a task still ran at shutdown)" : "rank 0 is gone");
         fflush(stderr);
         _exit(1);
@@ -352,7 +352,7 @@ int rp__lease_start(rp__lease *l, const rp__lease_hooks *hooks) {
     if (l->listen_fd < 0)
         return 0;
     if (pthread_create(&l->thread, NULL, watch_main, l) != 0) {
-        fprintf(stderr, "rankpool: cannot start the thread that watches the workers\n");
+        rp__log(RP_LOG_WARN, "cannot start the thread that watches the workers");
         return 0;
     }
     l->started = 1;

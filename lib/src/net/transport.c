@@ -261,7 +261,7 @@ int rp__rpc(MPI_Comm comm, const rp_options *opt, void *req, size_t len, uint64_
                     relay->route(relay->arg, msg, (size_t)count); /* a child's */
                 } else if (!ok || (h.start != seq && h.start != 0)) {
                     /* Not ours (an answer to a call that gave up): drop it. */
-                    fprintf(stderr, "rankpool: stray OBJ_REP dropped\n");
+                    rp__log(RP_LOG_WARN, "stray OBJ_REP dropped");
                     free(msg);
                 } else {
                     *rep = msg;

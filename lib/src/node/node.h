@@ -46,6 +46,21 @@ void rp__placement_start(rp__placement *pl);
 /** Restore the binding and OMP_NUM_THREADS, free everything.  Idempotent. */
 void rp__placement_fini(rp__placement *pl);
 
+/* ---- config.c ------------------------------------------------------------ */
+
+/**
+ * The environment's part of the options (rankpool/config.h): each field
+ * the program left at its default takes its RP_<NAME> variable's value, if
+ * set.  Checks every variable set and every field's range; the first
+ * problem is returned (RP_EINVAL, its message naming the variable or
+ * field).  @p sources, if not NULL, receives each option's rp_option_source,
+ * rp_option_count() of them.
+ */
+int rp__config_env(rp_options *o, unsigned char *sources);
+
+/** Log each option's value and source at debug level. */
+void rp__config_log(const rp_options *o, const unsigned char *sources);
+
 /* ---- signals.c ------------------------------------------------------------ */
 
 /** Install the SIGINT/SIGTERM handlers (when rp_options.handle_signals);

@@ -189,7 +189,8 @@ int rp__placement_init(rp__placement *pl, MPI_Comm comm, int rank, int size, con
                        int ok) {
     int rc = 0, policy = RP_PLACE_NONE, grain = RP_GRAIN_CORE;
     if (ok)
-        rc = rp__placement_resolve(opt->placement, opt->granularity, getenv("RP_PLACEMENT"),
+        rc = rp__placement_resolve(opt->placement, opt->granularity, NULL, /* RP_PLACEMENT: in
+                                   opt already (rp__config_env) */
                                    getenv(OMPI_BINDING_VAR), &policy, &grain);
     if (ok && rc == 0) {
         /* Without a topology or a readable binding nothing is placed, but
@@ -198,7 +199,7 @@ int rp__placement_init(rp__placement *pl, MPI_Comm comm, int rank, int size, con
         if (trc == 0)
             trc = rp__topo_get_binding(pl->topo, &pl->given);
         if (trc != 0) {
-            add_warning(pl, "rankpool: warning: rank %d is not placed: %s", rank, rp_last_error());
+            add_warning(pl, "rank %d is not placed: %s", rank, rp_last_error());
             rp__topo_free(pl->topo);
             pl->topo = NULL;
             policy = RP_PLACE_NONE;
@@ -236,7 +237,7 @@ int rp__placement_init(rp__placement *pl, MPI_Comm comm, int rank, int size, con
         if (rc == 0 && plan.pinned) {
             pl->rebound = 1;
             if (rp__topo_bind(pl->topo, plan.cpuset) != 0)
-                add_warning(pl, "rankpool: warning: rank %d: %s", rank, rp_last_error());
+                add_warning(pl, "rank %d: %s", rank, rp_last_error());
         }
         if (rc == 0 && rp__topo_get_binding(pl->topo, &bound) != 0)
             bound = NULL;
@@ -246,7 +247,7 @@ int rp__placement_init(rp__placement *pl, MPI_Comm comm, int rank, int size, con
             rc = rp__topo_summary(pl->topo, &summary);
         if (rc == 0 && plan.oversubscribed && grank == 0)
             add_warning(pl,
-                        "rankpool: warning: host %s: %d workers share %d %s%s (cpuset %s): they "
+                        "host %s: %d workers share %d %s%s (cpuset %s): they "
                         "take turns, so CPU-bound tasks run slower than with one worker per %s",
                         host, plan.workers, plan.units, unit, plan.units == 1 ? "" : "s", given,
                         unit);
@@ -270,10 +271,8 @@ int rp__placement_init(rp__placement *pl, MPI_Comm comm, int rank, int size, con
 }
 
 void rp__placement_start(rp__placement *pl) {
-    if (pl->warning) {
-        fputs(pl->warning, stderr);
-        fflush(stderr);
-    }
+    for (const char *w = pl->warning; w && *w; w += strcspn(w, "\n") + 1)
+        rp__log(RP_LOG_WARN, "%.*s", (int)strcspn(w, "\n"), w);
     /* Only if unset: the user's value, even an empty one, is the user's. */
     if (pl->omp_hint > 0 && getenv("OMP_NUM_THREADS") == NULL) {
         snprintf(pl->omp, sizeof pl->omp, "%d", pl->omp_hint);

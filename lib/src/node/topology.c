@@ -389,3 +389,14 @@ int rp_cpu_count(void) {
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 && n < (1L << 30) ? (int)n : 1;
 }
+
+void rp__hwloc_versions(char *built, size_t built_size, char *running, size_t running_size) {
+    unsigned api = HWLOC_API_VERSION, now = hwloc_get_api_version();
+#ifdef HWLOC_VERSION
+    snprintf(built, built_size, "%s (API %u.%u.%u)", HWLOC_VERSION, api >> 16, (api >> 8) & 0xff,
+             api & 0xff);
+#else
+    snprintf(built, built_size, "API %u.%u.%u", api >> 16, (api >> 8) & 0xff, api & 0xff);
+#endif
+    snprintf(running, running_size, "API %u.%u.%u", now >> 16, (now >> 8) & 0xff, now & 0xff);
+}

@@ -10,6 +10,8 @@
 #ifndef RP_TOPOLOGY_H
 #define RP_TOPOLOGY_H
 
+#include <stddef.h>
+
 /** A loaded hardware topology.  Opaque. */
 typedef struct rp__topo rp__topo;
 
@@ -97,5 +99,11 @@ int rp__placement_parse(const char *s, int *policy, int *granularity);
  */
 int rp__placement_resolve(int opt_policy, int opt_granularity, const char *env,
                           const char *launcher, int *policy, int *granularity);
+
+/**
+ * hwloc's version as compiled ("2.9.0 (API 2.8.0)") and the API version of
+ * the hwloc library running ("API 2.8.0"), into the two buffers.
+ */
+void rp__hwloc_versions(char *built, size_t built_size, char *running, size_t running_size);
 
 #endif /* RP_TOPOLOGY_H */

@@ -175,7 +175,7 @@ void rp__child_run(const rp__tasks *tasks, int rank, int task, const void *arg, 
     char msg[RP__MAX_ERRMSG + 1];
     int rc = rp__exec_init(tasks, rank, task, arg, len, msg, sizeof msg);
     if (rc != 0 && strcmp(msg, "initializer failed") != 0)
-        fprintf(stderr, "rankpool: process '%s': %s\n", g_child.name, msg);
+        rp__log(RP_LOG_ERROR, "process '%s': %s", g_child.name, msg);
     fflush(NULL);
     _exit(rc == 0 ? 0 : rc > 0 && rc < 256 ? rc : 1);
 }

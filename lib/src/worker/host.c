@@ -270,7 +270,7 @@ static int kid_read(rp__host *h, int i, void **res, size_t *rlen, int fill) {
         }
     }
     free(msg);
-    fprintf(stderr, "rankpool: rank %d: child %ld broke the protocol: killed\n", h->env->rank,
+    rp__log(RP_LOG_WARN, "rank %d: child %ld broke the protocol: killed", h->env->rank,
             (long)k->pid);
     kill(k->pid, SIGKILL);
     close(k->fd);

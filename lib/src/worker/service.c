@@ -234,7 +234,7 @@ static int run_chunk(wstate *s, wmsg *m) {
      * header that lies about it must not cost a huge allocation first. */
     rp__reader chk;
     if (rp__reader_init(&chk, &m->h, (uint8_t *)m->msg + RP__HDR_SIZE) != 0) {
-        fprintf(stderr, "rankpool: rank %d: malformed TASK message\n", env->rank);
+        rp__log(RP_LOG_WARN, "rank %d: malformed TASK message", env->rank);
         return answer_unreadable(s, m->batch);
     }
     rp__rwriter w;
@@ -249,8 +249,7 @@ static int run_chunk(wstate *s, wmsg *m) {
         rc = rp__exec_chunk(env->tasks, env->rank, &m->h, (uint8_t *)m->msg + RP__HDR_SIZE,
                             chunk_canceled, &ps, &w);
     if (rc != 0) {
-        fprintf(stderr, "rankpool: rank %d: malformed TASK message (%s)\n", env->rank,
-                rp_err_name(rc));
+        rp__log(RP_LOG_WARN, "rank %d: malformed TASK message (%s)", env->rank, rp_err_name(rc));
         rp__buf_free(&w.buf);
         return answer_unreadable(s, m->batch);
     }
@@ -278,8 +277,8 @@ static int handle(wstate *s, void *msg, size_t len, int src, int tag, int runnin
     rp__wenv *env = s->env;
     rp__hdr h;
     if (src != 0 || msg == NULL || rp__hdr_decode(msg, len, &h) != 0 || h.kind != tag) {
-        fprintf(stderr, "rankpool: rank %d: malformed message (tag %d) from rank %d\n", env->rank,
-                tag, src);
+        rp__log(RP_LOG_WARN, "rank %d: malformed message (tag %d) from rank %d", env->rank, tag,
+                src);
         free(msg);
         /* An unreadable chunk is still answered, in its turn. */
         if (src == 0 && tag == RP__MSG_TASK) {
@@ -303,7 +302,7 @@ static int handle(wstate *s, void *msg, size_t len, int src, int tag, int runnin
         uint32_t n = ok ? b.count : h.count >= 2 && h.count <= RP__MAX_BATCH ? h.count : 1;
         wbatch *owner = ok ? malloc(sizeof *owner) : NULL;
         if (!ok)
-            fprintf(stderr, "rankpool: rank %d: malformed TASKS message\n", env->rank);
+            rp__log(RP_LOG_WARN, "rank %d: malformed TASKS message", env->rank);
         else if (owner == NULL)
             ok = 0; /* no memory: each part is answered as unreadable */
         else
@@ -359,14 +358,14 @@ static int handle(wstate *s, void *msg, size_t len, int src, int tag, int runnin
         /* An answer for a child of this rank (ours come inside rp__rpc). */
         if (rp__host_route(msg, len))
             return 0;
-        fprintf(stderr, "rankpool: rank %d: stray OBJ_REP dropped\n", env->rank);
+        rp__log(RP_LOG_WARN, "rank %d: stray OBJ_REP dropped", env->rank);
         break;
     case RP__MSG_SHUTDOWN:
         s->stop = 1;
         env->peers_lost = h.code != 0; /* then no collective call at finalize */
         break;
     default:
-        fprintf(stderr, "rankpool: rank %d: unexpected %s message dropped\n", env->rank,
+        rp__log(RP_LOG_WARN, "rank %d: unexpected %s message dropped", env->rank,
                 rp__msg_name(h.kind));
         break;
     }
