@@ -193,13 +193,23 @@ END {
     printf "\n"
 
     printf "goals (%d workers)%59s\n", workers, "ratio"
-    goal("apply_async vs farm (>= 1.0x)", "apply_async/farm", RATIO[w1, "farm (1 task/worker)"], ">=", 1)
+    goal("apply_async vs farm (>= 1.5x)", "apply_async/farm", RATIO[w1, "farm (1 task/worker)"], ">=", 1.5)
     goal("apply_async vs Python Pool.apply_async (>= 10x)", "apply_async/Python", RATIO[w1, "python Pool.apply_async"],
          ">=", 10)
+    goal("map chunksize 1 vs farm (>= 2x)", "map1/farm", RATIO[w2, "farm (1 task/worker)"], ">=", 2)
     goal("map default vs Python Pool.map default (>= 3x)", "map/Python", RATIO[w3, "python Pool.map"], ">=", 3)
-    goal("uneven map speedup / OpenMP's (>= 0.95)", "speedup/OpenMP", RATIO[w4, "OpenMP dynamic"], ">=", 0.95)
-    goal("apply median latency / raw round trip (<= 3x)", "latency/raw", RATIO[w5, "raw MPI ping-pong 8 B"], "<=",
-         3)
-    goal("idle rank, CPU-s per s, worst rank (<= 0.05)", "idle CPU-s/s", idle, "<=", 0.05)
+    goal("uneven map speedup / OpenMP's (>= 0.97)", "speedup/OpenMP", RATIO[w4, "OpenMP dynamic"], ">=", 0.97)
+    goal("apply median latency / raw round trip (<= 2x)", "latency/raw", RATIO[w5, "raw MPI ping-pong 8 B"], "<=",
+         2)
+    goal("apply p99 latency / raw p99 (<= 5x)", "p99/raw", RATIO[w6, "raw MPI ping-pong 8 B"], "<=", 5)
+    goal("queue 8 B w->w vs mp.Queue (>= 5x)", "queue 8B/Python", RATIO["queue 8 B items w->w", "python mp.Queue"],
+         ">=", 5)
+    goal("queue 4 KiB w->w vs mp.Queue (>= 3x)", "queue 4KiB/Python",
+         RATIO["queue 4 KiB items w->w", "python mp.Queue"], ">=", 3)
+    goal("dict get from a task vs Manager().dict (>= 60x)", "dict get/Python",
+         RATIO["dict get 1 client", "python Manager().dict"], ">=", 60)
+    goal("dict set from a task vs Manager().dict (>= 60x)", "dict set/Python",
+         RATIO["dict set 1 client", "python Manager().dict"], ">=", 60)
+    goal("idle rank, CPU-s per s, worst rank (<= 0.01)", "idle CPU-s/s", idle, "<=", 0.01)
     printf "peers: python %s, mpi4py %s, OpenMP %s\n", py, mpi4py, omp
 }

@@ -2,12 +2,13 @@
 # Left: trivial tasks/s against workers; middle: the uneven map's speedup;
 # right: how far past its target each goal is (ratio/target for the ">="
 # goals, target/ratio for the "<=" ones): above 1 is met.
-set terminal pngcairo size 1500,450 font ",10"
+set terminal pngcairo size 1500,560 font ",10"
 set output dir.'/suite.png'
 set termoption noenhanced
 set datafile missing '?'
 set multiplot layout 1,3 title sprintf('rankpool benchmark suite (%d cores; dashed: the core count)', cores)
-set key top left
+# The keys go under the plots, where they cannot hide a curve.
+set key below horizontal maxcols 2
 set grid
 set xlabel 'workers'
 set xtics 1
