@@ -54,7 +54,6 @@ static int prepare_manager(rp_runtime *rt) {
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
     pthread_mutex_init(&rt->lock, NULL);
     pthread_mutex_init(&rt->prog, NULL);
-    pthread_mutex_init(&rt->block_lock, NULL);
     rp__subs_init(rt);
     pthread_cond_init(&rt->wake, &ca);
     pthread_cond_init(&rt->done, &ca);
@@ -79,7 +78,6 @@ static void release_manager(rp_runtime *rt) {
     pthread_cond_destroy(&rt->done);
     rp__dispatch_free(rt);
     rp__job_blocks_fini(rt);
-    pthread_mutex_destroy(&rt->block_lock);
     free(rt->workers);
     free(rt->task_ns);
     rp__store_free(rt->store);

@@ -17,9 +17,12 @@ static int item_rc(const rp__item *it) {
     }
 }
 
-/* Ready for reading: complete, or all items in and we are its callback. */
+/* Ready for reading: complete, or all items in and we are its callback.
+ * Either is set once, after the items are final: no lock needed to look,
+ * nor to read the items once it holds. */
 static int is_ready(const rp_result *res) {
-    return res->complete || (res->ndone == res->n && rp__on_manager(res->rt));
+    return __atomic_load_n(&res->complete, __ATOMIC_ACQUIRE) ||
+           (__atomic_load_n(&res->items_in, __ATOMIC_ACQUIRE) && rp__on_manager(res->rt));
 }
 
 /* A handle kept past rp_finalize is complete and detached: no lock then. */
@@ -37,8 +40,8 @@ int rp_result_wait(rp_result *res, double timeout) {
     if (res == NULL)
         return rp__err(RP_EINVAL, "NULL result");
     rp_runtime *rt = res->rt;
-    if (rt == NULL)
-        return 0;
+    if (rt == NULL || (is_ready(res) && (res->pool == NULL || !res->pool->timing)))
+        return 0; /* (a timed pool's first return is counted, under the lock) */
     double dl = rp__deadline(timeout);
     int rc = 0;
     pthread_mutex_lock(&rt->lock);
@@ -56,21 +59,11 @@ int rp_result_wait(rp_result *res, double timeout) {
 }
 
 int rp_result_ready(const rp_result *res) {
-    if (res == NULL)
-        return 0;
-    res_lock(res);
-    int r = is_ready(res);
-    res_unlock(res);
-    return r;
+    return res != NULL && is_ready(res);
 }
 
 int rp_result_successful(const rp_result *res) {
-    if (res == NULL)
-        return 0;
-    res_lock(res);
-    int r = is_ready(res) && res->nfailed == 0;
-    res_unlock(res);
-    return r;
+    return res != NULL && is_ready(res) && res->nfailed == 0;
 }
 
 int rp_result_get(rp_result *res, double timeout, const void **data, size_t *size) {
@@ -169,7 +162,7 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
 int rp_result_error(const rp_result *res, rp_task_error *err) {
     if (res == NULL || err == NULL)
         return rp__err(RP_EINVAL, "NULL argument");
-    res_lock(res);
+    /* Once ready the items no longer change: read them without the lock. */
     int rc = RP_EDONE;
     if (!is_ready(res)) {
         rc = RP_ESTATE;
@@ -184,7 +177,6 @@ int rp_result_error(const rp_result *res, rp_task_error *err) {
             }
         }
     }
-    res_unlock(res);
     return rc;
 }
 

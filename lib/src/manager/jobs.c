@@ -64,6 +64,7 @@ void rp__job_unref(rp_result *job) {
 
 /* All items are in: hand the call to the callback stage. */
 void rp__job_items_done(rp_runtime *rt, rp_result *job) {
+    __atomic_store_n(&job->items_in, 1, __ATOMIC_RELEASE); /* for its callbacks, without the lock */
     job->cnext = NULL;
     if (rt->completed_tail != NULL)
         rt->completed_tail->cnext = job;
@@ -322,45 +323,74 @@ void rp__drain_subs(rp_runtime *rt) {
     rp__drain_some(rt, SIZE_MAX);
 }
 
-/* Blocks kept for reuse, at most: 32 MiB.  A flood of fire-and-forget calls
- * then runs on the same memory instead of faulting in new pages, and the
- * manager's frees do not take the lock of the submitter's malloc arena. */
+/* Blocks kept for reuse, at most: 32 MiB in the runtime's list.  A flood
+ * of fire-and-forget calls then runs on the same memory instead of faulting
+ * in new pages, and the manager's frees do not take the lock of the
+ * submitter's malloc arena. */
 #define RP__MAX_FREE_BLOCKS 65536u
 
-void *rp__job_block(rp_runtime *rt) {
-    pthread_mutex_lock(&rt->block_lock);
-    if (rt->block_cache == NULL)
-        rt->block_cache = __atomic_exchange_n(&rt->free_blocks, NULL, __ATOMIC_ACQUIRE);
-    void *b = rt->block_cache;
-    if (b != NULL) {
-        rt->block_cache = *(void **)b;
-        __atomic_sub_fetch(&rt->nfree_blocks, 1, __ATOMIC_RELAXED);
+/* A free block: the next one, and how many the list holds from here. */
+typedef struct free_block {
+    struct free_block *next;
+    size_t count;
+} free_block;
+
+/* Each submitting thread takes the runtime's whole free list at once into
+ * a list of its own, and takes its blocks from there without a lock.  The
+ * blocks are plain malloc'd memory: a thread's list is freed when the
+ * thread ends (or by rp_finalize, for the thread that calls it). */
+static _Thread_local free_block *tl_blocks;
+static pthread_key_t tl_key;
+static pthread_once_t tl_once = PTHREAD_ONCE_INIT;
+
+static void free_list(free_block *b) {
+    for (free_block *nx; b != NULL; b = nx) {
+        nx = b->next;
+        free(b);
     }
-    pthread_mutex_unlock(&rt->block_lock);
-    return b != NULL ? b : malloc(RP__JOB_BLOCK);
+}
+
+static void tl_exit(void *arg) {
+    (void)arg;
+    free_list(tl_blocks);
+    tl_blocks = NULL;
+}
+
+static void tl_key_init(void) {
+    pthread_key_create(&tl_key, tl_exit);
+}
+
+void *rp__job_block(rp_runtime *rt) {
+    if (tl_blocks == NULL) {
+        tl_blocks = __atomic_exchange_n((free_block **)&rt->free_blocks, NULL, __ATOMIC_ACQUIRE);
+        if (tl_blocks != NULL) {
+            pthread_once(&tl_once, tl_key_init);
+            pthread_setspecific(tl_key, &tl_blocks); /* so that tl_exit runs */
+        }
+    }
+    free_block *b = tl_blocks;
+    if (b == NULL)
+        return malloc(RP__JOB_BLOCK);
+    tl_blocks = b->next;
+    return b;
 }
 
 void rp__job_block_free(rp_runtime *rt, void *block) {
-    if (__atomic_load_n(&rt->nfree_blocks, __ATOMIC_RELAXED) >= RP__MAX_FREE_BLOCKS) {
+    free_block *fb = block,
+               *top = __atomic_load_n((free_block **)&rt->free_blocks, __ATOMIC_RELAXED);
+    if (top != NULL && top->count >= RP__MAX_FREE_BLOCKS) {
         free(block);
         return;
     }
-    __atomic_add_fetch(&rt->nfree_blocks, 1, __ATOMIC_RELAXED);
-    void *top = __atomic_load_n(&rt->free_blocks, __ATOMIC_RELAXED);
-    do
-        *(void **)block = top;
-    while (!__atomic_compare_exchange_n(&rt->free_blocks, &top, block, 1, __ATOMIC_RELEASE,
-                                        __ATOMIC_RELAXED));
+    do {
+        fb->next = top;
+        fb->count = top != NULL ? top->count + 1 : 1;
+    } while (!__atomic_compare_exchange_n((free_block **)&rt->free_blocks, &top, fb, 1,
+                                          __ATOMIC_RELEASE, __ATOMIC_RELAXED));
 }
 
 void rp__job_blocks_fini(rp_runtime *rt) {
-    void *lists[2] = {rt->block_cache,
-                      __atomic_exchange_n(&rt->free_blocks, NULL, __ATOMIC_ACQUIRE)};
-    for (int k = 0; k < 2; k++)
-        for (void *b = lists[k], *nx; b != NULL; b = nx) {
-            nx = *(void **)b;
-            free(b);
-        }
-    rt->block_cache = NULL;
-    rt->nfree_blocks = 0;
+    free_list(__atomic_exchange_n((free_block **)&rt->free_blocks, NULL, __ATOMIC_ACQUIRE));
+    free_list(tl_blocks);
+    tl_blocks = NULL;
 }

@@ -168,7 +168,8 @@ struct rp_result {
     /* progress */
     size_t ndone;
     size_t nfailed;
-    int complete;  /* all items done and callbacks run */
+    int complete;  /* all items done and callbacks run (atomic: set once, release) */
+    int items_in;  /* all items done: handed to the callbacks (atomic: set once, release) */
     int unordered; /* imap_unordered: next() in completion order */
     size_t *order; /* completion order (unordered) */
     size_t norder;
@@ -312,11 +313,9 @@ struct rp_runtime {
     int mgr_asleep; /* the manager waits on rt->wake: submitters signal it (atomic) */
     int drivers;    /* callers driving progress in rp__wait_step (atomic) */
     RP__CACHE_PAD(pad_asleep);
-    /* blocks of freed one-item calls, for the next ones (rp__job_block) */
-    void *free_blocks;   /* pushed by whoever frees, lock-free */
-    void *block_cache;   /* taken from free_blocks by submitters, under block_lock */
-    size_t nfree_blocks; /* about how many are kept (atomic) */
-    pthread_mutex_t block_lock;
+    /* blocks of freed one-item calls, for the next ones (rp__job_block):
+     * pushed by whoever frees, taken whole by a submitting thread */
+    void *free_blocks;
     RP__CACHE_PAD(pad_blocks);
     /* the engine's */
     pthread_mutex_t
