@@ -288,10 +288,14 @@ static rp_result *subs_take(rp_runtime *rt) {
 /* One submitted call into its pool (lock held). */
 static void file_job(rp_runtime *rt, rp_result *job) {
     rp_pool *pool = job->pool;
-    job->lnext = rt->live;
-    if (rt->live)
-        rt->live->lprev = job;
-    rt->live = job;
+    if (job->refs > 1) {
+        /* A handle the user holds: rp_finalize detaches it.  A call without
+         * one ends before its pool does, so it need not be listed. */
+        job->lnext = rt->live;
+        if (rt->live)
+            rt->live->lprev = job;
+        rt->live = job;
+    }
     job->item_ns = rt->task_ns[job->task]; /* a start from earlier calls of this task */
     if (pool->state == RP__POOL_TERMINATED) {
         /* Terminated after the caller looked: as if it came a moment earlier. */
