@@ -42,8 +42,8 @@ void rp__job_unref(rp_result *job) {
         if (job->lnext)
             job->lnext->lprev = job->lprev;
     }
-    for (size_t i = 0; i < job->n; i++)
-        free(job->items[i].msg);
+    for (size_t i = 0; job->nfailed > 0 && i < job->n; i++)
+        free(job->items[i].msg); /* (only failed items have one) */
     for (size_t i = 0; i < job->nbufs; i++) {
         if (job->bufs[i].sh != NULL)
             rp__shared_unref(job->bufs[i].sh);

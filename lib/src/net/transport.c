@@ -12,8 +12,13 @@
 #include <string.h>
 
 /* Messages up to this size are gathered into one buffer; larger ones are sent
- * in place from the caller's memory through a derived datatype. */
-#define RP__GATHER_MAX ((size_t)16384)
+ * in place from the caller's memory through a derived datatype.  A message
+ * in several pieces goes by Open MPI's pipelined protocol, which moves each
+ * fragment only when the sender calls MPI again: a worker then waits in its
+ * receive on rank 0's next poll, for milliseconds when rank 0 is busy or
+ * backing off.  A contiguous one is read by the receiver alone (one copy
+ * between the processes), so the copy here is cheaper up to a megabyte. */
+#define RP__GATHER_MAX ((size_t)1 << 20)
 static int sendq_push(rp__sendq *q, MPI_Request req, void *owned) {
     if (q->n == q->cap) {
         size_t cap = q->cap ? q->cap * 2 : 16;
