@@ -232,6 +232,97 @@ static void test_executor_results(void **state) {
     rp__buf_free(&w.buf);
 }
 
+/* A chunk whose items all succeed with one result size, when the task
+ * allows it, is answered dense: count * size bytes, no table, read back as
+ * fixed-size items; one failure, another size, or no permission keeps the
+ * table; a dense body that does not add up is refused. */
+static void test_dense_results(void **state) {
+    (void)state;
+    int32_t rec[5] = {1, 2, 3, 4, 5};
+    rp__hdr h = {.kind = RP__MSG_TASK,
+                 .flags = RP__TASK_DENSE,
+                 .code = 0,
+                 .job = 9,
+                 .start = 100,
+                 .count = 5,
+                 .item_size = 4,
+                 .body_len = 20};
+    rp__rwriter w;
+    assert_int_equal(rp__rwriter_init(&w, &h), 0);
+    assert_int_equal(rp__exec_chunk(&table, 1, &h, rec, NULL, NULL, &w), 0);
+    rp__hdr rh;
+    assert_int_equal(rp__hdr_decode(w.buf.p, w.buf.len, &rh), 0);
+    assert_int_equal(rh.item_size, 4);
+    assert_int_equal(rh.body_len, 20);
+    rp__reader r;
+    assert_int_equal(rp__reader_init(&r, &rh, w.buf.p + RP__HDR_SIZE), 0);
+    const void *d;
+    size_t n;
+    int st;
+    int32_t code;
+    for (int i = 0; i < 5; i++) {
+        assert_int_equal(rp__reader_next(&r, &d, &n, &st, &code), 1);
+        assert_int_equal(st, RP__ST_OK);
+        assert_int_equal(code, 0);
+        assert_int_equal(n, 4);
+        assert_int_equal(*(const int32_t *)d, 2 * rec[i]);
+    }
+    assert_int_equal(rp__reader_next(&r, &d, &n, &st, &code), 0);
+    /* A lie about the size: refused before anything is read. */
+    rh.item_size = 8;
+    assert_int_equal(rp__reader_init(&r, &rh, w.buf.p + RP__HDR_SIZE), RP_EPROTO);
+    rp__buf_free(&w.buf);
+
+    /* Without the task's permission: the table stays. */
+    h.flags = 0;
+    assert_int_equal(rp__rwriter_init(&w, &h), 0);
+    assert_int_equal(rp__exec_chunk(&table, 1, &h, rec, NULL, NULL, &w), 0);
+    assert_int_equal(rp__hdr_decode(w.buf.p, w.buf.len, &rh), 0);
+    assert_int_equal(rh.item_size, 0);
+    rp__buf_free(&w.buf);
+
+    /* A failed item keeps the table, with its message. */
+    uint8_t odd[5] = {1, 1, 1, 1, 1};
+    h = (rp__hdr){.kind = RP__MSG_TASK,
+                  .flags = RP__TASK_DENSE,
+                  .code = 0,
+                  .count = 5,
+                  .item_size = 1,
+                  .body_len = 5};
+    assert_int_equal(rp__rwriter_init(&w, &h), 0);
+    assert_int_equal(rp__exec_chunk(&table, 1, &h, odd, NULL, NULL, &w), 0);
+    assert_int_equal(rp__hdr_decode(w.buf.p, w.buf.len, &rh), 0);
+    assert_int_equal(rh.item_size, 0);
+    assert_int_equal(rp__reader_init(&r, &rh, w.buf.p + RP__HDR_SIZE), 0);
+    assert_int_equal(rp__reader_next(&r, &d, &n, &st, &code), 1);
+    assert_int_equal(st, RP__ST_FAILED);
+    rp__buf_free(&w.buf);
+
+    /* Results of two sizes keep the table too (written by hand here). */
+    h = (rp__hdr){.kind = RP__MSG_TASK,
+                  .flags = RP__TASK_DENSE,
+                  .code = 2,
+                  .start = 0,
+                  .count = 3,
+                  .item_size = 1,
+                  .body_len = 3};
+    assert_int_equal(rp__rwriter_init(&w, &h), 0);
+    rp__rwriter_commit(&w, RP__ST_OK, 0, 0);
+    memcpy(rp__rwriter_room(&w, 2), "ab", 2);
+    rp__rwriter_commit(&w, RP__ST_OK, 0, 2);
+    memcpy(rp__rwriter_room(&w, 2), "cd", 2);
+    rp__rwriter_commit(&w, RP__ST_OK, 0, 2);
+    rp__rwriter_finish(&w, 0);
+    assert_int_equal(rp__hdr_decode(w.buf.p, w.buf.len, &rh), 0);
+    assert_int_equal(rh.item_size, 0);
+    assert_int_equal(rp__reader_init(&r, &rh, w.buf.p + RP__HDR_SIZE), 0);
+    assert_int_equal(rp__reader_next(&r, &d, &n, &st, &code), 1);
+    assert_int_equal(n, 0);
+    assert_int_equal(rp__reader_next(&r, &d, &n, &st, &code), 1);
+    assert_memory_equal(d, "ab", 2);
+    rp__buf_free(&w.buf);
+}
+
 /* Says "cancel" from the second time it is asked on. */
 static int cancel_after_one(void *arg) {
     int *asked = arg;
@@ -593,6 +684,7 @@ int main(void) {
         cmocka_unit_test(test_variable_items_rejects_bad_lengths),
         cmocka_unit_test(test_fixed_items),
         cmocka_unit_test(test_executor_results),
+        cmocka_unit_test(test_dense_results),
         cmocka_unit_test(test_executor_failures_and_cancel),
         cmocka_unit_test(test_result_reader_rejects_bad_status),
         cmocka_unit_test(test_mutations_stay_in_bounds),

@@ -85,6 +85,19 @@ static void wire_seeds(void) {
     rp__rwriter_finish(&w, 12345);
     put_file("fuzz_wire", "result", w.buf.p, w.buf.len);
 
+    /* A dense RESULT: three 8-byte results back to back. */
+    rp__hdr td = {.kind = RP__MSG_TASK, .flags = RP__TASK_DENSE, .count = 3};
+    rp__rwriter wd;
+    if (rp__rwriter_init(&wd, &td) != 0)
+        exit(1);
+    for (int i = 0; i < 3; i++) {
+        memcpy(rp__rwriter_room(&wd, 8), "12345678", 8);
+        rp__rwriter_commit(&wd, RP__ST_OK, 0, 8);
+    }
+    rp__rwriter_finish(&wd, 99);
+    put_file("fuzz_wire", "result_dense", wd.buf.p, wd.buf.len);
+    rp__buf_free(&wd.buf);
+
     /* RESULTS: that RESULT twice; TASKS: the fixed and the variable TASK. */
     rp__buf batch = {0};
     if (rp__batch_begin(&batch) != 0 || rp__batch_add(&batch, w.buf.p, w.buf.len) != 0 ||

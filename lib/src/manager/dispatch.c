@@ -90,6 +90,14 @@ void rp__handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg, rp__
     size_t len;
     int st;
     int32_t code;
+    if (r.item_size > 0 && job->out != NULL && r.item_size == job->out_size) {
+        /* Dense: every item succeeded, with a result of the out array's
+         * record size: one copy, and the items marked in one pass. */
+        uint8_t *to = job->out + c.start * job->out_size;
+        memcpy(to, (uint8_t *)msg + RP__HDR_SIZE, (size_t)c.count * job->out_size);
+        rp__items_ok(job, c.start, c.count, to, job->out_size);
+        r.next = r.count;
+    }
     for (size_t idx = c.start; rp__reader_next(&r, &data, &len, &st, &code); idx++) {
         rp__item *it = &job->items[idx];
         if (st != RP__ST_OK) {
@@ -479,6 +487,7 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi, rp__tbatch *bt) {
     size_t table;
     size_t body = chunk_body(job, start, count, &table);
     rp__hdr h = {.kind = RP__MSG_TASK,
+                 .flags = job->out != NULL ? RP__TASK_DENSE : 0,
                  .pool = p->id,
                  .code = job->task,
                  .job = job->id,

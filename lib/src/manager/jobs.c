@@ -90,6 +90,23 @@ void rp__item_done(rp_result *job, size_t idx, int status, int code) {
         job->order[job->norder++] = idx;
 }
 
+void rp__items_ok(rp_result *job, size_t start, uint32_t count, const uint8_t *data,
+                  size_t stride) {
+    rp__item *it = &job->items[start];
+    for (uint32_t i = 0; i < count; i++, it++) {
+        it->data = data + (size_t)i * stride;
+        it->len = stride;
+        it->status = 1 + RP__ST_OK;
+        it->code = 0;
+    }
+    if (job->order != NULL)
+        for (uint32_t i = 0; i < count; i++)
+            job->order[job->norder++] = start + i;
+    job->ndone += count;
+    if (job->pool != NULL)
+        job->pool->items_done += count;
+}
+
 void rp__item_fail(rp_result *job, size_t idx, int status, int code, const char *msg, size_t len) {
     rp__item *it = &job->items[idx];
     it->msg = malloc(len + 1);

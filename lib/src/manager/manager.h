@@ -542,6 +542,9 @@ int rp__worker_given_up(void *arg, int rank);
 
 /** Item @p idx of @p job is done with @p status / @p code (lock held). */
 void rp__item_done(rp_result *job, size_t idx, int status, int code);
+/** Items @p start .. + @p count of @p job succeeded, their results at
+ *  @p data, @p stride bytes each (lock held). */
+void rp__items_ok(rp_result *job, size_t start, uint32_t count, const uint8_t *data, size_t stride);
 /** Item @p idx failed with @p msg (copied) (lock held). */
 void rp__item_fail(rp_result *job, size_t idx, int status, int code, const char *msg, size_t len);
 /** @p job's items are all done: hand it to its callbacks (lock held). */

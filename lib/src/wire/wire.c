@@ -120,15 +120,14 @@ int rp__reader_init(rp__reader *r, const rp__hdr *h, const void *body) {
     r->body_len = (size_t)h->body_len;
     r->count = h->count;
     r->results = h->kind == RP__MSG_RESULT;
-    if (!r->results && h->item_size > 0) {
-        /* Fixed-size items: the body is exactly count records. */
+    if (h->item_size > 0) {
+        /* Fixed-size items (a dense RESULT: all succeeded): the body is
+         * exactly count records. */
         if ((uint64_t)h->count * h->item_size != h->body_len)
             return RP_EPROTO;
         r->item_size = h->item_size;
         return 0;
     }
-    if (r->results && h->item_size != 0)
-        return RP_EPROTO;
     size_t entry = r->results ? 16 : 8;
     size_t table = (size_t)h->count * entry;
     if (table > r->body_len)
@@ -236,6 +235,7 @@ int rp__rwriter_init(rp__rwriter *w, const rp__hdr *task) {
     memset(w->buf.p + RP__HDR_SIZE, 0, head - RP__HDR_SIZE);
     w->buf.len = head;
     w->count = task->count;
+    w->dense_ok = (task->flags & RP__TASK_DENSE) != 0;
     return 0;
 }
 
@@ -247,6 +247,9 @@ void *rp__rwriter_room(rp__rwriter *w, size_t len) {
 }
 
 void rp__rwriter_commit(rp__rwriter *w, int status, int32_t code, size_t len) {
+    if (w->next == 0)
+        w->len0 = len;
+    w->mixed |= status != RP__ST_OK || len != w->len0;
     uint8_t *e = w->buf.p + RP__HDR_SIZE + (size_t)w->next * 16;
     e[0] = (uint8_t)status;
     put32(e + 4, (uint32_t)code);
@@ -261,6 +264,21 @@ void rp__rwriter_commit(rp__rwriter *w, int status, int32_t code, size_t len) {
 void rp__rwriter_finish(rp__rwriter *w, int64_t exec_ns) {
     if (exec_ns < 0)
         exec_ns = 0;
+    if (w->dense_ok && !w->mixed && w->next == w->count && w->count > 1 && w->len0 > 0 &&
+        w->len0 <= UINT32_MAX) {
+        /* Dense: each item's bytes moved down over the table, back to back
+         * (each lands below where it was, so in order they never overlap a
+         * later one's source). */
+        size_t table = rp__pad((size_t)w->count * 16), len = w->len0, pitch = rp__pad(len);
+        uint8_t *body = w->buf.p + RP__HDR_SIZE;
+        if (pitch == len)
+            memmove(body, body + table, (size_t)w->count * len);
+        else
+            for (uint32_t i = 0; i < w->count; i++)
+                memmove(body + (size_t)i * len, body + table + (size_t)i * pitch, len);
+        w->buf.len = RP__HDR_SIZE + (size_t)w->count * len;
+        put32(w->buf.p + 36, (uint32_t)len);
+    }
     put32(w->buf.p + 12, (uint32_t)(exec_ns > INT32_MAX ? INT32_MAX : exec_ns));
     put64(w->buf.p + 40, w->buf.len - RP__HDR_SIZE);
 }

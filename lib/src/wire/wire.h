@@ -16,6 +16,8 @@
  * RESULT body: count * {u8 status, 3 pad, i32 code, u64 length}, then each
  *   item's bytes (the result, or the failure message) padded to 16.  The
  *   header's code is the chunk's execution time in ns (clamped to INT32_MAX).
+ * RESULT body, dense (item_size > 0): every item succeeded with a result of
+ *   item_size bytes: count * item_size bytes, as a TASK's fixed-size items.
  *
  * OBJ_REQ (a shared-object call): code = operation (RP__OP_*), flags = the
  *   operation's flags, job = object id, start = the caller's sequence number,
@@ -85,6 +87,9 @@ typedef enum {
 
 /* POOL_INIT and PROC_START flags. */
 #define RP__POOL_ISOLATE 1u
+/* TASK flag: the answer may be dense (the manager copies the results out,
+ * so they need not stay 16-byte aligned in the message). */
+#define RP__TASK_DENSE 1u
 #define RP__PROC_DAEMON 1u
 /* Longest process name. */
 #define RP__MAX_PNAME 255u
@@ -277,6 +282,9 @@ typedef struct rp__rwriter {
     rp__buf buf;
     uint32_t count;
     uint32_t next; /* items written so far */
+    size_t len0;   /* the first item's length */
+    int mixed;     /* an item failed, or had another length than the first */
+    int dense_ok;  /* the task said RP__TASK_DENSE */
 } rp__rwriter;
 
 /** Start a RESULT message answering the TASK header @p task.  Returns 0 or RP_ENOMEM. */
@@ -294,7 +302,10 @@ void rp__rwriter_commit(rp__rwriter *w, int status, int32_t code, size_t len);
 /**
  * Finish: fill in body_len and the chunk's execution time in nanoseconds
  * (the RESULT header's code, clamped to INT32_MAX; the manager sizes each
- * worker's queue with it).  The message is w->buf.p, w->buf.len bytes.
+ * worker's queue with it).  When every item succeeded with results of one
+ * non-zero size, and the task allowed it, the message is made dense (no
+ * table, no padding).  The
+ * message is w->buf.p, w->buf.len bytes.
  */
 void rp__rwriter_finish(rp__rwriter *w, int64_t exec_ns);
 
