@@ -191,14 +191,27 @@ static void flush_objects(rp_runtime *rt) {
     pthread_mutex_unlock(&rt->lock);
 }
 
-/* The store has an answer for a remote caller: wake the manager thread.
- * Called with the store's lock held (the lock order is store, then pool). */
+/* Set while this thread runs the engine's receive loop: it sends the
+ * store's ready answers itself at the end of it. */
+static _Thread_local int tl_serving;
+
+/* The store has an answer for a remote caller: whoever runs the engine must
+ * send it.  Called with the store's lock held (the lock order is store, then
+ * pool). */
 void rp__objects_ready(void *arg) {
     rp_runtime *rt = arg;
-    pthread_mutex_lock(&rt->lock);
-    rt->obj_pending = 1;
-    pthread_cond_signal(&rt->wake);
-    pthread_mutex_unlock(&rt->lock);
+    if (tl_serving)
+        return; /* (flush_objects follows in this very pass) */
+    __atomic_store_n(&rt->obj_pending, 1, __ATOMIC_SEQ_CST);
+    /* A caller that drives sends it at its next pass (and one that leaves
+     * sees it: rp__engine_busy); a manager that sleeps must be woken.  Both
+     * sides store, then load (sequentially consistent): one sees the other. */
+    if (__atomic_load_n(&rt->drivers, __ATOMIC_SEQ_CST) == 0 &&
+        __atomic_load_n(&rt->mgr_asleep, __ATOMIC_SEQ_CST)) {
+        pthread_mutex_lock(&rt->lock);
+        pthread_cond_signal(&rt->wake);
+        pthread_mutex_unlock(&rt->lock);
+    }
 }
 
 /* Send queued control messages, or act on them locally in single-rank mode. */
@@ -390,6 +403,7 @@ static int net_pass(rp_runtime *rt, rp__backoff *b) {
     int woke = b != NULL && b->slept;
     if (b != NULL)
         b->slept = 0;
+    tl_serving = 1;
     while (n < RP__PASS_MSGS) {
         void *msg;
         size_t len;
@@ -410,14 +424,13 @@ static int net_pass(rp_runtime *rt, rp__backoff *b) {
         n++;
     }
     flush_objects(rt);
+    tl_serving = 0;
     int d = rp__sendq_progress(&rt->sendq);
     pthread_mutex_lock(&rt->lock);
     for (int k = 0; k < n; k++)
         handle_msg(rt, in[k].msg, in[k].len, in[k].src, in[k].tag);
-    if (rt->obj_pending) {
-        rt->obj_pending = 0; /* answers came meanwhile: go round again */
-        progress++;
-    }
+    if (__atomic_exchange_n(&rt->obj_pending, 0, __ATOMIC_SEQ_CST))
+        progress++; /* answers came meanwhile from another thread: go round again */
     if (rc == RP_EMPI || d == RP_EMPI)
         rp__set_fatal(rt, RP_EMPI);
     if (d > 0)
@@ -444,7 +457,8 @@ void rp__wake_manager(rp_runtime *rt) {
 
 int rp__engine_busy(rp_runtime *rt) {
     if (rt->inflight > 0 || rt->ctrl_head != NULL || rt->completed != NULL ||
-        rt->obj_deadline >= 0 || rt->obj_pending || rt->lost_pending || rp__subs_pending(rt))
+        rt->obj_deadline >= 0 || __atomic_load_n(&rt->obj_pending, __ATOMIC_SEQ_CST) ||
+        rt->lost_pending || rp__subs_pending(rt))
         return 1;
     for (const rp_pool *p = rt->pools; p; p = p->next)
         if (p->qhead != NULL || p->init_pending > 0)
@@ -571,7 +585,7 @@ void *rp__manager_main(void *arg) {
         int sleeps = rp__backoff_sleeps(&b, &rt->opt);
         if (sleeps) {
             __atomic_store_n(&rt->mgr_asleep, 1, __ATOMIC_SEQ_CST);
-            if (rp__subs_pending(rt)) {
+            if (rp__subs_pending(rt) || __atomic_load_n(&rt->obj_pending, __ATOMIC_SEQ_CST)) {
                 __atomic_store_n(&rt->mgr_asleep, 0, __ATOMIC_RELAXED);
                 continue;
             }

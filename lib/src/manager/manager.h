@@ -341,7 +341,7 @@ struct rp_runtime {
     /* object calls from a worker rank: one at a time, matched by sequence */
     pthread_mutex_t client_lock;
     uint64_t client_seq;
-    int obj_pending;     /* answers wait in the store's outbox (lock held) */
+    int obj_pending;     /* answers wait in the store's outbox (atomic) */
     double obj_deadline; /* the next deadline of a remote waiter, or -1 */
     rp__placement place;
     rp__shm shm;
