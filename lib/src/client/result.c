@@ -43,7 +43,9 @@ int rp_result_wait(rp_result *res, double timeout) {
     int rc = 0;
     pthread_mutex_lock(&rt->lock);
     while (rc == 0 && !is_ready(res))
-        rc = rp__wait_step(rt, dl);
+        rc = rp__wait_step(rt, res->call.progress ? rp__progress_tick(res, dl) : dl);
+    if (res->call.progress)
+        rp__progress_tick(res, dl); /* the bar's last line */
     rp_pool *p = res->pool;
     if (rc == 0 && p != NULL && p->timing && res->complete && !res->woken && res->n > 0) {
         res->woken = 1;
@@ -143,7 +145,7 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
         if (have)
             break;
         res->nextwaiters++;
-        rc = rp__wait_step(rt, dl);
+        rc = rp__wait_step(rt, res->call.progress ? rp__progress_tick(res, dl) : dl);
         res->nextwaiters--;
         if (rc != 0) {
             res_unlock(res);
@@ -152,6 +154,8 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
     }
     size_t i = res->order ? res->order[res->nread] : res->nread;
     res->nread++;
+    if (res->call.progress && rt != NULL)
+        rp__progress_tick(res, dl); /* the bar, and its last line */
     if (index)
         *index = i;
     rc = read_item(res, i, data, size);

@@ -86,6 +86,8 @@ void rp__handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg, rp__
     int32_t code;
     for (size_t idx = c.start; rp__reader_next(&r, &data, &len, &st, &code); idx++) {
         rp__item *it = &job->items[idx];
+        if (st != RP__ST_OK && rp__item_retry(rt, job, idx, st, code))
+            continue; /* sent again (rp_call_options.retries) */
         if (st != RP__ST_OK) {
             rp__item_fail(job, idx, st, code, data, len);
         } else if (job->out != NULL) {
@@ -226,25 +228,8 @@ static void requeue(rp_runtime *rt, rp__chunk *c, int rank) {
         snprintf(why, sizeof why, "worker rank %d was lost while it held the item (sent %d times)",
                  rank, c->tries + 1);
     } else {
-        int queued = rp__job_undispatched(job) > 0;
-        if (job->nredo == job->capredo) {
-            size_t cap = job->capredo ? job->capredo * 2 : 4;
-            rp__redo *v = realloc(job->redo, cap * sizeof *v);
-            if (v != NULL) {
-                job->redo = v;
-                job->capredo = cap;
-            }
-        }
-        if (job->nredo < job->capredo) {
-            job->redo[job->nredo++] = (rp__redo){c->start, c->count, c->tries + 1};
-            if (!queued) {
-                job->qnext = p->qhead;
-                p->qhead = job;
-                if (p->qtail == NULL)
-                    p->qtail = job;
-            }
+        if (rp__job_redo(job, c->start, c->count, c->tries + 1) == 0)
             return;
-        }
         snprintf(why, sizeof why, "worker rank %d was lost; no memory to send the item again",
                  rank);
     }
@@ -389,6 +374,7 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi, rp__tbatch *bt) {
                  .job = job->id,
                  .start = start,
                  .count = count};
+    h.flags = (uint16_t)rp__chunk_sending(job, start, count, redo); /* its tries that failed */
     size_t table = job->in ? 0 : rp__pad((size_t)count * 8);
     uint8_t *head = malloc(RP__HDR_SIZE + table);
     int niov = job->in ? 2 : 1 + 2 * (int)count;

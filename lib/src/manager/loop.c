@@ -257,6 +257,7 @@ static int finish_jobs(rp_runtime *rt) {
             pthread_mutex_lock(&rt->lock);
         }
         job->complete = 1;
+        rp__waitset_push(job); /* to its rp_as_completed, if any */
         if (job->pool && job->pool->timing && job->n > 0) {
             rp_pool *p = job->pool;
             job->t_complete = rp__now();

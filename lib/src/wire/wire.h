@@ -13,6 +13,8 @@
  * TASK body, fixed-size items (item_size > 0): count * item_size bytes.
  * TASK body, variable items (item_size == 0): count * u64 length, then each
  *   item's bytes padded to 16.
+ * TASK flags: the tries of its item that failed before (a chunk of one item
+ *   sent again under rp_call_options.retries), else 0.
  * RESULT body: count * {u8 status, 3 pad, i32 code, u64 length}, then each
  *   item's bytes (the result, or the failure message) padded to 16.  The
  *   header's code is the chunk's execution time in ns (clamped to INT32_MAX).
