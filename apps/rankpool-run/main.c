@@ -16,6 +16,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static const rp_task_def tasks[] = {{"rr_setup", rr_task_setup}, {"rr_job", rr_task_job}};
 
@@ -135,8 +136,8 @@ static void finished(sched *s, rp_result *res, size_t i) {
     size_t len;
     int rc = rp_result_item(res, i, &data, &len);
     rr_outcome oc;
-    if (rc == RP_ECANCELED)
-        return; /* --halt: never sent */
+    if (rc == RP_ECANCELED || rc == RP_EINTR)
+        return; /* never sent: --halt, or a signal stopped the run */
     if (rc != 0 || rr_outcome_decode(data, len, &oc) != 0) {
         /* Lost too often, or no answer: a failed job with the reason. */
         rp_task_error e;
@@ -146,8 +147,8 @@ static void finished(sched *s, rp_result *res, size_t i) {
         s->failed++;
         return;
     }
-    if (s->halting == RR_HALT_NOW && oc.signal != 0)
-        return; /* killed by --halt now */
+    if (oc.halted)
+        return; /* killed or never started: --halt now, or a signal stopped the run */
     int fail = oc.exitval != 0 || oc.signal != 0;
     s->done++;
     s->failed += fail;
@@ -319,6 +320,11 @@ static int run(sched *s) {
         if (o->delay > 0 && next < s->jobs.n) {
             double d = next_start - rr_mono();
             t = t < 0 || d < t ? (d > 0 ? d : 0) : t;
+        }
+        if (s->nflight == 0) { /* only the --delay to wait for */
+            struct timespec ts = {(time_t)t, (long)((t - (double)(time_t)t) * 1e9)};
+            nanosleep(&ts, NULL);
+            continue;
         }
         rp_result *res;
         int r = rp_as_completed_next(it, t, &res);

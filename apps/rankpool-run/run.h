@@ -184,6 +184,7 @@ typedef struct rr_outcome {
     int32_t attempt; /* the try it was */
     int32_t timed_out;
     int32_t rank;   /* the worker rank that ran it */
+    int32_t halted; /* killed or not started: --halt now, or a signal to the job */
     double start;   /* seconds since the epoch */
     double runtime; /* seconds */
     const char *out, *err;

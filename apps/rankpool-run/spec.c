@@ -119,7 +119,7 @@ void rr_spec_encode(const rr_spec *s, rr_buf *out) {
     rr_buf_add(out, &s->seq, sizeof s->seq);
     put_str(out, s->cmd, s->cmd_len);
     rr_buf_add(out, &s->nslots, sizeof s->nslots);
-    rr_buf_add(out, s->slots, s->nslots * sizeof *s->slots);
+    rr_buf_add(out, s->slots, s->nslots * sizeof(uint32_t));
 }
 
 int rr_spec_decode(const char **p, const char *end, rr_spec *s) {
@@ -165,7 +165,7 @@ int rr_item_decode(const void *data, size_t len, rr_item *it) {
 
 void rr_outcome_encode(const rr_outcome *o, rr_buf *out) {
     rr_buf_add(out, &o->seq, sizeof o->seq);
-    int32_t v[6] = {o->exitval, o->signal, o->slot, o->attempt, o->timed_out, o->rank};
+    int32_t v[7] = {o->exitval, o->signal, o->slot, o->attempt, o->timed_out, o->rank, o->halted};
     rr_buf_add(out, v, sizeof v);
     rr_buf_add(out, &o->start, sizeof o->start);
     rr_buf_add(out, &o->runtime, sizeof o->runtime);
@@ -175,7 +175,7 @@ void rr_outcome_encode(const rr_outcome *o, rr_buf *out) {
 
 int rr_outcome_decode(const void *data, size_t len, rr_outcome *o) {
     const char *p = data, *end = p + len;
-    int32_t v[6];
+    int32_t v[7];
     if (take(&p, end, &o->seq, sizeof o->seq) || take(&p, end, v, sizeof v) ||
         take(&p, end, &o->start, sizeof o->start) ||
         take(&p, end, &o->runtime, sizeof o->runtime) || take_str(&p, end, &o->out, &o->out_len) ||
@@ -187,5 +187,6 @@ int rr_outcome_decode(const void *data, size_t len, rr_outcome *o) {
     o->attempt = v[3];
     o->timed_out = v[4];
     o->rank = v[5];
+    o->halted = v[6];
     return 0;
 }

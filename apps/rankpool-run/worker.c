@@ -12,6 +12,7 @@
  * A job that failed is reported as a failed task while it has tries left,
  * so the pool's retries send it again (rp_task_attempt counts them).
  */
+#define _GNU_SOURCE /* pipe2 */
 #include "run.h"
 
 #include <errno.h>
@@ -465,6 +466,7 @@ int rr_task_job(rp_task_ctx *ctx, const void *arg, size_t size) {
         job *j = &jobs[k];
         j->oc.attempt = rp_task_attempt(ctx);
         j->oc.rank = rp_task_rank(ctx);
+        j->oc.halted = halted && (j->killing || j->pid == 0);
         finish_outcome(j);
         enc.len = 0;
         rr_outcome_encode(&j->oc, &enc);
