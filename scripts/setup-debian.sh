@@ -6,8 +6,9 @@ set -euo pipefail
 # iproute2 and util-linux: the test cluster of network namespaces (scripts/cluster-up).
 # clang and libclang-rt-dev (its sanitizer and libFuzzer runtimes, only
 # recommended by clang): the fuzz targets (-DRP_FUZZ=ON).
+# parallel (GNU parallel): rankpool-run's tests compare its outputs with it.
 packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libhwloc-dev
-          libcmocka-dev hwloc iproute2 util-linux clang libclang-rt-dev)
+          libcmocka-dev hwloc iproute2 util-linux clang libclang-rt-dev parallel)
 
 missing=()
 for p in "${packages[@]}"; do
