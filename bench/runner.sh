@@ -13,7 +13,9 @@
 #   rankpool-run / parallel   jobs per second (goal >= 3 for `true`)
 #   cost / floor              rankpool-run's wall time per job times its
 #                             slots, over the floor's time per job on one
-#                             core (goal <= 1.5 for `true`)
+#                             core (goal <= 1.5 for `true`); once with its
+#                             start-up (mpirun and init, a run of one job:
+#                             start_s) in the wall time, once without
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 build=build quick=0
@@ -58,6 +60,7 @@ floors() {
 out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 for ((r = 1; r <= reps; r++)); do
+    t_start=$(secs rr 1 true)
     t_rr=$(secs rr "$jobs" true)
     t_gnu=-1
     ((have_gnu)) && t_gnu=$(secs gnu "$jobs" true)
@@ -67,7 +70,7 @@ for ((r = 1; r <= reps; r++)); do
     s_gnu=-1
     ((have_gnu)) && s_gnu=$(secs gnu "$sjobs" sleep)
     s_floor=$(secs floors "$sjobs" sleep 0.01)
-    echo "round=$r true_jobs=$jobs rr_s=$t_rr gnu_s=$t_gnu floor_s=$t_floor" \
+    echo "round=$r start_s=$t_start true_jobs=$jobs rr_s=$t_rr gnu_s=$t_gnu floor_s=$t_floor" \
         "sleep_jobs=$sjobs rr_sleep_s=$s_rr gnu_sleep_s=$s_gnu floor_sleep_s=$s_floor" | tee -a "$out"
 done
 awk -v slots="$slots" -v np="$np" "$bench_awk"'
@@ -76,6 +79,8 @@ function rate(n, s) { return s + 0 > 0 ? n / s : "" }
     n = kv("true_jobs"); m = kv("sleep_jobs")
     rr = rr " " rate(n, kv("rr_s")); fl = fl " " rate(n, kv("floor_s"))
     cost = cost " " (kv("rr_s") * slots / n) / (kv("floor_s") / n)
+    run = run " " ((kv("rr_s") - kv("start_s")) * slots / n) / (kv("floor_s") / n)
+    st = st " " kv("start_s")
     srr = srr " " rate(m, kv("rr_sleep_s")); sfl = sfl " " rate(m, kv("floor_sleep_s"))
     if (kv("gnu_s") + 0 > 0) {
         gnu = gnu " " rate(n, kv("gnu_s")); ratio = ratio " " kv("gnu_s") / kv("rr_s")
@@ -95,5 +100,7 @@ END {
     printf "%-34s %s\n", "sleep 0.01, floor (" slots " loops) jobs/s", mmm(sfl, "%.0f")
     printf "ratio rankpool-run/parallel, true:  %s (goal >= 3)\n", ratio == "" ? "-" : mmm(ratio, "%.2f")
     printf "ratio rankpool-run/parallel, sleep: %s\n", sratio == "" ? "-" : mmm(sratio, "%.2f")
+    printf "%-34s %s\n", "start-up (one job), s", mmm(st, "%.2f")
     printf "ratio cost/floor, true:             %s (goal <= 1.5; cost = wall per job x %d slots)\n", mmm(cost, "%.2f"), slots
+    printf "ratio cost/floor, true, start-up out: %s\n", mmm(run, "%.2f")
 }' "$out"
