@@ -92,7 +92,7 @@ int rr_task_setup(rp_task_ctx *ctx, const void *arg, size_t size) {
     }
     int rank = rp_task_rank(ctx);
     W.base = rank > 0 ? (rank - 1) * W.slots : 0;
-    if (W.devnull < 0 || W.devnull == 0)
+    if (W.devnull <= 0)
         W.devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
     sigemptyset(&W.handled);
     for (int s = 1; s < NSIG; s++) {
