@@ -9,9 +9,10 @@ set -euo pipefail
 # mpich and libmpich-dev: the MPICH build and tests (scripts/test-mpich.sh); Open
 # MPI stays the default MPI (update-alternatives gives it the higher priority).
 # abigail-tools: the ABI check against abi/ (abidw, abidiff).
+# parallel (GNU parallel): rankpool-run's tests compare its outputs with it.
 packages=(build-essential cmake pkg-config openmpi-bin libopenmpi-dev libhwloc-dev
           libcmocka-dev hwloc iproute2 util-linux clang libclang-rt-dev mpich libmpich-dev
-          abigail-tools)
+          abigail-tools parallel)
 
 missing=()
 for p in "${packages[@]}"; do

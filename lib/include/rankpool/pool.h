@@ -70,11 +70,26 @@ typedef struct rp_call_options {
     rp_callback error_callback; /**< on failure, or NULL */
     void *user;                 /**< passed to the callbacks */
     double timeout;             /**< apply, map, starmap: seconds (RP_FOREVER by default) */
+    /**
+     * Times an item whose task failed is sent again (0..1000; default 0): a
+     * task that returns non-zero, or, in an isolated pool, crashes or runs
+     * past task_timeout.  The item fails only when its last try fails;
+     * rp_result_attempts tells how many times it was sent, rp_task_attempt
+     * which try a task is.  Re-sends after a lost worker are not counted here
+     * (rp_options.lost_retries).
+     */
+    int retries;
+    /**
+     * 1: while a thread waits for this call (map, starmap, rp_result_wait,
+     * rp_result_get, rp_result_next), draw a progress bar on stderr (items
+     * done, failed, rate, ETA), if stderr is a terminal; nothing otherwise.
+     */
+    int progress;
 } rp_call_options;
 
 /** Default call options. */
 #define RP_CALL_OPTIONS_INIT                                                                       \
-    { sizeof(rp_call_options), 0, NULL, NULL, NULL, RP_FOREVER }
+    { sizeof(rp_call_options), 0, NULL, NULL, NULL, RP_FOREVER, 0, 0 }
 
 /**
  * Create a pool over @p opts->workers workers (least used first).  Runs the
@@ -300,6 +315,106 @@ int rp_result_error(const rp_result *res, rp_task_error *err);
  * freed after rp_finalize (they are complete by then).
  */
 void rp_result_free(rp_result *res);
+
+/**
+ * Cancel the items of a call that were not sent to a worker yet (Python's
+ * Future.cancel, per item): they fail with RP_ECANCELED at once; items
+ * already sent run on and keep their results; the call completes when they
+ * are back, and its error_callback runs if it had any item canceled.
+ * Returns the number of items canceled (0: all were sent already, nothing
+ * changed, as a Future that runs: cancel() is False), or RP_EINVAL (NULL).
+ * Thread-safe; also from a callback.
+ */
+int rp_result_cancel(rp_result *res);
+
+/**
+ * How many times item @p i of a completed call was sent to a worker: 1 for
+ * most; more when it was sent again, after its task failed (retries in
+ * rp_call_options) or its worker was lost; 0 if it never was (canceled or
+ * withdrawn before it was sent).  Returns that count (>= 0), RP_EINVAL (NULL),
+ * RP_ERANGE, or RP_ESTATE (item not finished yet).  Thread-safe.
+ */
+int rp_result_attempts(const rp_result *res, size_t i);
+
+/* ------------------------------------------------------------------------ */
+/* Waiting for many results (concurrent.futures.wait and as_completed)        */
+/* ------------------------------------------------------------------------ */
+
+/** What rp_wait waits for (concurrent.futures' return_when). */
+typedef enum rp_wait_when {
+    RP_FIRST_COMPLETED = 1, /**< any one call is complete */
+    RP_FIRST_EXCEPTION = 2, /**< any one call is complete with a failed item, or all are complete */
+    RP_ALL_COMPLETED = 3    /**< every call is complete */
+} rp_wait_when;
+
+/**
+ * Wait up to @p timeout seconds until @p when holds for the @p n handles
+ * @p res (concurrent.futures.wait); read which are done with
+ * rp_result_ready.  All handles must come from one runtime (handles kept
+ * past rp_finalize count as complete).  Returns the number of complete
+ * handles (> 0, or 0 for n == 0), RP_ETIMEDOUT (the condition did not hold
+ * in time; the handles are unchanged), RP_EINVAL (NULL array or handle,
+ * bad @p when, handles of two runtimes), RP_EDEADLK (from a callback).
+ * Thread-safe.
+ */
+int rp_wait(rp_result *const *res, size_t n, int when, double timeout);
+
+/**
+ * An as_completed iterator: yields the handles given to it in the order
+ * their calls complete (concurrent.futures.as_completed).  Opaque; one
+ * thread at a time.  A handle may be in one iterator at a time, and must
+ * not be freed before the iterator yielded it or was freed.
+ */
+typedef struct rp_as_completed rp_as_completed;
+
+/**
+ * Make an iterator over the @p n handles @p res (@p res may be NULL if
+ * @p n is 0; more may be added later).  Returns 0, RP_EINVAL (NULL @p it,
+ * a NULL handle, a handle already in an iterator, handles of two
+ * runtimes), RP_ENOMEM; on failure nothing is changed.
+ */
+int rp_as_completed_create(rp_result *const *res, size_t n, rp_as_completed **it);
+
+/** Add one handle to @p it (as create).  Returns 0, RP_EINVAL, RP_ENOMEM. */
+int rp_as_completed_add(rp_as_completed *it, rp_result *res);
+
+/**
+ * The next complete handle, waiting up to @p timeout: 0 with *@p res set
+ * (still the caller's to free), RP_EDONE when every handle added was
+ * yielded, RP_ETIMEDOUT, RP_EINVAL (NULL), RP_EDEADLK (from a callback,
+ * if it would wait).
+ */
+int rp_as_completed_next(rp_as_completed *it, double timeout, rp_result **res);
+
+/** Handles added and not yet yielded; 0 for NULL. */
+size_t rp_as_completed_pending(const rp_as_completed *it);
+
+/** Free the iterator (not the handles, which leave it).  NULL is a no-op. */
+void rp_as_completed_free(rp_as_completed *it);
+
+/* ------------------------------------------------------------------------ */
+/* Progress                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/** The counts a progress line shows (rp_progress_format). */
+typedef struct rp_progress {
+    size_t total;   /**< items (or jobs) in all; 0: unknown (no percentage, no ETA) */
+    size_t done;    /**< finished, failed ones included */
+    size_t failed;  /**< of those, failed */
+    size_t running; /**< started, not finished (shown when > 0) */
+    double elapsed; /**< seconds since the start */
+    int width;      /**< columns the line may take (0: 80) */
+} rp_progress;
+
+/**
+ * Format one progress line into @p buf (@p cap bytes, NUL-terminated, cut
+ * to fit): a bar, the percentage, done/total, failed, running, the rate and
+ * the ETA, e.g. "[#########-----------]  45% 900/2000 3 failed 4 running
+ * 850/s ETA 0:01".  The bar the call option `progress` draws; public for
+ * loops of one's own (rp_as_completed).  Returns the length written, or
+ * RP_EINVAL (NULL, or cap 0).  Thread-safe.
+ */
+int rp_progress_format(char *buf, size_t cap, const rp_progress *p);
 
 RP_VISIBILITY_POP
 #ifdef __cplusplus

@@ -90,10 +90,9 @@ typedef struct rp_options {
  * @param opts  options, or NULL for the defaults (then no task is registered)
  * @return 0; RP_EINVAL (bad option or task table, options not from
  *         RP_OPTIONS_INIT (their size), or a bad RP_<NAME> value in the
- *         environment (rankpool/config.h); every rank gets it), RP_EMISMATCH (ranks disagree on the task table;
- *         every rank gets it), RP_ETHREAD, RP_EMPI, RP_ENOMEM, RP_EPROTO (an
- *         unreadable placement record), RP_ESTATE (MPI already finalized, or
- *         for rp_init_comm not running).
+ *         environment (rankpool/config.h); every rank gets it), RP_EMISMATCH (ranks disagree on the
+ * task table; every rank gets it), RP_ETHREAD, RP_EMPI, RP_ENOMEM, RP_EPROTO (an unreadable
+ * placement record), RP_ESTATE (MPI already finalized, or for rp_init_comm not running).
  */
 int rp_init(rp_runtime **rt, int *argc, char ***argv, const rp_options *opts);
 

@@ -66,6 +66,13 @@ int rp_task_rank(const rp_task_ctx *ctx);
 /** Index of this item within its map/starmap/imap call (0 for apply). */
 size_t rp_task_index(const rp_task_ctx *ctx);
 
+/**
+ * Which try of its item this run is: 1 the first time, 2 after the task
+ * failed once and rp_call_options.retries sent it again, and so on.  A
+ * re-send after a lost worker keeps the count.  0 if @p ctx is NULL.
+ */
+int rp_task_attempt(const rp_task_ctx *ctx);
+
 /** The runtime a task runs in, for the shared-object calls; NULL if @p ctx is NULL. */
 rp_runtime *rp_task_runtime(const rp_task_ctx *ctx);
 

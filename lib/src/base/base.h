@@ -67,7 +67,7 @@ int rp__opts_take(void *dst, const void *defaults, size_t ours, const void *give
  * the first release with the size field.  Never changes. */
 #define RP__OPTIONS_MIN RP__END(rp_options, log_level)
 #define RP__POOL_OPTIONS_MIN RP__END(rp_pool_options, timing)
-#define RP__CALL_OPTIONS_MIN RP__END(rp_call_options, timeout)
+#define RP__CALL_OPTIONS_MIN RP__END(rp_call_options, progress)
 #define RP__PROCESS_OPTIONS_MIN RP__END(rp_process_options, rank)
 
 /* ---- clock.c ----------------------------------------------------------- */

@@ -55,6 +55,15 @@ int rp__obj_open(rp_runtime *rt, const char *name, int flags, int kind, int64_t 
 /** Destroy an object. */
 int rp__obj_destroy(rp_runtime *rt, uint64_t id);
 
+/* ---- progress.c: the bar of the call option `progress` ------------------ */
+
+/**
+ * Draw the call's bar if it is due (lock held; result.c calls it while it
+ * waits); returns the deadline for the caller's next wait: @p deadline, or
+ * sooner when the bar is next due.
+ */
+double rp__progress_tick(rp_result *res, double deadline);
+
 /* ---- pool.c, process.c: what rp_finalize asks of them ---------------------- */
 
 /**

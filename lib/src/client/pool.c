@@ -165,6 +165,8 @@ static int job_new(rp_pool *pool, const char *task, size_t n, const rp_call_opti
     if (rp__opts_take(&call, &default_call, sizeof call, opts, RP__CALL_OPTIONS_MIN,
                       "rp_call_options"))
         return RP_EINVAL;
+    if (call.retries < 0 || call.retries > 1000)
+        return rp__err(RP_EINVAL, "retries %d out of range (0..1000)", call.retries);
     int t = rp__task_find(&pool->rt->tasks, task);
     if (t < 0)
         return rp__err(RP_ENOTASK, "no task named '%s'", task ? task : "(null)");
@@ -241,22 +243,8 @@ static int wait_or_withdraw(rp_result *job, double timeout) {
         return rc;
     rp_runtime *rt = job->rt;
     pthread_mutex_lock(&rt->lock);
-    rp__drain_subs(rt); /* the call must be in its pool's queue to be taken out */
-    rp_pool *p = job->pool;
-    size_t withdrawn = rp__job_undispatched(job);
-    if (withdrawn > 0) {
-        rp_result **pp = &p->qhead, *prev = NULL;
-        while (*pp != job) {
-            prev = *pp;
-            pp = &(*pp)->qnext;
-        }
-        *pp = job->qnext;
-        if (p->qtail == job)
-            p->qtail = prev;
-        job->qnext = NULL;
-        rp__job_fail_rest(rt, job, RP__ST_ERROR, RP_ETIMEDOUT, "timed out before it was sent");
-        pthread_cond_signal(&rt->wake);
-    }
+    size_t withdrawn =
+        rp__job_withdraw(rt, job, RP__ST_ERROR, RP_ETIMEDOUT, "timed out before it was sent");
     int w = 0;
     rp__wait wt = RP__WAIT_INIT;
     while (w == 0 && !job->complete)

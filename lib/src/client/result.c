@@ -40,15 +40,18 @@ int rp_result_wait(rp_result *res, double timeout) {
     if (res == NULL)
         return rp__err(RP_EINVAL, "NULL result");
     rp_runtime *rt = res->rt;
-    if (rt == NULL || (is_ready(res) && (res->pool == NULL || !res->pool->timing)))
-        return 0; /* (a timed pool's first return is counted, under the lock) */
+    if (rt == NULL ||
+        (is_ready(res) && !res->call.progress && (res->pool == NULL || !res->pool->timing)))
+        return 0; /* (a bar's last line, a timed pool's first return: under the lock) */
     double dl = rp__deadline(timeout);
     int rc = 0;
     pthread_mutex_lock(&rt->lock);
     rp__wait wt = RP__WAIT_INIT;
     while (rc == 0 && !is_ready(res))
-        rc = rp__wait_step(rt, dl, &wt);
+        rc = rp__wait_step(rt, res->call.progress ? rp__progress_tick(res, dl) : dl, &wt);
     rp__wait_end(rt, &wt);
+    if (res->call.progress)
+        rp__progress_tick(res, dl); /* the bar's last line */
     rp_pool *p = res->pool;
     if (rc == 0 && p != NULL && p->timing && res->complete && !res->woken && res->n > 0) {
         res->woken = 1;
@@ -139,7 +142,7 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
         if (have)
             break;
         res->nextwaiters++;
-        rc = rp__wait_step(rt, dl, &wt);
+        rc = rp__wait_step(rt, res->call.progress ? rp__progress_tick(res, dl) : dl, &wt);
         res->nextwaiters--;
         if (rc != 0)
             break;
@@ -152,6 +155,8 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
     }
     size_t i = res->order ? res->order[res->nread] : res->nread;
     res->nread++;
+    if (res->call.progress && rt != NULL)
+        rp__progress_tick(res, dl); /* the bar, and its last line */
     if (index)
         *index = i;
     rc = read_item(res, i, data, size);

@@ -100,6 +100,8 @@ void rp__handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg, rp__
     }
     for (size_t idx = c.start; rp__reader_next(&r, &data, &len, &st, &code); idx++) {
         rp__item *it = &job->items[idx];
+        if (st != RP__ST_OK && rp__item_retry(rt, job, idx, st, code))
+            continue; /* sent again (rp_call_options.retries) */
         if (st != RP__ST_OK) {
             rp__item_fail(job, idx, st, code, data, len);
         } else if (job->out != NULL) {
@@ -239,25 +241,8 @@ static void requeue(rp_runtime *rt, rp__chunk *c, int rank) {
         snprintf(why, sizeof why, "worker rank %d was lost while it held the item (sent %d times)",
                  rank, c->tries + 1);
     } else {
-        int queued = rp__job_undispatched(job) > 0;
-        if (job->nredo == job->capredo) {
-            size_t cap = job->capredo ? job->capredo * 2 : 4;
-            rp__redo *v = realloc(job->redo, cap * sizeof *v);
-            if (v != NULL) {
-                job->redo = v;
-                job->capredo = cap;
-            }
-        }
-        if (job->nredo < job->capredo) {
-            job->redo[job->nredo++] = (rp__redo){c->start, c->count, c->tries + 1};
-            if (!queued) {
-                job->qnext = p->qhead;
-                p->qhead = job;
-                if (p->qtail == NULL)
-                    p->qtail = job;
-            }
+        if (rp__job_redo(job, c->start, c->count, c->tries + 1) == 0)
             return;
-        }
         snprintf(why, sizeof why, "worker rank %d was lost; no memory to send the item again",
                  rank);
     }
@@ -496,6 +481,8 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi, rp__tbatch *bt) {
                  .item_size = job->in ? (uint32_t)job->in_size : 0,
                  .body_len = body};
     size_t whole = RP__HDR_SIZE + body;
+    /* Its tries that failed before (rp_call_options.retries), above the flags. */
+    h.flags |= (uint16_t)(rp__chunk_sending(job, start, count, redo) << RP__TASK_TRIES_SHIFT);
     int rc;
     if (w->rank == 0) {
         /* Single-rank mode: the manager runs it; keep the message bytes. */

@@ -56,6 +56,7 @@ void rp__job_unref(rp_result *job) {
         free(job->items);
     free(job->order);
     free(job->redo);
+    free(job->tries);
     if (job->block && job->rt != NULL)
         rp__job_block_free(job->rt, job);
     else
@@ -126,6 +127,7 @@ size_t rp__job_undispatched(const rp_result *job) {
 
 void rp__job_fail_rest(rp_runtime *rt, rp_result *job, int status, int code, const char *why) {
     int had_rest = rp__job_undispatched(job) > 0;
+    job->nunsent += job->n - job->next; /* never sent (rp_result_attempts) */
     for (size_t i = job->next; i < job->n; i++)
         rp__item_fail(job, i, status, code, why, strlen(why));
     for (size_t k = 0; k < job->nredo; k++)

@@ -261,8 +261,9 @@ static int send_ctrl(rp_runtime *rt) {
 /* A call whose items are all in and whose callback ran: complete. */
 static void complete_job(rp_runtime *rt, rp_result *job) {
     (void)rt;
-    __atomic_store_n(&job->complete, 1,
-                     __ATOMIC_RELEASE); /* items final: readable without the lock */
+    /* The items are final: readable without the lock from here on. */
+    __atomic_store_n(&job->complete, 1, __ATOMIC_RELEASE);
+    rp__waitset_push(job); /* to its rp_as_completed, if any */
     if (job->pool && job->pool->timing && job->n > 0) {
         rp_pool *p = job->pool;
         job->t_complete = rp__now();

@@ -185,7 +185,32 @@ struct rp_result {
     /* a pool with timing: when it was submitted, its last result came, it completed */
     double t_submit, t_result, t_complete;
     int woken; /* a waiter's return was timed */
+    /* retries and attempts (retry.c), waiting for many (client/wait.c), the bar (progress.c) */
+    uint16_t *tries;          /* per item: times sent again, tries failed (NULL: none yet) */
+    size_t nunsent;           /* the last nunsent items were never sent */
+    struct rp__waitset *wset; /* the rp_as_completed it is in, or NULL */
+    rp_result *wnext;         /* in wset's list of complete calls */
+    double bar_t0, bar_last;  /* progress bar: its start, its last line */
+    int bar_state;            /* 0: not yet, 1: drawing, 2: not a terminal, 3: ended */
 };
+
+/** Complete calls of an rp_as_completed, in completion order (lock held). */
+typedef struct rp__waitset {
+    rp_result *head, *tail;
+} rp__waitset;
+
+/** Call @p job is complete: into its waitset's list, if it is in one (lock held). */
+static inline void rp__waitset_push(rp_result *job) {
+    rp__waitset *ws = job->wset;
+    if (ws == NULL)
+        return;
+    job->wnext = NULL;
+    if (ws->tail)
+        ws->tail->wnext = job;
+    else
+        ws->head = job;
+    ws->tail = job;
+}
 
 /** Where the timed items of a pool spent their time (rp_pool_stats). */
 typedef struct rp__timing {
@@ -530,6 +555,42 @@ int rp__pool_stop(rp_pool *pool, int code, const char *why);
 
 /** Items of @p job not on any worker now: not yet sent, or to send again. */
 size_t rp__job_undispatched(const rp_result *job);
+
+/* ---- retry.c: items sent again, withdrawn, counted ----------------------- */
+
+/**
+ * Send items [@p start, +@p count) of @p job again, before its other items
+ * (lock held): the worker that held them was lost (@p tries: its losses so
+ * far), or a task failed.  Puts the call back in its pool's queue.  0 or
+ * RP_ENOMEM (nothing changed).
+ */
+int rp__job_redo(rp_result *job, size_t start, uint32_t count, int tries);
+
+/**
+ * Item @p idx of @p job came back failed with @p status / @p code: if the
+ * call's retries allow another try, send it again and return 1; else 0, and
+ * the caller records the failure (lock held).
+ */
+int rp__item_retry(rp_runtime *rt, rp_result *job, size_t idx, int status, int code);
+
+/** Tries of item @p idx that failed and were retried. */
+unsigned rp__item_failures(const rp_result *job, size_t idx);
+
+/**
+ * A chunk of @p job's items [@p start, +@p count) is being sent; @p again:
+ * they were sent before (lock held).  Returns the TASK header's flags: the
+ * tries of its item that failed (rp_task_attempt is one more).
+ */
+unsigned rp__chunk_sending(rp_result *job, size_t start, uint32_t count, int again);
+
+/**
+ * Take the items of @p job not yet sent out of its pool's queue and fail
+ * them with @p status / @p code / @p why (lock held).  Returns how many.
+ */
+size_t rp__job_withdraw(rp_runtime *rt, rp_result *job, int status, int code, const char *why);
+
+/** rp_result_attempts of a finished item (lock held). */
+int rp__item_attempts(const rp_result *job, size_t idx);
 
 /** The lease's hooks (rp__lease_hooks, set by rp_init): rank @p rank
  *  (process @p pid) holds a lease; it is gone (@p why), and the manager

@@ -50,7 +50,7 @@ void rp__backoff_idle(rp__backoff *b, const rp_options *opt, double limit, pthre
          * time, so not on every poll). */
         if (m != NULL)
             pthread_mutex_unlock(m);
-        if (now - b->idle_since >= RP__SPIN_NO_YIELD && ++b->spins % 4 == 0)
+        if (now - b->idle_since >= RP__SPIN_NO_YIELD)
             sched_yield();
         else
             cpu_relax();

@@ -13,6 +13,9 @@
  * TASK body, fixed-size items (item_size > 0): count * item_size bytes.
  * TASK body, variable items (item_size == 0): count * u64 length, then each
  *   item's bytes padded to 16.
+ * TASK flags: RP__TASK_DENSE (the answer may be dense), and above it the
+ *   tries of its item that failed before (a chunk of one item sent again
+ *   under rp_call_options.retries).
  * RESULT body: count * {u8 status, 3 pad, i32 code, u64 length}, then each
  *   item's bytes (the result, or the failure message) padded to 16.  The
  *   header's code is the chunk's execution time in ns (clamped to INT32_MAX).
@@ -88,8 +91,10 @@ typedef enum {
 /* POOL_INIT and PROC_START flags. */
 #define RP__POOL_ISOLATE 1u
 /* TASK flag: the answer may be dense (the manager copies the results out,
- * so they need not stay 16-byte aligned in the message). */
+ * so they need not stay 16-byte aligned in the message).  The flags above it
+ * count the tries of the chunk's item that failed before (retries). */
 #define RP__TASK_DENSE 1u
+#define RP__TASK_TRIES_SHIFT 1
 #define RP__PROC_DAEMON 1u
 /* Longest process name. */
 #define RP__MAX_PNAME 255u

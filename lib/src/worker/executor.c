@@ -15,8 +15,9 @@ struct rp_task_ctx {
     rp_runtime *rt;
     int rank;
     size_t index;
-    size_t len; /* bytes of the result written so far */
-    int oom;    /* a result could not be stored */
+    unsigned attempt; /* 1 + its tries that failed */
+    size_t len;       /* bytes of the result written so far */
+    int oom;          /* a result could not be stored */
     int has_msg;
     char msg[RP__MAX_ERRMSG + 1];
 };
@@ -76,6 +77,10 @@ size_t rp_task_index(const rp_task_ctx *ctx) {
     return ctx ? ctx->index : 0;
 }
 
+int rp_task_attempt(const rp_task_ctx *ctx) {
+    return ctx ? (int)ctx->attempt : 0;
+}
+
 rp_runtime *rp_task_runtime(const rp_task_ctx *ctx) {
     return ctx ? ctx->rt : NULL;
 }
@@ -93,8 +98,8 @@ static void commit_failure(rp__rwriter *w, int status, int32_t code, const char 
     rp__rwriter_commit(w, status, code, n);
 }
 
-void rp__exec_item(const rp__tasks *t, int rank, int task, uint64_t index, const void *arg,
-                   size_t len, rp__rwriter *w) {
+void rp__exec_item(const rp__tasks *t, int rank, int task, uint64_t index, unsigned attempt,
+                   const void *arg, size_t len, rp__rwriter *w) {
     const rp_task_def *def = &t->defs[task];
     /* Field by field: zeroing the message buffer for every item would cost
      * more than a small task (has_msg says whether it holds anything). */
@@ -103,6 +108,7 @@ void rp__exec_item(const rp__tasks *t, int rank, int task, uint64_t index, const
     ctx.rt = t->rt;
     ctx.rank = rank;
     ctx.index = (size_t)index;
+    ctx.attempt = attempt;
     ctx.len = 0;
     ctx.oom = 0;
     ctx.has_msg = 0;
@@ -142,7 +148,8 @@ int rp__exec_chunk(const rp__tasks *t, int rank, const rp__hdr *h, const void *b
             commit_failure(w, RP__ST_CANCELED, RP_ECANCELED, "canceled by pool terminate");
             continue;
         }
-        rp__exec_item(t, rank, h->code, h->start + i, arg, len, w);
+        rp__exec_item(t, rank, h->code, h->start + i, 1u + (h->flags >> RP__TASK_TRIES_SHIFT), arg,
+                      len, w);
     }
     clock_gettime(CLOCK_MONOTONIC, &t1);
     rp__rwriter_finish(w,
@@ -164,7 +171,7 @@ int rp__exec_init(const rp__tasks *t, int rank, int idx, const void *arg, size_t
         snprintf(msg, cap, "out of memory");
         return RP_ENOMEM;
     }
-    rp_task_ctx ctx = {.w = &w, .rt = t->rt, .rank = rank};
+    rp_task_ctx ctx = {.w = &w, .rt = t->rt, .rank = rank, .attempt = 1};
     int rc = t->defs[idx].fn(&ctx, arg, len);
     if (rc != 0)
         snprintf(msg, cap, "%s", ctx.has_msg ? ctx.msg : "initializer failed");

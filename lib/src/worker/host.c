@@ -475,7 +475,8 @@ static void exec_main(const rp__wenv *env) {
             rp__rwriter w;
             if (rp__rwriter_init(&w, &one) != 0)
                 _exit(1);
-            rp__exec_item(env->tasks, env->rank, th.code, th.start + i, arg, alen, &w);
+            rp__exec_item(env->tasks, env->rank, th.code, th.start + i,
+                          1u + (th.flags >> RP__TASK_TRIES_SHIFT), arg, alen, &w);
             rp__rwriter_finish(&w, 0);
             int rc = rp__frame_send(rp__child_fd(), NULL, 0, w.buf.p, w.buf.len);
             rp__buf_free(&w.buf);

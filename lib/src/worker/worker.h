@@ -38,10 +38,11 @@ int rp__exec_chunk(const rp__tasks *t, int rank, const rp__hdr *h, const void *b
 
 /**
  * Run item @p index (its global index) of task @p task (a valid index) with
- * @p arg and commit its outcome to @p w: the result, or the failure.
+ * @p arg, as its try @p attempt (rp_task_attempt), and commit its outcome
+ * to @p w: the result, or the failure.
  */
-void rp__exec_item(const rp__tasks *t, int rank, int task, uint64_t index, const void *arg,
-                   size_t len, rp__rwriter *w);
+void rp__exec_item(const rp__tasks *t, int rank, int task, uint64_t index, unsigned attempt,
+                   const void *arg, size_t len, rp__rwriter *w);
 
 /** Commit a failure with message @p msg (cut to RP__MAX_ERRMSG) as the current item of @p w. */
 void rp__commit_failure(rp__rwriter *w, int status, int32_t code, const char *msg);
