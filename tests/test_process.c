@@ -604,7 +604,9 @@ static void test_maxtasksperchild(void **state) {
     po.task_timeout = 1;
     assert_int_equal(rp_pool_create(rt, &po, &p), RP_EINVAL);
     po.isolate = 1;
-    po.task_timeout = -1;
+    po.task_timeout = -2; /* the timeout rule: RP_FOREVER, 0 or finite > 0 */
+    assert_int_equal(rp_pool_create(rt, &po, &p), RP_EINVAL);
+    po.task_timeout = 0.0 / 0.0;
     assert_int_equal(rp_pool_create(rt, &po, &p), RP_EINVAL);
     p = isolated(10, 0);
     enum { N = 200 };

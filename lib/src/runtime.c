@@ -38,8 +38,8 @@ static int check_options(const rp_options *o) {
                        o->shm_arena_size);
     if (o->lost_retries < 0 || o->lost_retries > 100)
         return rp__err(RP_EINVAL, "lost_retries %d out of 0..100", o->lost_retries);
-    if (o->shutdown_timeout != o->shutdown_timeout)
-        return rp__err(RP_EINVAL, "shutdown_timeout is NaN");
+    if (rp__timeout_check(o->shutdown_timeout, "shutdown_timeout") != 0)
+        return RP_EINVAL;
     for (size_t i = 0; i < o->ntasks; i++) {
         const char *n = o->tasks[i].name;
         if (n == NULL || n[0] == '\0' || strlen(n) > RP__MAX_NAME || o->tasks[i].fn == NULL)

@@ -18,7 +18,12 @@ extern "C" {
 #define RP_VERSION_MINOR 1
 #define RP_VERSION_PATCH 0
 
-/** Wait without a time limit. */
+/**
+ * Wait without a time limit.  The timeout rule, the same for every call and
+ * option that takes one: RP_FOREVER (no limit), 0 (do not wait: Python's
+ * block=False) or a finite number of seconds > 0.  NaN, the infinities and
+ * any other negative number are RP_EINVAL, refused before anything is done.
+ */
 #define RP_FOREVER (-1.0)
 
 /*

@@ -37,8 +37,9 @@ typedef struct rp_pool_options {
     /** With isolate (else RP_EINVAL): replace an executor after this many tasks (0: never). */
     unsigned maxtasksperchild;
     /**
-     * With isolate (else RP_EINVAL): seconds a task may run (0: no limit); one that runs
-     * longer is killed, fails with RP_ETIMEDOUT, its executor is replaced.
+     * With isolate (else RP_EINVAL): seconds a task may run (0 or RP_FOREVER: no limit;
+     * at most 1e9; the rule of RP_FOREVER); one that runs longer is killed, fails with
+     * RP_ETIMEDOUT, its executor is replaced.
      */
     double task_timeout;
     /**
@@ -66,7 +67,9 @@ typedef struct rp_call_options {
     rp_callback callback;       /**< on success, or NULL */
     rp_callback error_callback; /**< on failure, or NULL */
     void *user;                 /**< passed to the callbacks */
-    double timeout;             /**< apply, map, starmap: seconds (RP_FOREVER by default) */
+    double timeout; /**< apply, map, starmap: seconds (RP_FOREVER by default; checked by every
+                         call that takes the options: RP_EINVAL unless RP_FOREVER, 0 or
+                         finite > 0) */
 } rp_call_options;
 
 /** Default call options. */

@@ -51,7 +51,8 @@ typedef struct rp_options {
      *  workers" below. */
     int lost_retries;
     /** Seconds rp_finalize waits for tasks still running and for the workers
-     *  to stop before it ends the job (default 10; negative: no limit). */
+     *  to stop before it ends the job (default 10; RP_FOREVER: no limit; see
+     *  RP_FOREVER for the timeout rule). */
     double shutdown_timeout;
     /** Install SIGINT and SIGTERM handlers on every rank (default 1; see
      *  "Signals" below).  0 leaves the program's own handling alone. */

@@ -20,7 +20,8 @@ extern "C" {
  * RP_CREATE / RP_EXCL, or anonymous with a NULL name; handles are plain
  * values to copy into task arguments).  Blocking calls take a timeout in
  * seconds: RP_FOREVER waits without a limit, 0 does not wait (Python's
- * block=False / *_nowait).  A blocked call costs no CPU on the manager and
+ * block=False / *_nowait); anything but RP_FOREVER, 0 or a finite number
+ * > 0 is RP_EINVAL (the rule of RP_FOREVER).  A blocked call costs no CPU on the manager and
  * only a sleeping poll on the caller; waiters are served in arrival order.
  * Calls that would wait are refused with RP_EDEADLK from a callback (the
  * manager thread) of a multi-rank job.  Lock ownership is per thread: a

@@ -31,6 +31,18 @@ struct timespec rp__abstime(double t);
 double rp__deadline(double timeout);
 
 /**
+ * The library's one timeout rule, applied wherever a timeout enters (a
+ * call's argument, an option, a request off the network): RP_FOREVER (no
+ * limit), 0 (do not wait) or a finite number of seconds > 0.  NaN, the
+ * infinities and other negative numbers are RP_EINVAL, with a message
+ * naming @p what ("timeout", "task_timeout", ...).  Returns 0 or RP_EINVAL.
+ */
+int rp__timeout_check(double timeout, const char *what);
+
+/** rp__timeout_check, then the deadline (rp__deadline) into *deadline. */
+int rp__deadline_of(double timeout, const char *what, double *deadline);
+
+/**
  * Make the calling thread's timed sleeps precise (a polling loop's short
  * sleeps are otherwise stretched by the kernel's default 50 us timer slack).
  * Returns the previous slack to restore with rp__timer_slack_restore.

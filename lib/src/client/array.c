@@ -419,9 +419,11 @@ int rp_array_swap_f64(rp_runtime *rt, rp_array a, size_t i, double v, double *ol
 /* ---- lock, pointer ------------------------------------------------------------------ */
 
 int rp_array_lock(rp_runtime *rt, rp_array a, double timeout) {
+    if (rp__timeout_check(timeout, "timeout") != 0)
+        return RP_EINVAL;
     rp__call c;
     rp__call_begin(&c, RP__OP_ACQUIRE, a.id, 0);
-    rp__fw_double(&c.w, timeout < 0 ? -1.0 : timeout);
+    rp__fw_double(&c.w, timeout);
     int rc = rp__call_plain(rt, &c);
     /* The holder must see what the last holder stored before releasing. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);

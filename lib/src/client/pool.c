@@ -43,9 +43,11 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
     }
     if (opts->initarg == NULL && opts->initarg_size > 0)
         return rp__err(RP_EINVAL, "rp_pool_create: NULL initarg with size %zu", opts->initarg_size);
+    if (rp__timeout_check(opts->task_timeout, "rp_pool_create: task_timeout") != 0)
+        return RP_EINVAL;
     if (!opts->isolate && (opts->maxtasksperchild > 0 || opts->task_timeout > 0))
         return rp__err(RP_EINVAL, "rp_pool_create: maxtasksperchild and task_timeout need isolate");
-    if (opts->task_timeout < 0 || opts->task_timeout > 1e9)
+    if (opts->task_timeout > 1e9)
         return rp__err(RP_EINVAL, "rp_pool_create: task_timeout %g out of range",
                        opts->task_timeout);
     if (opts->initarg_size > RP__MAX_ITEM)
@@ -118,7 +120,7 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
         if (opts->isolate) {
             h.flags = RP__POOL_ISOLATE;
             h.job = opts->maxtasksperchild;
-            h.start = (uint64_t)(opts->task_timeout * 1e6);
+            h.start = opts->task_timeout > 0 ? (uint64_t)(opts->task_timeout * 1e6) : 0;
         }
         rc = rp__ctrl_push(rt, p->widx[k], &h, body, opts->initarg_size);
         if (rc != 0)
@@ -157,15 +159,15 @@ static int job_new(rp_pool *pool, const char *task, size_t n, const rp_call_opti
                    int keep_order, size_t extra, rp_result **out) {
     if (pool == NULL)
         return rp__err(RP_EINVAL, "NULL pool");
+    if (opts != NULL && rp__timeout_check(opts->timeout, "call timeout") != 0)
+        return RP_EINVAL;
     int t = rp__task_find(&pool->rt->tasks, task);
     if (t < 0)
         return rp__err(RP_ENOTASK, "no task named '%s'", task ? task : "(null)");
     int one = n == 1 && !keep_order;
     size_t head = (sizeof(rp_result) + 15) & ~(size_t)15, need = head + sizeof(rp__item) + extra;
     int block = one && need <= RP__JOB_BLOCK;
-    rp_result *job = block ? rp__job_block(pool->rt)
-                     : one ? malloc(need)
-                           : calloc(1, sizeof *job);
+    rp_result *job = block ? rp__job_block(pool->rt) : one ? malloc(need) : calloc(1, sizeof *job);
     if (job == NULL)
         return rp__err(RP_ENOMEM, "out of memory");
     if (one) {
@@ -199,12 +201,11 @@ static int job_submit(rp_pool *pool, rp_result *job, size_t default_chunk, rp_re
     int f = __atomic_load_n(&rt->fatal, __ATOMIC_ACQUIRE);
     int sig = __atomic_load_n(&rt->interrupted, __ATOMIC_ACQUIRE);
     int state = __atomic_load_n(&pool->state, __ATOMIC_ACQUIRE);
-    int rc = f ? rp__err(f, "the runtime's communication failed earlier")
+    int rc = f     ? rp__err(f, "the runtime's communication failed earlier")
              : sig ? rp__err(RP_EINTR, "the pools were stopped by signal %d", sig)
-             : state != RP__POOL_OPEN
-                 ? rp__err(RP_ECLOSED, "pool is %s",
-                           state == RP__POOL_CLOSED ? "closed" : "terminated")
-                 : 0;
+             : state != RP__POOL_OPEN ? rp__err(RP_ECLOSED, "pool is %s",
+                                                state == RP__POOL_CLOSED ? "closed" : "terminated")
+                                      : 0;
     if (rc != 0) {
         job->refs = 1;
         rp__job_unref(job); /* never linked: no lock needed */
@@ -445,8 +446,10 @@ int rp_pool_join(rp_pool *pool, double timeout) {
     if (pool == NULL)
         return rp__err(RP_EINVAL, "NULL pool");
     rp_runtime *rt = pool->rt;
+    double dl;
+    if (rp__deadline_of(timeout, "timeout", &dl) != 0)
+        return RP_EINVAL;
     int rc = 0;
-    double dl = rp__deadline(timeout);
     pthread_mutex_lock(&rt->lock);
     if (pool->state == RP__POOL_OPEN)
         rc = rp__err(RP_ESTATE, "join on an open pool: close or terminate it first");

@@ -177,10 +177,12 @@ int rp_process_start(rp_process *p) {
 int rp_process_join(rp_process *p, double timeout) {
     if (p == NULL)
         return rp__err(RP_EINVAL, "NULL process");
+    double deadline;
+    if (rp__deadline_of(timeout, "timeout", &deadline) != 0)
+        return RP_EINVAL;
     rp_runtime *rt = p->rt;
     if (rt == NULL)
         return p->state == P_ENDED ? 0 : rp__err(RP_ESTATE, "the process was never started");
-    double deadline = rp__deadline(timeout);
     pthread_mutex_lock(&rt->lock);
     int rc = 0;
     if (p->state == P_NEW)

@@ -14,13 +14,15 @@ static int call(rp_runtime *rt, int op, uint64_t id, int flags, const rp_value *
                 const double *timeout, rp__call *c) {
     if (v != NULL && (rp__bad_value(v) || v->type == RP_T_NONE))
         return rp__err(RP_EINVAL, "bad value: an int, a double or bytes");
+    if (timeout != NULL && rp__timeout_check(*timeout, "timeout") != 0)
+        return RP_EINVAL;
     rp__call_begin(c, op, id, flags);
     if (v != NULL)
         rp__put_value(c, v);
     if (i != NULL)
         rp__fw_int(&c->w, *i);
     if (timeout != NULL)
-        rp__fw_double(&c->w, *timeout < 0 ? -1.0 : *timeout);
+        rp__fw_double(&c->w, *timeout);
     return rp__call_run(rt, c);
 }
 
@@ -220,7 +222,9 @@ int rp_cond_wait(rp_runtime *rt, rp_cond c, double timeout) {
 int rp_cond_wait_for(rp_runtime *rt, rp_cond c, rp_predicate pred, void *arg, double timeout) {
     if (pred == NULL)
         return rp__err(RP_EINVAL, "NULL predicate");
-    double deadline = rp__deadline(timeout);
+    double deadline;
+    if (rp__deadline_of(timeout, "timeout", &deadline) != 0)
+        return RP_EINVAL;
     for (;;) {
         if (pred(arg))
             return 0;

@@ -20,12 +20,16 @@ static void answer_all(rp__store *s, wlist *l, int code, const char *msg) {
         rp__answer_code(s, l->head, code, msg);
 }
 
-/* The timeout field of a request (a double; negative: none). */
+/* The timeout field of a request (a double: RP_FOREVER, 0 or a finite
+ * number of seconds > 0; anything else is refused, as the caller's side
+ * refuses it). */
 static int timeout_arg(req *q, double *t) {
     rp__field f;
     int rc = rp__arg(q, &f, RP__F_DOUBLE, "timeout");
+    if (rc == 0 && rp__timeout_check(f.d, "timeout") != 0)
+        return rp__fail(q, RP_EINVAL, "%s", rp_last_error());
     if (rc == 0)
-        *t = f.d != f.d ? -1 : f.d; /* NaN waits without a limit, as negative */
+        *t = f.d;
     return rc;
 }
 
