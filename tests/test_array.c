@@ -236,7 +236,7 @@ static int battery(rp_runtime *r, int tag) {
     CHECK_RC(rp_array_destroy(r, raw), 0);
     /* A handle that was never valid. */
     rp_array bogus = {0};
-    CHECK_RC(rp_array_get(r, bogus, 0, &one), RP_EINVAL);
+    CHECK_RC(rp_array_get(r, bogus, 0, &one), RP_EBADF);
     return 0;
 }
 

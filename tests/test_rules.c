@@ -1,7 +1,9 @@
 /*
  * Unit tests without MPI of the library's hardening rules, on a store-only
  * runtime (rank 0's path) and with raw requests as another rank's client
- * would send them: the timeout rule, checked where a timeout enters.  Each
+ * would send them: the timeout rule, checked where a timeout enters; the
+ * handle rule (a handle says its kind and generation, every call checks
+ * them, a wrong one leaves the object untouched).  Each
  * test runs under an alarm, so that a call that waits where it must not
  * fails the test instead of holding it up.
  */
@@ -23,6 +25,9 @@
 
 static rp_runtime *rt;
 
+#define ARENA 65536u
+static void *arena;
+
 static int setup(void **state) {
     (void)state;
     alarm(TEST_ALARM);
@@ -30,12 +35,18 @@ static int setup(void **state) {
     rp_options o = RP_OPTIONS_INIT;
     rt->opt = o;
     rt->store = rp__store_new(&o);
-    return rt->store ? 0 : -1;
+    /* Arrays in memory of the store's own; this runtime maps none, so
+     * element calls go through the store, as from another host. */
+    arena = calloc(1, ARENA);
+    if (rt->store == NULL || arena == NULL || rp__store_set_arena(rt->store, arena, ARENA) != 0)
+        return -1;
+    return 0;
 }
 
 static int teardown(void **state) {
     (void)state;
     rp__store_free(rt->store);
+    free(arena);
     free(rt);
     alarm(0);
     return 0;
@@ -96,7 +107,8 @@ static void test_timeouts_client(void **state) {
     assert_int_equal(rp_cond_open(rt, NULL, 0, &c), 0);
     assert_int_equal(rp_barrier_open(rt, NULL, 0, 2, &b), 0);
     assert_int_equal(rp_pipe_open(rt, NULL, 0, 1, &a, &z), 0);
-    assert_int_equal(rp_array_open(rt, NULL, 0, RP_ELEM_INT64, 0, 1, &arr), RP_ESTATE);
+    assert_int_equal(rp_array_open(rt, NULL, 0, RP_ELEM_INT64, 0, 1, &arr), 0);
+    assert_int_equal(rp_array_lock(rt, arr, 0), 0); /* held by this thread */
     for (size_t k = 0; k < NBAD; k++) {
         double t = bad_timeouts[k];
         rp_value v;
@@ -137,6 +149,8 @@ static void test_timeouts_client(void **state) {
     assert_int_equal(rp_cond_destroy(rt, c), 0);
     assert_int_equal(rp_barrier_destroy(rt, b), 0);
     assert_int_equal(rp_pipe_destroy(rt, a), 0);
+    assert_int_equal(rp_array_unlock(rt, arr), 0);
+    assert_int_equal(rp_array_destroy(rt, arr), 0);
 }
 
 /* A request from another rank with a bad timeout is refused by the manager
@@ -161,10 +175,146 @@ static void test_timeouts_request(void **state) {
     assert_int_equal(rp_lock_destroy(rt, l), 0);
 }
 
+/* ---- the handle rule ------------------------------------------------------------ */
+
+/* One object of every kind, and its handle's id. */
+typedef struct objs {
+    rp_dict d;
+    rp_list l;
+    rp_ns n;
+    rp_queue q;
+    rp_lock k;
+    rp_sem s;
+    rp_event e;
+    rp_cond c;
+    rp_barrier b;
+    rp_conn p0, p1;
+    rp_array a;
+} objs;
+
+static void open_all(objs *o) {
+    assert_int_equal(rp_dict_open(rt, NULL, 0, &o->d), 0);
+    assert_int_equal(rp_list_open(rt, NULL, 0, &o->l), 0);
+    assert_int_equal(rp_ns_open(rt, NULL, 0, &o->n), 0);
+    assert_int_equal(rp_queue_open(rt, NULL, 0, RP_QUEUE_FIFO, 0, &o->q), 0);
+    assert_int_equal(rp_lock_open(rt, NULL, 0, 0, &o->k), 0);
+    assert_int_equal(rp_sem_open(rt, NULL, 0, 1, 0, &o->s), 0);
+    assert_int_equal(rp_event_open(rt, NULL, 0, &o->e), 0);
+    assert_int_equal(rp_cond_open(rt, NULL, 0, &o->c), 0);
+    assert_int_equal(rp_barrier_open(rt, NULL, 0, 2, &o->b), 0);
+    assert_int_equal(rp_pipe_open(rt, NULL, 0, 1, &o->p0, &o->p1), 0);
+    assert_int_equal(rp_array_open(rt, NULL, 0, RP_ELEM_INT64, 0, 4, &o->a), 0);
+}
+
+/* Every object is there and works. */
+static void all_alive(const objs *o) {
+    size_t n;
+    int64_t v;
+    assert_int_equal(rp_dict_len(rt, o->d, &n), 0);
+    assert_int_equal(rp_list_len(rt, o->l, &n), 0);
+    assert_int_equal(rp_ns_set(rt, o->n, "x", rp_int(1)), 0);
+    assert_int_equal(rp_queue_size(rt, o->q, &n), 0);
+    assert_int_equal(rp_lock_acquire(rt, o->k, 0), 0);
+    assert_int_equal(rp_lock_release(rt, o->k), 0);
+    assert_int_equal(rp_sem_value(rt, o->s, &v), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(rp_event_is_set(rt, o->e), 0);
+    assert_int_equal(rp_cond_acquire(rt, o->c, 0), 0);
+    assert_int_equal(rp_cond_release(rt, o->c), 0);
+    assert_int_equal(rp_barrier_state(rt, o->b, NULL, NULL, NULL), 0);
+    assert_int_equal(rp_conn_poll(rt, o->p0, 0), 0);
+    assert_int_equal(rp_array_get_i64(rt, o->a, 3, &v), 0);
+}
+
+/* Each family's destroy given another kind's handle: RP_ETYPE, nothing
+ * destroyed (Python would raise TypeError); the issue's cases among them:
+ * a queue's destroy on a lock, a dict's on a queue, a list's on a dict. */
+static void test_handles_kind(void **state) {
+    (void)state;
+    objs o;
+    open_all(&o);
+    assert_int_equal(rp_queue_destroy(rt, (rp_queue){o.k.id}), RP_ETYPE);
+    assert_non_null(strstr(rp_last_error(), "lock"));
+    assert_int_equal(rp_dict_destroy(rt, (rp_dict){o.q.id}), RP_ETYPE);
+    assert_int_equal(rp_list_destroy(rt, (rp_list){o.d.id}), RP_ETYPE);
+    assert_int_equal(rp_ns_destroy(rt, (rp_ns){o.d.id}), RP_ETYPE);
+    assert_int_equal(rp_lock_destroy(rt, (rp_lock){o.s.id}), RP_ETYPE);
+    assert_int_equal(rp_sem_destroy(rt, (rp_sem){o.k.id}), RP_ETYPE);
+    assert_int_equal(rp_event_destroy(rt, (rp_event){o.c.id}), RP_ETYPE);
+    assert_int_equal(rp_cond_destroy(rt, (rp_cond){o.e.id}), RP_ETYPE);
+    assert_int_equal(rp_barrier_destroy(rt, (rp_barrier){o.l.id}), RP_ETYPE);
+    assert_int_equal(rp_pipe_destroy(rt, (rp_conn){.id = o.b.id}), RP_ETYPE);
+    rp_array fake = o.a;
+    fake.id = o.d.id;
+    assert_int_equal(rp_array_destroy(rt, fake), RP_ETYPE);
+    /* Other calls too, not only destroy; a lock's acquire on a semaphore. */
+    assert_int_equal(rp_lock_acquire(rt, (rp_lock){o.s.id}, 0), RP_ETYPE);
+    assert_int_equal(rp_sem_release(rt, (rp_sem){o.k.id}), RP_ETYPE);
+    assert_int_equal(rp_ns_set(rt, (rp_ns){o.d.id}, "x", rp_int(1)), RP_ETYPE);
+    assert_int_equal(rp_queue_put(rt, (rp_queue){o.p0.id}, rp_int(1), 0), RP_ETYPE);
+    all_alive(&o);
+    /* A namespace is a dict too (rp_ns_dict), as documented. */
+    assert_int_equal(rp_dict_set(rt, rp_ns_dict(o.n), rp_key_str("y"), rp_int(2)), 0);
+}
+
+/* Handles never issued (zero, forged) are RP_EBADF; a destroyed object's
+ * RP_ENOENT; an array's handle that lies about where its array is, RP_EBADF,
+ * and the array is untouched (the issue's forged offset). */
+static void test_handles_bad(void **state) {
+    (void)state;
+    objs o;
+    open_all(&o);
+    size_t n;
+    assert_int_equal(rp_dict_len(rt, (rp_dict){0}, &n), RP_EBADF);
+    assert_int_equal(rp_lock_destroy(rt, (rp_lock){0}), RP_EBADF);
+    assert_int_equal(rp_array_destroy(rt, (rp_array){0}), RP_EBADF);
+    /* The generation's top bit: one this store has not reached. */
+    uint64_t gen = (uint64_t)1 << 55;
+    assert_int_equal(rp_dict_len(rt, (rp_dict){o.d.id ^ gen}, &n), RP_EBADF);
+    assert_int_equal(rp_queue_destroy(rt, (rp_queue){o.q.id ^ gen}), RP_EBADF);
+    /* A slot never used. */
+    assert_int_equal(rp_event_set(rt, (rp_event){o.e.id | 0xfff000}), RP_EBADF);
+    /* Kind bits of another kind on an existing generation: forged. */
+    uint64_t as_list = (o.d.id & ~((uint64_t)0xff << 56)) | (uint64_t)RP_KIND_LIST << 56;
+    assert_int_equal(rp_list_len(rt, (rp_list){as_list}, &n), RP_EBADF);
+    rp_array moved = o.a;
+    moved.offset += 64;
+    assert_int_equal(rp_array_destroy(rt, moved), RP_EBADF);
+    moved = o.a;
+    moved.length = 1;
+    assert_int_equal(rp_array_destroy(rt, moved), RP_EBADF);
+    /* A pipe has ends 0 and 1 (16 bits of flags must not wrap 65536 to 0). */
+    rp_conn far = o.p0;
+    far.end = 65536;
+    assert_int_equal(rp_conn_send(rt, far, rp_int(1)), RP_EINVAL);
+    assert_int_equal(rp_conn_close(rt, far), RP_EINVAL);
+    all_alive(&o);
+    /* Destroyed: RP_ENOENT through the same handle. */
+    assert_int_equal(rp_lock_destroy(rt, o.k), 0);
+    assert_int_equal(rp_lock_acquire(rt, o.k, 0), RP_ENOENT);
+    assert_int_equal(rp_lock_destroy(rt, o.k), RP_ENOENT);
+    assert_int_equal(rp_array_destroy(rt, o.a), 0);
+    assert_int_equal(rp_array_get_i64(rt, o.a, 0, &(int64_t){0}), RP_ENOENT);
+    /* A new object in the freed slot does not answer to the old handle. */
+    rp_lock k2;
+    assert_int_equal(rp_lock_open(rt, NULL, 0, 0, &k2), 0);
+    assert_true(k2.id != o.k.id);
+    assert_int_equal(rp_lock_acquire(rt, o.k, 0), RP_ENOENT);
+    /* A raw request as another rank sends it: the same answers. */
+    assert_int_equal(raw(RP__OP_EV_SET, 0, 0, NULL), RP_EBADF);
+    assert_int_equal(raw(RP__OP_EV_SET, o.e.id ^ gen, 0, NULL), RP_EBADF);
+    assert_int_equal(raw(RP__OP_EV_SET, o.k.id, 0, NULL), RP_ENOENT);
+    assert_int_equal(raw(RP__OP_EV_SET, o.q.id, 0, NULL), RP_ETYPE);
+    assert_int_equal(raw(RP__OP_DESTROY, o.e.id, 0, &(double){1}), RP_EPROTO); /* a field */
+    assert_int_equal(rp_event_is_set(rt, o.e), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_timeouts_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeouts_request, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handles_kind, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_handles_bad, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

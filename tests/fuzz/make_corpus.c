@@ -292,6 +292,11 @@ static void store_seeds(void) {
     rq(1, RP__OP_A_RMW, A, RP__RMW_CAS, "iii", 2LL, 5LL, 6LL);
     rq(1, RP__OP_ACQUIRE, A, 0, "d", -1.0);
     rq(1, RP__OP_RELEASE, A, 0, "");
+    /* DESTROY checks the whole handle: where the array is (offset 0, 16
+     * int64 elements), and refuses one that lies about it. */
+    rq(0, RP__OP_DESTROY, A, 0, "iiii", 64LL, 16LL, 2LL, 8LL);
+    rq(0, RP__OP_DESTROY, A, 0, "iiii", 0LL, 16LL, 2LL, 8LL);
+    rq(0, RP__OP_A_GET, A, 0, "ii", 0LL, 1LL);
     done("array");
 
     rq(0, RP__OP_OPEN, 0, RP_CREATE, "biii", "new", 1LL, 0LL, 0LL);

@@ -43,11 +43,13 @@ extern "C" {
  * See docs/arrays.md.
  *
  * Besides the codes listed, every call may return RP_EINVAL (NULL runtime
- * or pointer, a handle that was never valid), RP_ENOENT (the array was
- * destroyed: every access checks the generation its handle holds, also on
- * the direct path), RP_ENOMEM and RP_EMPI.  Element access from a rank on
- * rank 0's host is lock-free and makes no MPI call; an access racing with
- * rp_array_destroy of the same array is a use after free, as in C.
+ * or pointer), RP_EBADF (not an array's handle: never issued, forged, or
+ * one whose offset, length, type or element size are not its array's),
+ * RP_ETYPE (another object's handle), RP_ENOENT (the array was destroyed:
+ * every access checks the generation its handle holds, also on the direct
+ * path), RP_ENOMEM and RP_EMPI; a bad handle leaves every array untouched.  Element access from a
+ * rank on rank 0's host is lock-free and makes no MPI call; an access racing with rp_array_destroy
+ * of the same array is a use after free, as in C.
  */
 
 /** Element types (Python's typecodes 'i', 'q', 'Q', 'f', 'd', and raw bytes). */

@@ -65,7 +65,8 @@ extern "C" {
     X(EEOF, -32, "end of stream: the other end is closed")                                         \
     X(ELOST, -33, "a worker was lost while it held the work")                                      \
     X(EINTR, -34, "interrupted by a signal")                                                       \
-    X(ECRASH, -35, "killed by a signal (crashed, or ended by a timeout)")
+    X(ECRASH, -35, "killed by a signal (crashed, or ended by a timeout)")                          \
+    X(EBADF, -36, "not a handle: never issued, forged or corrupted")
 
 /** Error codes returned by every rankpool call (0 is success). */
 typedef enum {
@@ -73,7 +74,7 @@ typedef enum {
 #define RP__ERR_ENUM(name, value, msg) RP_##name = (value),
     RP_ERRNO_MAP(RP__ERR_ENUM)
 #undef RP__ERR_ENUM
-        RP_ERR_LAST = -36 /**< one past the last code; not an error itself */
+        RP_ERR_LAST = -37 /**< one past the last code; not an error itself */
 } rp_errno;
 
 /** Short message for an error code ("timed out"); never NULL. Thread-safe. */

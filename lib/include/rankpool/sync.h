@@ -27,7 +27,9 @@ extern "C" {
  * manager thread) of a multi-rank job.  Lock ownership is per thread: a
  * lock is held by the thread (on its rank) that acquired it.  See
  * docs/sync.md.  Besides the codes listed, every call may return the common
- * codes of the shared objects (RP_EINVAL, RP_ENOENT, RP_ENOSPC, RP_EMPI...).
+ * codes of the shared objects (RP_EINVAL, RP_EBADF, RP_ETYPE, RP_ENOENT,
+ * RP_ENOSPC, RP_EMPI...): a handle of another kind is RP_ETYPE and leaves
+ * every object untouched (the handle rule of objects.h).
  */
 
 /** Queue types: Python's Queue, LifoQueue, PriorityQueue, SimpleQueue, JoinableQueue. */

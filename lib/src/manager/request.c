@@ -64,13 +64,6 @@ int rp__slot_equals(const slot *s, const rp__field *f) {
     }
 }
 
-const char *rp__kind_name(int kind) {
-    static const char *const names[] = {"object",    "dict",    "list",      "namespace",
-                                        "queue",     "lock",    "semaphore", "event",
-                                        "condition", "barrier", "pipe",      "array"};
-    return kind > 0 && kind <= RP_KIND_ARRAY ? names[kind] : names[0];
-}
-
 /* ---- requests ------------------------------------------------------------ */
 
 /* Answer with an error code and a message instead of what was written. */

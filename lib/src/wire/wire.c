@@ -31,6 +31,13 @@ const char *rp__op_name(int op) {
     return op_names[op];
 }
 
+const char *rp__kind_name(int kind) {
+    static const char *const names[] = {"object",    "dict",    "list",      "namespace",
+                                        "queue",     "lock",    "semaphore", "event",
+                                        "condition", "barrier", "pipe",      "array"};
+    return kind > 0 && kind <= RP_KIND_ARRAY ? names[kind] : names[0];
+}
+
 /* Explicit little-endian stores and loads: the layout does not depend on the
  * compiler's struct padding or the host's byte order.  memcpy of a fixed size
  * compiles to one unaligned load or store. */

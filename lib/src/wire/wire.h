@@ -95,7 +95,7 @@ const char *rp__msg_name(int kind);
 /* Shared-object operations (OBJ_REQ code) and the fields each takes. */
 #define RP__OP_MAP(X)                                                                              \
     X(OPEN)         /* name (bytes or none), kind, p1, p2 (ints); flags RP_CREATE/RP_EXCL */       \
-    X(DESTROY)      /* - */                                                                        \
+    X(DESTROY)      /* - ; an array: its offset, length, type, element size (as its handle) */     \
     X(LIST)         /* - ; reply: per object name, kind, len, mem, id */                           \
     X(MEMORY)       /* - ; reply: used, limit */                                                   \
     X(D_GET)        /* key ; reply: value */                                                       \
@@ -426,6 +426,33 @@ void rp__prec_encode(void *out, const rp__prec *p);
  * 1).  The strings point into @p buf.  Returns 0 or RP_EPROTO.
  */
 int rp__prec_decode(const void *buf, size_t len, rp__prec *p);
+
+/* ---- handles of shared objects -------------------------------------------- */
+
+/*
+ * A handle's id (an OBJ_REQ's job): which kind of object it names (8 bits,
+ * an rp_kind), its generation (32 bits: the store's serial at its creation,
+ * never 0; not reused while the serial counts up) and its slot in the
+ * store's table (24 bits).  Every call checks the kind before a request is
+ * made; the store checks the whole id.
+ */
+#define RP__ID_SLOTS (1u << 24)
+
+static inline uint64_t rp__id_make(int kind, uint32_t gen, uint32_t slot) {
+    return (uint64_t)(uint8_t)kind << 56 | (uint64_t)gen << 24 | (slot & (RP__ID_SLOTS - 1));
+}
+static inline int rp__id_kind(uint64_t id) {
+    return (int)(id >> 56);
+}
+static inline uint32_t rp__id_gen(uint64_t id) {
+    return (uint32_t)(id >> 24);
+}
+static inline uint32_t rp__id_slot(uint64_t id) {
+    return (uint32_t)(id & (RP__ID_SLOTS - 1));
+}
+
+/** "dict", "queue", ... (an rp_kind) for messages; "object" for others. */
+const char *rp__kind_name(int kind);
 
 /* ---- callers' tokens ----------------------------------------------------- */
 
