@@ -3,7 +3,8 @@
  * runtime (rank 0's path) and with raw requests as another rank's client
  * would send them: the timeout rule, checked where a timeout enters; the
  * handle rule (a handle says its kind and generation, every call checks
- * them, a wrong one leaves the object untouched).  Each
+ * them, a wrong one leaves the object untouched); the counters the manager
+ * keeps stay in range (RP_ERANGE, value unchanged).  Each
  * test runs under an alarm, so that a call that waits where it must not
  * fails the test instead of holding it up.
  */
@@ -309,12 +310,70 @@ static void test_handles_bad(void **state) {
     assert_int_equal(rp_event_is_set(rt, o.e), 0);
 }
 
+/* ---- counters --------------------------------------------------------------------- */
+
+/* The store's own record of the object behind @p id (white box: to put a
+ * counter where no test could count it up to). */
+static obj *inside(uint64_t id) {
+    return rt->store->objs[rp__id_slot(id)];
+}
+
+/* A semaphore released at INT64_MAX does not wrap (it did, to INT64_MIN):
+ * RP_ERANGE, value unchanged; an RLock's recursion and a queue's count of
+ * unfinished items have the same check. */
+static void test_counters(void **state) {
+    (void)state;
+    rp_sem s;
+    int64_t v = 0;
+    assert_int_equal(rp_sem_open(rt, NULL, 0, INT64_MAX - 1, 0, &s), 0);
+    assert_int_equal(rp_sem_release(rt, s), 0);
+    assert_int_equal(rp_sem_release(rt, s), RP_ERANGE);
+    assert_int_equal(rp_sem_value(rt, s, &v), 0);
+    assert_true(v == INT64_MAX);
+    assert_int_equal(rp_sem_acquire(rt, s, 0), 0);
+    assert_int_equal(rp_sem_value(rt, s, &v), 0);
+    assert_true(v == INT64_MAX - 1);
+    /* A bounded one says RP_ERELEASE first, as before. */
+    rp_sem bs;
+    assert_int_equal(rp_sem_open(rt, NULL, 0, INT64_MAX, 1, &bs), 0);
+    assert_int_equal(rp_sem_release(rt, bs), RP_ERELEASE);
+
+    rp_lock r;
+    assert_int_equal(rp_lock_open(rt, NULL, 0, 1, &r), 0);
+    assert_int_equal(rp_lock_acquire(rt, r, 0), 0);
+    inside(r.id)->count = INT64_MAX;
+    assert_int_equal(rp_lock_acquire(rt, r, 0), RP_ERANGE);
+    assert_true(inside(r.id)->count == INT64_MAX);
+    inside(r.id)->count = 1;
+    assert_int_equal(rp_lock_release(rt, r), 0);
+
+    rp_queue q;
+    assert_int_equal(rp_queue_open(rt, NULL, 0, RP_QUEUE_JOINABLE, 0, &q), 0);
+    inside(q.id)->unfinished = INT64_MAX;
+    assert_int_equal(rp_queue_put(rt, q, rp_int(1), 0), RP_ERANGE);
+    size_t n = 1;
+    assert_int_equal(rp_queue_size(rt, q, &n), 0);
+    assert_int_equal(n, 0);
+    assert_true(inside(q.id)->unfinished == INT64_MAX);
+    inside(q.id)->unfinished = 0;
+    assert_int_equal(rp_queue_put(rt, q, rp_int(1), 0), 0);
+    /* The dict's atomic add was already checked: RP_EOVERFLOW, unchanged. */
+    rp_dict d;
+    int64_t out = 0;
+    assert_int_equal(rp_dict_open(rt, NULL, 0, &d), 0);
+    assert_int_equal(rp_dict_set(rt, d, rp_key_str("n"), rp_int(INT64_MAX)), 0);
+    assert_int_equal(rp_dict_add_int(rt, d, rp_key_str("n"), 1, NULL), RP_EOVERFLOW);
+    assert_int_equal(rp_dict_get_int(rt, d, rp_key_str("n"), &out), 0);
+    assert_true(out == INT64_MAX);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_timeouts_client, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timeouts_request, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handles_kind, setup, teardown),
         cmocka_unit_test_setup_teardown(test_handles_bad, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_counters, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

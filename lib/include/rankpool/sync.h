@@ -134,7 +134,10 @@ int rp_sem_destroy(rp_runtime *rt, rp_sem s);
 /** Take one unit, waiting up to @p timeout.  0 or RP_ETIMEDOUT. */
 int rp_sem_acquire(rp_runtime *rt, rp_sem s, double timeout);
 
-/** Give one unit back.  RP_ERELEASE past a bounded semaphore's initial value. */
+/**
+ * Give one unit back.  RP_ERELEASE past a bounded semaphore's initial value;
+ * RP_ERANGE at INT64_MAX (the value does not wrap; it stays).
+ */
 int rp_sem_release(rp_runtime *rt, rp_sem s);
 
 /** The current value into @p value. */

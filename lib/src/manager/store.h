@@ -353,6 +353,18 @@ static inline int rp__int_arg(req *q, int64_t *i, const char *what) {
     return rc;
 }
 
+/*
+ * The range check of every counter the store keeps (a semaphore's value, a
+ * lock's recursion, a queue's unfinished items): can @p c take one more
+ * without passing INT64_MAX?  Else the request fails with RP_ERANGE and
+ * the counter stays as it is.  0 or RP_ERANGE.
+ */
+static inline int rp__count_room(req *q, int64_t c, const char *what) {
+    if (c < INT64_MAX)
+        return 0;
+    return rp__fail(q, RP_ERANGE, "%s is at its most (%lld)", what, (long long)c);
+}
+
 /* Charge @p more bytes to the object (a negative change is a release). */
 static inline int rp__charge(req *q, obj *o, size_t more) {
     if (more > q->s->mem_max || q->s->mem > q->s->mem_max - more)

@@ -141,12 +141,14 @@ static void q_serve(rp__store *s, obj *o) {
         }
         while (o->w[Q_PUTTERS].head && q_room(o) && !o->closed[0]) {
             waiter *p = o->w[Q_PUTTERS].head;
-            int rc = items_reserve(o, 0);
+            int rc = o->unfinished < INT64_MAX ? items_reserve(o, 0) : RP_ERANGE;
             if (rc == 0)
                 rc = charge_item(s, o, &p->item);
             if (rc != 0) {
                 rp__answer_code(s, p, rc,
-                                rc == RP_ENOSPC ? "obj_mem_max reached" : "out of memory");
+                                rc == RP_ENOSPC   ? "obj_mem_max reached"
+                                : rc == RP_ERANGE ? "the count of unfinished items is at its most"
+                                                  : "out of memory");
                 continue;
             }
             items_add(o, 0, (qitem){.v = p->item, .prio = p->prio});
@@ -186,6 +188,8 @@ int rp__op_q_put(req *q) {
     char b[120];
     if (o->closed[0])
         return rp__fail(q, RP_ECLOSED, "%s is closed", rp__obj_label(o, b, sizeof b));
+    if ((rc = rp__count_room(q, o->unfinished, "the count of unfinished items")) != 0)
+        return rc;
     if (q_room(o) && o->w[Q_PUTTERS].head == NULL) {
         if ((rc = rp__charge(q, o, rp__field_cost(&v) + RP__ELEM_COST)) != 0)
             return rc;
@@ -334,6 +338,8 @@ int rp__op_lock_acquire(req *q) {
     int recursive = o->kind == RP_KIND_COND || o->kind == RP_KIND_ARRAY || o->sub;
     if (is_owner(o, q->who->rank, q->h->pool)) {
         if (recursive) {
+            if ((rc = rp__count_room(q, o->count, "the lock's recursion count")) != 0)
+                return rc;
             o->count++;
             return 0;
         }
@@ -361,6 +367,9 @@ int rp__op_lock_release(req *q) {
         if (o->sub && o->count >= o->bound)
             return rp__fail(q, RP_ERELEASE, "%s released past its initial value %lld",
                             rp__obj_label(o, b, sizeof b), (long long)o->bound);
+        int rc = rp__count_room(q, o->count, "the semaphore's value");
+        if (rc != 0)
+            return rc;
         o->count++;
         grant(q->s, o);
         return 0;
