@@ -170,7 +170,8 @@ int rp_array_swap_f64(rp_runtime *rt, rp_array a, size_t i, double v, double *ol
  * Python's get_lock(): acquire the array's own recursive lock (an RLock
  * held by the manager, per thread), waiting up to @p timeout.  Acquiring
  * also fences, so the holder sees every store made before the last release.
- * @return 0; RP_ETIMEDOUT; RP_EDEADLK (from a callback of a multi-rank job).
+ * @return 0; RP_ETIMEDOUT; RP_EDEADLK (it would wait on the manager thread: a
+ *         callback, or a task of a one-rank job).
  */
 int rp_array_lock(rp_runtime *rt, rp_array a, double timeout);
 

@@ -46,7 +46,7 @@ extern "C" {
     X(ETRUNC, -13, "result does not fit the buffer")                                               \
     X(ESIZE, -14, "result has the wrong size")                                                     \
     X(EDONE, -15, "no more results")                                                               \
-    X(EDEADLK, -16, "blocking call from a callback would deadlock")                                \
+    X(EDEADLK, -16, "the call would wait for ever (on the manager thread, or for itself)")         \
     X(ETHREAD, -17, "MPI thread support level too low")                                            \
     X(ENOTMANAGER, -18, "only valid on the manager rank (rank 0)")                                 \
     X(EINIT, -19, "pool initializer failed")                                                       \

@@ -57,7 +57,12 @@ typedef struct rp_pool_options {
  * Callback run on the manager thread when a call completes (callback: all
  * items succeeded; error_callback: some failed or were canceled).  @p res is
  * ready; read it with rp_result_get/rp_result_item/rp_result_error.  The
- * callback must not free @p res.
+ * callback must not free @p res.  Nothing waits on the manager thread: a
+ * call from a callback that would have to wait (a blocking pool call, a
+ * wait for another result, a get on an empty queue, an acquire of a held
+ * lock...) returns RP_EDEADLK at once; one that can be answered at once
+ * works (sync.h, "the callback rule").  A task of a one-rank job runs on
+ * the same thread, under the same rule.
  */
 typedef void (*rp_callback)(rp_result *res, void *user);
 

@@ -23,8 +23,11 @@ extern "C" {
  * block=False / *_nowait); anything but RP_FOREVER, 0 or a finite number
  * > 0 is RP_EINVAL (the rule of RP_FOREVER).  A blocked call costs no CPU on the manager and
  * only a sleeping poll on the caller; waiters are served in arrival order.
- * Calls that would wait are refused with RP_EDEADLK from a callback (the
- * manager thread) of a multi-rank job.  Lock ownership is per thread: a
+ * The callback rule: nothing waits on the manager thread (a callback, or a
+ * task of a one-rank job, which that thread runs): a call made there
+ * succeeds if it can at once, and is refused with RP_EDEADLK at once if it
+ * would have to wait (with a timeout of 0 it answers as anywhere, e.g.
+ * RP_EEMPTY), in every layout.  Lock ownership is per thread: a
  * lock is held by the thread (on its rank) that acquired it.  See
  * docs/sync.md.  Besides the codes listed, every call may return the common
  * codes of the shared objects (RP_EINVAL, RP_EBADF, RP_ETYPE, RP_ENOENT,
@@ -112,8 +115,10 @@ int rp_lock_destroy(rp_runtime *rt, rp_lock l);
 
 /**
  * Acquire, waiting up to @p timeout.  An RLock's owner acquires again (its
- * count goes up).  Returns 0, RP_ETIMEDOUT, RP_EDEADLK (a Lock the caller
- * already holds, with a timeout other than 0).
+ * count goes up; RP_ERANGE at INT64_MAX).  Returns 0, RP_ETIMEDOUT,
+ * RP_EDEADLK: a Lock the calling thread already holds, with a timeout
+ * other than 0 (it would wait for itself for ever; Python's would hang), or
+ * a lock held elsewhere from the manager thread (the callback rule above).
  */
 int rp_lock_acquire(rp_runtime *rt, rp_lock l, double timeout);
 

@@ -82,9 +82,11 @@ int rp__call_run(rp_runtime *rt, rp__call *c) {
     } else if (rt->store != NULL) {
         if ((rc = rp__fw_finish(&c->w)) != 0)
             return rp__err(rc, "request too large or out of memory");
-        /* The manager thread itself must not wait: remote callers would
-         * wait for it.  With one rank nobody else is served there. */
-        rp__caller who = {.rank = 0, .local = 1, .no_wait = rt->size > 1 && rp__on_manager(rt)};
+        /* Nothing waits on the manager thread (a callback, or a task of a
+         * one-rank job): everything else, remote callers and the pools,
+         * would stall meanwhile.  Its calls succeed at once or fail with
+         * RP_EDEADLK at once, in every layout. */
+        rp__caller who = {.rank = 0, .local = 1, .no_wait = rp__on_manager(rt)};
         rc = rp__store_exec(rt->store, &c->w.h, c->w.buf.p + RP__HDR_SIZE, &who, &rep, &len);
         rp__buf_free(&c->w.buf);
     } else {

@@ -17,10 +17,13 @@ int rp__on_manager(const rp_runtime *rt) {
 int rp__wait_step(rp_runtime *rt, double deadline) {
     /* No early return when the communicator failed: set_fatal completes all
      * work, so every condition a caller waits for comes true. */
-    if (rp__on_manager(rt))
-        return rp__err(RP_EDEADLK, "a callback may not wait for a result");
+    /* A wait that is over at once (timeout 0) waits nowhere, so it is
+     * answered as it would be anywhere, the manager thread included. */
     if (deadline >= 0 && rp__now() >= deadline)
         return RP_ETIMEDOUT;
+    if (rp__on_manager(rt))
+        return rp__err(RP_EDEADLK, "the manager thread (a callback, or a task of a one-rank job) "
+                                   "may not wait");
     if (deadline < 0) {
         pthread_cond_wait(&rt->done, &rt->lock);
         return 0;
@@ -249,8 +252,8 @@ void rp__push_sub(rp_runtime *rt, rp_result *job) {
     rp_result *top = __atomic_load_n(&rt->subs, __ATOMIC_RELAXED);
     do
         job->snext = top;
-    while (!__atomic_compare_exchange_n(&rt->subs, &top, job, 1, __ATOMIC_SEQ_CST,
-                                        __ATOMIC_RELAXED));
+    while (
+        !__atomic_compare_exchange_n(&rt->subs, &top, job, 1, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
     /* Seen after the push (both sequentially consistent): either the
      * manager sees the call before it sleeps, or this sees it asleep. */
     if (__atomic_load_n(&rt->mgr_asleep, __ATOMIC_SEQ_CST)) {
@@ -334,8 +337,8 @@ void rp__job_block_free(rp_runtime *rt, void *block) {
 }
 
 void rp__job_blocks_fini(rp_runtime *rt) {
-    void *lists[2] = {rt->block_cache, __atomic_exchange_n(&rt->free_blocks, NULL,
-                                                           __ATOMIC_ACQUIRE)};
+    void *lists[2] = {rt->block_cache,
+                      __atomic_exchange_n(&rt->free_blocks, NULL, __ATOMIC_ACQUIRE)};
     for (int k = 0; k < 2; k++)
         for (void *b = lists[k], *nx; b != NULL; b = nx) {
             nx = *(void **)b;

@@ -150,7 +150,10 @@ static void untime(rp__store *s, waiter *w) {
 
 int rp__park(req *q, int list, double timeout) {
     if (q->who->no_wait)
-        return rp__fail(q, RP_EDEADLK, "a callback may not wait on a shared object");
+        return rp__fail(q, RP_EDEADLK,
+                        "the manager thread (a callback, or a task of a one-rank job) may not "
+                        "wait: the %s would have to wait",
+                        rp__kind_name(q->o->kind));
     if (q->s->interrupted)
         return rp__fail(q, RP_EINTR, "the job was interrupted by a signal");
     waiter *w = calloc(1, sizeof *w);
