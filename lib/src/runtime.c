@@ -121,6 +121,14 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
     MPI_Finalized(&fin);
     if (!flag || fin)
         return rp__err(RP_ESTATE, "MPI is not running");
+    /* Before MPI sees it: MPI's own check of a communicator ends the job
+     * (MPI_Comm_dup of MPI_COMM_NULL aborts, the default error handler). */
+    int inter = 0;
+    if (comm == MPI_COMM_NULL)
+        return rp__err(RP_EINVAL, "rp_init_comm: MPI_COMM_NULL is not a communicator");
+    if (MPI_Comm_test_inter(comm, &inter) != MPI_SUCCESS || inter)
+        return rp__err(RP_EINVAL, "rp_init_comm: an intercommunicator; rankpool needs an "
+                                  "intracommunicator");
     rp_runtime *rt = calloc(1, sizeof *rt);
     if (rt == NULL)
         return rp__err(RP_ENOMEM, "out of memory");

@@ -78,10 +78,12 @@ typedef struct rp_array {
  * type's own size otherwise.  Opening an existing array: @p type and
  * @p elem_size must match (RP_ETYPE), @p length must match unless 0 (any
  * length; RP_EINVAL otherwise).  Creating with length 0 makes an empty array.
- * @return 0; RP_EINVAL (bad type, size), RP_ENOSPC (the shared memory is
- *         full, or obj_mem_max is reached: destroying arrays gives it back),
- *         RP_ESTATE (shm_arena_size was 0), RP_ENOENT, RP_EEXIST, RP_ETYPE
- *         (as rp_dict_open), RP_ETOOBIG (name).
+ * @return 0; RP_EINVAL (bad type, size), RP_ETOOBIG (the array is larger
+ *         than the whole shared memory, shm_arena_size, or its size in bytes
+ *         overflows; or the name is too long), RP_ENOSPC (it would fit, but
+ *         the shared memory is full now, or obj_mem_max is reached:
+ *         destroying arrays gives it back), RP_ESTATE (shm_arena_size was 0),
+ *         RP_ENOENT, RP_EEXIST, RP_ETYPE (as rp_dict_open).
  */
 int rp_array_open(rp_runtime *rt, const char *name, int flags, rp_elem type, size_t elem_size,
                   size_t length, rp_array *a);

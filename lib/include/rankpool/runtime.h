@@ -91,7 +91,9 @@ int rp_init(rp_runtime **rt, int *argc, char ***argv, const rp_options *opts);
  * manager.  With more than one rank, MPI must provide MPI_THREAD_SERIALIZED
  * or better (MPI_THREAD_MULTIPLE if rank 0's own code calls MPI while the
  * runtime is up, which includes creating a second runtime while the first
- * is up); otherwise RP_ETHREAD.  Returns as rp_init().
+ * is up); otherwise RP_ETHREAD.  Returns as rp_init(), and RP_EINVAL for
+ * MPI_COMM_NULL or an intercommunicator, checked before any MPI call that
+ * would see it (every rank must pass the same communicator).
  */
 int rp_init_comm(rp_runtime **rt, MPI_Comm comm, const rp_options *opts);
 

@@ -36,8 +36,9 @@ int rp_array_open(rp_runtime *rt, const char *name, int flags, rp_elem type, siz
         return rp__err(RP_EINVAL, "element size %zu does not suit type %d", elem_size, (int)type);
     if (type != RP_ELEM_BYTES)
         elem_size = natural;
-    if (length > INT64_MAX)
-        return rp__err(RP_EINVAL, "length too large");
+    if (length > (SIZE_MAX >> 1) / elem_size)
+        return rp__err(RP_ETOOBIG, "%zu elements of %zu bytes: more bytes than any memory", length,
+                       elem_size);
     rp__call c;
     int rc = rp__call_open(rt, &c, name, flags, RP_KIND_ARRAY,
                            (int64_t)type | (int64_t)elem_size << 8, (int64_t)length);
