@@ -182,6 +182,7 @@ typedef struct rp__shm {
     MPI_Win win;
     MPI_Comm node; /* rank 0's host: the window's communicator */
     int joined;    /* this rank is in the window */
+    int mapped;    /* rank 0 alone on its host: base is a shared mapping of its own */
     uint8_t *base; /* the arena, mapped; NULL if none here */
     size_t size;
     int direct; /* access with loads and stores (else through the manager) */
