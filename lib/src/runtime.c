@@ -116,6 +116,7 @@ static int start_manager(rp_runtime *rt) {
 int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
     if (out == NULL)
         return rp__err(RP_EINVAL, "NULL runtime pointer");
+    *out = NULL; /* until it works */
     int flag = 0, fin = 0;
     MPI_Initialized(&flag);
     MPI_Finalized(&fin);
@@ -219,6 +220,7 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
 int rp_init(rp_runtime **out, int *argc, char ***argv, const rp_options *opts) {
     if (out == NULL)
         return rp__err(RP_EINVAL, "NULL runtime pointer");
+    *out = NULL;
     int flag = 0, fin = 0, own = 0;
     MPI_Initialized(&flag);
     MPI_Finalized(&fin);

@@ -77,6 +77,15 @@ typedef enum {
         RP_ERR_LAST = -37 /**< one past the last code; not an error itself */
 } rp_errno;
 
+/*
+ * Outputs of a call that fails: an output value (rp_value) or batch
+ * (rp_items) is left empty (RP_T_NONE, no entries, owning nothing) and an
+ * output pointer (a pool, a result, a process, a runtime, a list of
+ * objects) is set to NULL, before any check, so that releasing them after
+ * a refused call is always safe.  Handles (plain values) given out by an
+ * open that fails are left as they were.
+ */
+
 /** Short message for an error code ("timed out"); never NULL. Thread-safe. */
 const char *rp_strerror(int code);
 

@@ -94,6 +94,21 @@ static int not_there(rp_runtime *rt, const rp_array *a) {
                    (unsigned long long)a->id);
 }
 
+/* What can be checked of an array's handle without its array: an array's
+ * id (RP_EBADF, RP_ETYPE), an element type and size that go together. */
+static int handle_ok(const rp_array *a) {
+    int rc = rp__handle_check(a->id, RP_KIND_ARRAY);
+    if (rc != 0)
+        return rc;
+    size_t natural = rp_elem_size((rp_elem)a->type);
+    if (a->type < RP_ELEM_INT32 || a->type > RP_ELEM_BYTES ||
+        (a->type == RP_ELEM_BYTES ? a->elem_size < 1 || a->elem_size > RP__MAX_ELEM_SIZE
+                                  : a->elem_size != natural))
+        return rp__err(RP_EBADF, "not an array's handle: type %u, element size %u", a->type,
+                       a->elem_size);
+    return 0;
+}
+
 /*
  * The handle check of every array call: 1: access directly at *data
  * (element 0); 0: through the manager, which checks the handle's id; or an
@@ -104,15 +119,9 @@ static int not_there(rp_runtime *rt, const rp_array *a) {
 static int locate(rp_runtime *rt, const rp_array *a, uint8_t **data) {
     if (rt == NULL)
         return rp__err(RP_EINVAL, "NULL runtime");
-    int rc = rp__handle_check(a->id, RP_KIND_ARRAY);
+    int rc = handle_ok(a);
     if (rc != 0)
         return rc;
-    size_t natural = rp_elem_size((rp_elem)a->type);
-    if (a->type < RP_ELEM_INT32 || a->type > RP_ELEM_BYTES ||
-        (a->type == RP_ELEM_BYTES ? a->elem_size < 1 || a->elem_size > RP__MAX_ELEM_SIZE
-                                  : a->elem_size != natural))
-        return rp__err(RP_EBADF, "not an array's handle: type %u, element size %u", a->type,
-                       a->elem_size);
     const rp__shm *sh = &rt->shm;
     if (!sh->direct)
         return 0;
@@ -315,7 +324,12 @@ static uint64_t to_float(uint32_t type, double v) {
     return b;
 }
 
+/* A typed call's first check: the handle (before its type is believed),
+ * then the type. */
 static int want(const rp_array *a, int ints) {
+    int rc = handle_ok(a);
+    if (rc != 0)
+        return rc;
     if (ints ? is_int(a->type) : is_float(a->type))
         return 0;
     return rp__err(RP_ETYPE, "elements of type %u are not %s", a->type,

@@ -45,6 +45,11 @@ void rp__put_value(rp__call *c, const rp_value *v) {
     }
 }
 
+void rp__out_value(rp_value *out) {
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
+}
+
 int rp__bad_value(const rp_value *v) {
     return (v->type < RP_T_NONE || v->type > RP_T_BYTES) ||
            (v->type == RP_T_BYTES && v->data == NULL && v->len > 0);

@@ -36,6 +36,12 @@ void rp__call_begin(rp__call *c, int kind, int op, uint64_t id, int flags);
 int rp__handle_check(uint64_t id, int kind);
 /** Append a value field. */
 void rp__put_value(rp__call *c, const rp_value *v);
+/**
+ * An output value, set to RP_T_NONE (owning nothing) first thing, before
+ * any check: whatever the call returns, rp_value_free on it is then safe.
+ * NULL-safe.  Every call with an rp_value or rp_items output does this.
+ */
+void rp__out_value(rp_value *out);
 /** Is @p v malformed (unknown type, NULL bytes)? */
 int rp__bad_value(const rp_value *v);
 /** Abandon a request not yet sent; returns @p rc with @p why as the detail. */

@@ -97,6 +97,10 @@ int rp_ns_destroy(rp_runtime *rt, rp_ns ns) {
 }
 
 int rp_obj_list(rp_runtime *rt, rp_obj_info **out, size_t *n) {
+    if (out != NULL)
+        *out = NULL;
+    if (n != NULL)
+        *n = 0;
     if (out == NULL || n == NULL)
         return rp__err(RP_EINVAL, "NULL output pointer");
     rp__call c;
@@ -172,13 +176,12 @@ static int run_for_value(rp_runtime *rt, rp__call *c, rp_value *out, int answers
  * goes to out. */
 static int dict_call(rp_runtime *rt, rp_dict d, int op, rp_key k, const rp_value *vals, int nvals,
                      rp_value *out, int answers) {
+    rp__out_value(out);
     if (bad_key(k))
         return rp__err(RP_EINVAL, "key with NULL data");
     for (int i = 0; i < nvals; i++)
         if (rp__bad_value(&vals[i]))
             return rp__err(RP_EINVAL, "bad value (type %d)", (int)vals[i].type);
-    if (out != NULL)
-        memset(out, 0, sizeof *out);
     rp__call c;
     rp__call_begin(&c, RP_KIND_DICT, op, d.id, 0);
     put_key(&c, k);
@@ -227,6 +230,7 @@ int rp_dict_get_str(rp_runtime *rt, rp_dict d, rp_key k, char *buf, size_t cap) 
     rp_value v;
     if (buf == NULL || cap == 0)
         return rp__err(RP_EINVAL, "no buffer");
+    buf[0] = '\0';
     int rc = rp_dict_get(rt, d, k, &v);
     if (rc != 0)
         return rc;
@@ -326,9 +330,10 @@ int rp_dict_update(rp_runtime *rt, rp_dict d, const rp_key *keys, const rp_value
 }
 
 int rp_dict_get_many(rp_runtime *rt, rp_dict d, const rp_key *keys, size_t n, rp_items *out) {
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
     if (out == NULL || (n > 0 && keys == NULL))
         return rp__err(RP_EINVAL, "NULL keys or output pointer");
-    memset(out, 0, sizeof *out);
     if (n > RP__MAX_COUNT)
         return rp__err(RP_ETOOBIG, "more than %u keys in one call", RP__MAX_COUNT);
     rp__call c;
@@ -379,8 +384,7 @@ int rp_dict_swap(rp_runtime *rt, rp_dict d, rp_key k, rp_value v, rp_value *old)
 /* A list call with optional index and values; the answer's value to out. */
 static int list_call(rp_runtime *rt, rp_list l, int op, const int64_t *index, const rp_value *vals,
                      size_t nvals, rp_value *out, int answers) {
-    if (out != NULL)
-        memset(out, 0, sizeof *out);
+    rp__out_value(out);
     if (nvals > 0 && vals == NULL)
         return rp__err(RP_EINVAL, "NULL values");
     if (nvals > RP__MAX_COUNT - 1)
@@ -462,6 +466,7 @@ static int attr_key(rp_ns ns, const char *attr, rp_key *k) {
 
 int rp_ns_get(rp_runtime *rt, rp_ns ns, const char *attr, rp_value *out) {
     rp_key k;
+    rp__out_value(out);
     int rc = attr_key(ns, attr, &k);
     return rc ? rc : rp_dict_get(rt, rp_ns_dict(ns), k, out);
 }

@@ -25,6 +25,8 @@ static int check_may_block(const rp_runtime *rt, const char *what) {
 
 int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
     static const rp_pool_options defaults = RP_POOL_OPTIONS_INIT;
+    if (out != NULL)
+        *out = NULL; /* whatever happens: a refused call leaves nothing to free */
     if (rt == NULL || out == NULL)
         return rp__err(RP_EINVAL, "rp_pool_create: NULL runtime or pool pointer");
     if (rt->rank != 0)
@@ -272,6 +274,8 @@ static int job_outcome(rp_result *job) {
 
 int rp_pool_apply_async(rp_pool *pool, const char *task, const void *arg, size_t arg_size,
                         const rp_call_options *opts, rp_result **res) {
+    if (res != NULL)
+        *res = NULL; /* a refused call leaves nothing to free */
     if (arg == NULL && arg_size > 0)
         return rp__err(RP_EINVAL, "NULL argument with size %zu", arg_size);
     if (arg_size > RP__MAX_ITEM)
@@ -330,6 +334,8 @@ static int check_records(const void *in, size_t n, size_t in_size) {
 
 int rp_pool_map_async(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
                       void *out, size_t out_size, const rp_call_options *opts, rp_result **res) {
+    if (res != NULL)
+        *res = NULL;
     int rc = check_records(in, n, in_size);
     if (rc != 0)
         return rc;
@@ -365,6 +371,8 @@ int rp_pool_map(rp_pool *pool, const char *task, const void *in, size_t n, size_
 int rp_pool_starmap_async(rp_pool *pool, const char *task, const void *const *args,
                           const size_t *sizes, size_t n, const rp_call_options *opts,
                           rp_result **res) {
+    if (res != NULL)
+        *res = NULL;
     if (n > 0 && (args == NULL || sizes == NULL))
         return rp__err(RP_EINVAL, "NULL argument list");
     for (size_t i = 0; i < n; i++) {
@@ -400,6 +408,7 @@ static int imap(rp_pool *pool, const char *task, const void *in, size_t n, size_
                 const rp_call_options *opts, int unordered, rp_result **res) {
     if (res == NULL)
         return rp__err(RP_EINVAL, "imap needs a result pointer");
+    *res = NULL;
     int rc = check_records(in, n, in_size);
     if (rc != 0)
         return rc;

@@ -28,6 +28,8 @@
 int rp_process_create(rp_runtime *rt, const char *target, const void *arg, size_t arg_size,
                       const rp_process_options *opts, rp_process **out) {
     rp_process_options def = RP_PROCESS_OPTIONS_INIT;
+    if (out != NULL)
+        *out = NULL; /* a refused call leaves nothing to destroy */
     if (opts == NULL)
         opts = &def;
     if (rt == NULL || out == NULL || (arg == NULL && arg_size > 0))
@@ -78,6 +80,8 @@ int rp_process_create(rp_runtime *rt, const char *target, const void *arg, size_
 
 int rp_process_create_fn(rp_runtime *rt, rp_task_fn run, const void *self, size_t self_size,
                          const rp_process_options *opts, rp_process **out) {
+    if (out != NULL)
+        *out = NULL;
     if (rt == NULL || run == NULL)
         return rp__err(RP_EINVAL, "NULL argument");
     for (size_t i = 0; i < rt->tasks.n; i++)

@@ -77,9 +77,11 @@ int rp_queue_put(rp_runtime *rt, rp_queue q, rp_value item, double timeout) {
 }
 
 int rp_queue_get(rp_runtime *rt, rp_queue q, double timeout, rp_value *item, int64_t *priority) {
+    rp__out_value(item);
+    if (priority != NULL)
+        *priority = 0;
     if (item == NULL)
         return rp__err(RP_EINVAL, "NULL item pointer");
-    memset(item, 0, sizeof *item);
     rp__call c;
     int rc = call(rt, RP_KIND_QUEUE, RP__OP_Q_GET, q.id, 0, NULL, NULL, &timeout, &c);
     if (rc < 0)
@@ -223,6 +225,12 @@ int rp_cond_wait(rp_runtime *rt, rp_cond c, double timeout) {
 int rp_cond_wait_for(rp_runtime *rt, rp_cond c, rp_predicate pred, void *arg, double timeout) {
     if (pred == NULL)
         return rp__err(RP_EINVAL, "NULL predicate");
+    if (rt == NULL)
+        return rp__err(RP_EINVAL, "NULL runtime");
+    /* Checked here too: a predicate true at once sends nothing. */
+    int hrc = rp__handle_check(c.id, RP_KIND_COND);
+    if (hrc != 0)
+        return hrc;
     double deadline;
     if (rp__deadline_of(timeout, "timeout", &deadline) != 0)
         return RP_EINVAL;
@@ -230,9 +238,11 @@ int rp_cond_wait_for(rp_runtime *rt, rp_cond c, rp_predicate pred, void *arg, do
         if (pred(arg))
             return 0;
         double left = deadline < 0 ? -1 : deadline - rp__now();
-        if (deadline >= 0 && left <= 0)
-            return rp__err(RP_ETIMEDOUT, "the predicate stayed false");
-        int rc = rp_cond_wait(rt, c, left);
+        /* Past the deadline, one wait of 0 still: the manager checks the
+         * handle and that the lock is held, as for any wait. */
+        int rc = rp_cond_wait(rt, c, deadline >= 0 && left <= 0 ? 0 : left);
+        if (rc == RP_ETIMEDOUT && deadline >= 0 && rp__now() >= deadline)
+            return pred(arg) ? 0 : rp__err(RP_ETIMEDOUT, "the predicate stayed false");
         if (rc != 0 && rc != RP_ETIMEDOUT)
             return rc;
     }
@@ -328,9 +338,9 @@ int rp_conn_send(rp_runtime *rt, rp_conn c, rp_value msg) {
 }
 
 int rp_conn_recv(rp_runtime *rt, rp_conn c, double timeout, rp_value *msg) {
+    rp__out_value(msg);
     if (msg == NULL)
         return rp__err(RP_EINVAL, "NULL message pointer");
-    memset(msg, 0, sizeof *msg);
     rp__call cl;
     int rc = call(rt, RP_KIND_PIPE, RP__OP_PIPE_RECV, c.id, conn_end(c), NULL, NULL, &timeout, &cl);
     return rc < 0 ? rc : rp__call_value(&cl, msg, 0);
