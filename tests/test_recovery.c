@@ -8,9 +8,11 @@
  *                                third of the way; every result must come
  *                                back exactly once, and the pool and a new
  *                                pool must still work.
- *   test_recovery poison         item 50 of 200 kills whatever worker runs
- *                                it; with lost_retries 1 it kills two, then
- *                                fails with RP_ELOST; the other 199 succeed.
+ *   test_recovery poison         item 50 segfaults whatever runs it: in a
+ *                                map it costs one worker, its retry runs in
+ *                                a forked executor and fails alone with
+ *                                RP_ELOST naming SIGSEGV (chunks of 1 and
+ *                                of 10); the pool goes on.
  *   test_recovery hang           a task that never ends: get and join with
  *                                a timeout return; rp_finalize gives up on
  *                                its worker after shutdown_timeout (1 s).
@@ -222,11 +224,37 @@ static int run_kill(rp_runtime *rt, int64_t n) {
     return 0;
 }
 
-/* Item 50 kills its worker; the others square. */
+/* Item 50 crashes whatever runs it (a segfault); the others square. */
 static int poison(rp_task_ctx *ctx, const void *arg, size_t size) {
     if (size == sizeof(int64_t) && *(const int64_t *)arg == 50)
-        raise(SIGKILL);
+        raise(SIGSEGV);
     return square(ctx, arg, size);
+}
+
+/* One map with the poison item 50 in it, chunks of @p chunk items; it must
+ * fail alone (RP_ELOST, its message naming the signal) at the cost of one
+ * worker, every other item correct. */
+static int poison_map(rp_pool *pool, int chunk, int lost_before, int64_t n) {
+    static int64_t in[200];
+    static answer out[200];
+    for (int64_t i = 0; i < n; i++)
+        in[i] = i;
+    memset(out, 0, sizeof out);
+    rp_call_options co = RP_CALL_OPTIONS_INIT;
+    co.chunksize = (size_t)chunk;
+    int rc = rp_pool_map(pool, "poison", in, (size_t)n, sizeof *in, out, sizeof *out, &co);
+    char why[256];
+    snprintf(why, sizeof why, "%s", rp_last_error());
+    int bad = 0;
+    for (int64_t i = 0; i < n; i++)
+        bad += i != 50 && out[i].square != i * i;
+    printf("map, chunks of %d: %s (%s)\n", chunk, rp_err_name(rc), why);
+    if (rc != RP_ELOST || bad != 0 ||
+        strstr(why, "item 50 killed its worker with SIGSEGV") == NULL ||
+        strstr(why, "terminate") != NULL)
+        FAIL("poison map, chunks of %d: %s (%s), %d wrong (%d lost before)", chunk, rp_err_name(rc),
+             why, bad, lost_before);
+    return 0;
 }
 
 static int run_poison(rp_runtime *rt) {
@@ -236,27 +264,27 @@ static int run_poison(rp_runtime *rt) {
     int rc = rp_pool_create(rt, NULL, &pool);
     if (rc != 0)
         FAIL("rp_pool_create: %s", rp_err_name(rc));
-    enum { N = 200 };
-    static int64_t in[N];
-    static answer out[N];
-    for (int64_t i = 0; i < N; i++)
-        in[i] = i;
-    rp_call_options co = RP_CALL_OPTIONS_INIT;
-    co.chunksize = 1;
-    rc = rp_pool_map(pool, "poison", in, N, sizeof *in, out, sizeof *out, &co);
-    printf("map: %s; lost %d workers\n", rp_err_name(rc), rp_workers_lost(rt));
-    int bad = 0;
-    for (int64_t i = 0; i < N; i++)
-        bad += i != 50 && out[i].square != i * i;
-    if (rc != RP_ELOST || bad != 0 || rp_workers_lost(rt) != 2)
-        FAIL("poison map: %s, %d wrong, %d lost", rp_err_name(rc), bad, rp_workers_lost(rt));
-    rp_result *res = NULL;
-    rc = rp_pool_map_async(pool, "poison", in + 51, 10, sizeof *in, NULL, 0, NULL, &res);
-    if (rc != 0 || rp_result_wait(res, 60) != 0)
-        FAIL("a map on the last worker: %s", rp_err_name(rc));
-    rp_result_free(res);
-    printf("item 50 failed with RP_ELOST after killing 2 workers; the other %d correct\n", N - 1);
+    /* Alone in its chunk: it takes one worker, its retry runs in a forked
+     * executor on another and crashes there, costing no worker. */
+    if (poison_map(pool, 1, 0, 200) != 0)
+        return 1;
+    if (rp_workers_lost(rt) != 1)
+        FAIL("chunks of 1: %d workers lost, want 1", rp_workers_lost(rt));
+    /* In a chunk of ten: the chunk runs again isolated; only item 50 fails. */
+    if (poison_map(pool, 10, 1, 100) != 0)
+        return 1;
+    if (rp_workers_lost(rt) != 2)
+        FAIL("chunks of 10: %d workers lost in all, want 2", rp_workers_lost(rt));
+    /* The pool goes on with its last worker, and a new pool too. */
+    if (check_map(pool, 500, "same pool after two poison items") != 0)
+        return 1;
     rp_pool_destroy(pool);
+    if ((rc = rp_pool_create(rt, NULL, &pool)) != 0 || rp_pool_workers(pool) != 1)
+        FAIL("a new pool after the losses: %s, %d workers", rp_err_name(rc), rp_pool_workers(pool));
+    if (check_map(pool, 500, "new pool") != 0)
+        return 1;
+    rp_pool_destroy(pool);
+    printf("item 50 failed alone with RP_ELOST, one worker lost each time; the pool went on\n");
     return 0;
 }
 

@@ -38,7 +38,7 @@ extern "C" {
     X(ECLOSED, -5, "closed (a pool to new work, a queue, a pipe)")                                 \
     X(ESTATE, -6, "operation not valid in the current state")                                      \
     X(ETASK, -7, "a task reported failure")                                                        \
-    X(ECANCELED, -8, "work was canceled by terminate")                                             \
+    X(ECANCELED, -8, "work was canceled (its pool terminated, or its caller ended)")               \
     X(EMPI, -9, "an MPI call failed")                                                              \
     X(EMISMATCH, -10, "ranks registered different task tables")                                    \
     X(EPROTO, -11, "malformed or unexpected message")                                              \

@@ -154,8 +154,11 @@ int rp_worker_count(const rp_runtime *rt);
  * process ends, however it ends (kill -9 included), and TCP keepalive finds a
  * host that vanished (within some 11 s).  The chunks the lost worker held go
  * back to the front of their call's queue and run on the other workers of
- * the pool, each item at most opt.lost_retries more times (then it fails
- * with RP_ELOST); the lost rank gets nothing more, its parked object
+ * the pool, in a forked executor (the poison-task rule: a task that
+ * crashed its worker and crashes again there costs no second worker; it
+ * fails alone with RP_ELOST, "item 5 killed its worker with SIGSEGV"),
+ * each item at most opt.lost_retries more times (then it fails with
+ * RP_ELOST); the lost rank gets nothing more, its parked object
  * requests are dropped (a lock it held stays held, as in Python), and pools
  * made later leave it out.  Results come back exactly once.
  *

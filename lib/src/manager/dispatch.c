@@ -389,6 +389,11 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi, rp__tbatch *bt) {
                  .job = job->id,
                  .start = start,
                  .count = count};
+    /* The poison-task rule: items that were on a worker when it was lost
+     * run again in a forked executor, so that a second crash costs no
+     * worker (and fails the item that crashed). */
+    if (c.tries > 0)
+        h.flags |= RP__TASK_ISOLATE;
     size_t table = job->in ? 0 : rp__pad((size_t)count * 8);
     uint8_t *head = malloc(RP__HDR_SIZE + table);
     int niov = job->in ? 2 : 1 + 2 * (int)count;

@@ -232,10 +232,13 @@ int rp__pool_stop(rp_pool *pool, int code, const char *why) {
     if (pool->state == RP__POOL_TERMINATED)
         return 0;
     __atomic_store_n(&pool->state, RP__POOL_TERMINATED, __ATOMIC_RELEASE);
+    /* Canceled is what terminate does; a stop for another reason (lost
+     * workers, a signal) fails the items with its own code and words. */
+    int status = code == RP_ECANCELED ? RP__ST_CANCELED : RP__ST_ERROR;
     for (rp_result *j = pool->qhead, *nx; j; j = nx) {
         nx = j->qnext;
         j->qnext = NULL;
-        rp__job_fail_rest(rt, j, RP__ST_CANCELED, code, why);
+        rp__job_fail_rest(rt, j, status, code, why);
     }
     pool->qhead = pool->qtail = NULL;
     pthread_cond_broadcast(&rt->done); /* imap readers: canceled items are ready */

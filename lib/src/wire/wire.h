@@ -25,6 +25,9 @@
  * integer, the double's bits, or for bytes their length, followed by the bytes, a NUL and zeros up
  * to a multiple of 8.
  *
+ * TASK: flags RP__TASK_ISOLATE = run this chunk in a forked executor, and
+ *   a crash there fails the item as a loss: the chunk is a retry after its
+ *   worker was lost (the poison-task rule, docs/recovery.md).
  * POOL_INIT: flags RP__POOL_ISOLATE = run the pool's tasks in a forked
  *   executor; then job = maxtasksperchild (0: no limit) and start = the
  *   per-task timeout in microseconds (0: none).
@@ -83,9 +86,11 @@ typedef enum {
         RP__MSG_COUNT
 } rp__msg_kind;
 
-/* POOL_INIT and PROC_START flags. */
+/* POOL_INIT, PROC_START and TASK flags. */
 #define RP__POOL_ISOLATE 1u
 #define RP__PROC_DAEMON 1u
+/* TASK flags. */
+#define RP__TASK_ISOLATE 1u
 /* Longest process name. */
 #define RP__MAX_PNAME 255u
 
