@@ -47,11 +47,19 @@ typedef struct rp_pool_options {
      * summed in rp_pool_get_stats: a few clock reads per chunk, on rank 0.  0: off.
      */
     int timing;
+    /**
+     * Seconds rp_pool_destroy gives the tasks still running when it
+     * terminates (or finds terminated) a pool without isolation, which
+     * cannot be stopped, before it gives up on them (default 5; 0: not at
+     * all; RP_FOREVER: as long as they run; the rule of RP_FOREVER).  See
+     * rp_pool_terminate.
+     */
+    double terminate_grace;
 } rp_pool_options;
 
 /** Default pool options. */
 #define RP_POOL_OPTIONS_INIT                                                                       \
-    { 0, NULL, NULL, 0, 0, 0, 0.0, 0 }
+    { 0, NULL, NULL, 0, 0, 0, 0.0, 0, 5.0 }
 
 /**
  * Callback run on the manager thread when a call completes (callback: all
@@ -215,8 +223,17 @@ int rp_pool_close(rp_pool *pool);
 /**
  * Pool.terminate: close, drop queued work (its results fail with
  * RP_ECANCELED) and tell the workers to skip what they hold for this pool,
- * checked between items within a chunk too.  A task already running on a
- * worker runs to its end and its result is kept.  Returns at once; join waits.
+ * checked between items within a chunk too.  In an isolated pool the tasks
+ * running are stopped too, as Python's terminate() stops them: their
+ * executors are killed at once, and their items fail with RP_ECANCELED
+ * ("killed by pool terminate while it ran").  Without isolation a task
+ * running in a worker rank cannot be stopped: it runs to its end and its
+ * result is kept if it comes within the pool's terminate_grace;
+ * rp_pool_destroy waits no longer than that, then gives up on it: its
+ * items fail with RP_ECANCELED saying which worker still ran them, the
+ * worker finishes the task in its own time, its answer is dropped, and it
+ * serves on.  (In a one-rank job the task runs on the manager thread, which
+ * is then busy: destroy returns when it ends.)  Returns at once; join waits.
  */
 int rp_pool_terminate(rp_pool *pool);
 
@@ -230,9 +247,10 @@ int rp_pool_join(rp_pool *pool, double timeout);
 
 /**
  * Terminate (if still open, as Python's `with Pool()` does), join and free
- * the pool.  Outstanding result handles stay valid (they report RP_ECANCELED
- * if cut short).  NULL is a no-op.  From a callback it only terminates; the
- * pool is then freed by rp_finalize.
+ * the pool, waiting for the tasks still running at most the pool's
+ * terminate_grace (see rp_pool_terminate).  Outstanding result handles stay
+ * valid (they report RP_ECANCELED if cut short).  NULL is a no-op.  From a
+ * callback it only terminates; the pool is then freed by rp_finalize.
  */
 void rp_pool_destroy(rp_pool *pool);
 

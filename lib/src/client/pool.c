@@ -54,6 +54,8 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
                        opts->task_timeout);
     if (opts->initarg_size > RP__MAX_ITEM)
         return rp__err(RP_ETOOBIG, "initializer argument of %zu bytes", opts->initarg_size);
+    if (rp__timeout_check(opts->terminate_grace, "rp_pool_create: terminate_grace") != 0)
+        return RP_EINVAL;
 
     rp_pool *p = calloc(1, sizeof *p);
     /* Lost workers are never given to a new pool. */
@@ -80,6 +82,7 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
     p->rt = rt;
     p->nworkers = n;
     p->timing = opts->timing != 0;
+    p->grace = opts->terminate_grace;
 
     pthread_mutex_lock(&rt->lock);
     /* Live workers first, then the least used, lowest rank breaking ties. */
@@ -477,8 +480,18 @@ void rp_pool_destroy(rp_pool *pool) {
     pthread_mutex_unlock(&rt->lock);
     if (open)
         rp_pool_terminate(pool);
-    if (rp__on_manager(rt) || rp_pool_join(pool, RP_FOREVER) == RP_EDEADLK)
+    if (rp__on_manager(rt))
         return; /* from a callback: terminated, freed by rp_finalize */
+    /* In a terminated pool, tasks that still run get the pool's grace,
+     * then are given up on; a closed one runs all it holds. */
+    pthread_mutex_lock(&rt->lock);
+    int terminated = pool->state == RP__POOL_TERMINATED;
+    pthread_mutex_unlock(&rt->lock);
+    if (rp_pool_join(pool, terminated ? pool->grace : RP_FOREVER) == RP_ETIMEDOUT) {
+        pthread_mutex_lock(&rt->lock);
+        rp__pool_abandon(rt, pool, pool->grace);
+        pthread_mutex_unlock(&rt->lock);
+    }
     pthread_mutex_lock(&rt->lock);
     /* After a communication failure the manager fails all work, so this
      * ends; the pool must not be freed while a call still points at it. */
@@ -494,6 +507,10 @@ void rp_pool_destroy(rp_pool *pool) {
         rp__ctrl_push(rt, pool->widx[k], &h, NULL, 0);
         rt->workers[pool->widx[k]].npools--;
     }
+    /* Handles the user keeps outlive their pool. */
+    for (rp_result *j = rt->live; j; j = j->lnext)
+        if (j->pool == pool)
+            j->pool = NULL;
     pthread_mutex_unlock(&rt->lock);
     free(pool->widx);
     free(pool->acked);
@@ -527,7 +544,7 @@ int rp_pool_get_stats(rp_pool *pool, rp_pool_stats *out, rp_worker_stats *worker
         size_t running = 0;
         for (int i = 0; i < w->len; i++) {
             const rp__chunk *c = &w->fifo[(w->head + i) % w->cap];
-            if (c->job->pool == pool)
+            if (c->job != NULL && c->job->pool == pool)
                 running += c->count;
         }
         s.running += running;

@@ -193,7 +193,7 @@ typedef struct rp__timing {
 
 /** A chunk in flight to a worker. */
 typedef struct rp__chunk {
-    rp_result *job;
+    rp_result *job; /* NULL: given up on (rp__pool_abandon); its answer is dropped */
     size_t start;
     uint32_t count;
     rp__send send; /* the TASK send; completed when the result is in */
@@ -246,6 +246,7 @@ struct rp_pool {
     size_t *wdone;       /* per index of rt->workers: items it answered for this pool */
     int timing;          /* rp_pool_options.timing: each item's stages are timed */
     rp__timing t;        /* their sums, seconds over items */
+    double grace;        /* rp_pool_options.terminate_grace */
 };
 
 /* ---- the runtime ---------------------------------------------------------- */
@@ -295,11 +296,11 @@ struct rp_runtime {
     rp__ctrl *ctrl_head, *ctrl_tail;
     rp_result *subs; /* calls submitted without the lock, newest first (rp__push_sub) */
     /* blocks of freed one-item calls, for the next ones (rp__job_block) */
-    void *free_blocks;            /* pushed by whoever frees, lock-free */
-    void *block_cache;            /* taken from free_blocks by submitters, under block_lock */
-    size_t nfree_blocks;          /* about how many are kept (atomic) */
+    void *free_blocks;   /* pushed by whoever frees, lock-free */
+    void *block_cache;   /* taken from free_blocks by submitters, under block_lock */
+    size_t nfree_blocks; /* about how many are kept (atomic) */
     pthread_mutex_t block_lock;
-    int mgr_asleep;  /* the manager waits on rt->wake: submitters signal it (atomic) */
+    int mgr_asleep;       /* the manager waits on rt->wake: submitters signal it (atomic) */
     rp_result *completed; /* callbacks to run */
     rp_result *live;      /* every call not yet freed */
     rp__sendq sendq;
@@ -449,6 +450,15 @@ void rp__abandon_busy(rp_runtime *rt);
  * @p code and @p why, its workers skip what they hold for it.  0 or RP_ENOMEM.
  */
 int rp__pool_stop(rp_pool *pool, int code, const char *why);
+
+/**
+ * Give up on the chunks of terminated pool @p pool still on its workers
+ * (lock held), after @p grace seconds: their items fail with RP_ECANCELED
+ * naming the worker that still runs them; the chunks stay on the books
+ * without their call (job NULL), so the worker's answer, when it comes, is
+ * matched and dropped.
+ */
+void rp__pool_abandon(rp_runtime *rt, rp_pool *pool, double grace);
 
 /** Items of @p job not on any worker now: not yet sent, or to send again. */
 size_t rp__job_undispatched(const rp_result *job);

@@ -579,6 +579,17 @@ int rp__host_run_chunk(rp__host *h, const void *msg, size_t mlen, const rp__hdr 
                 net = now;
                 if (pr > 0)
                     active = now;
+                if (canceled) {
+                    /* Python's terminate(): the executor is killed at once,
+                     * with the task it runs; the items left are canceled
+                     * below. */
+                    kid_end(h, e, SIGKILL);
+                    rp__commit_failure(w, RP__ST_CANCELED, RP_ECANCELED,
+                                       "killed by pool terminate while it ran");
+                    done++;
+                    gone = 1;
+                    break;
+                }
             }
             void *res = NULL;
             size_t rlen = 0;
@@ -608,14 +619,6 @@ int rp__host_run_chunk(rp__host *h, const void *msg, size_t mlen, const rp__hdr 
                 got++;
                 h->k[e].ran++;
                 since = rp__now();
-                if (canceled && got < order[1]) {
-                    /* The pool was terminated: the item that ran finished;
-                     * the executor is on the next one, which is ended and
-                     * answered canceled below. */
-                    kid_end(h, e, SIGKILL);
-                    gone = 1;
-                    break;
-                }
                 continue;
             }
             if (r == 1) {
