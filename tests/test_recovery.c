@@ -20,12 +20,20 @@
  *                                the map returns RP_EINTR, rank 0 finalizes.
  *   test_recovery stubborn       as signal, but main ignores the stop and
  *                                sleeps on: a second signal must end it.
+ *   test_recovery flood          connections that say nothing, garbage, or
+ *                                close at once stream into the lease
+ *                                listener while worker rank 2 is killed:
+ *                                the loss is still seen at once.
  *
  * Rank 0 prints its pid first ("rank 0 pid N") and "ready" once the map runs.
  */
-#include <rankpool.h>
+#include "manager/manager.h" /* the lease listener's sockets (flood) */
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -358,6 +366,122 @@ static int run_signal(rp_runtime *rt, int stubborn) {
     return 0;
 }
 
+/* ---- flood: the lease listener under a stream of strangers ---------------- */
+
+typedef struct flood {
+    struct sockaddr_in addr[RP__LEASE_ADDRS];
+    int naddr;
+    volatile int stop;
+    volatile int silent; /* from now on only silent ones */
+    long opened;
+} flood;
+
+/* Open connections to the listener until told to stop: one silent, one
+ * that sends garbage, one that closes at once, in turn (only silent ones
+ * once told so), every 20 ms; the silent and garbage ones stay open (200
+ * at most, the oldest closed). */
+static void *flood_main(void *arg) {
+    flood *f = arg;
+    int held[200], nheld = 0;
+    for (long k = 0; !f->stop; k++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd >= 0 &&
+            connect(fd, (struct sockaddr *)&f->addr[k % f->naddr], sizeof f->addr[0]) == 0) {
+            f->opened++;
+            long sort = f->silent ? 0 : k % 3;
+            if (sort == 1) {
+                char junk[100];
+                memset(junk, 'x', sizeof junk);
+                if (write(fd, junk, sizeof junk) < 0) {
+                    /* turned away already: fine */
+                }
+            }
+            if (sort == 2) {
+                close(fd);
+                fd = -1;
+            }
+        } else if (fd >= 0) {
+            close(fd);
+            fd = -1;
+        }
+        if (fd >= 0) {
+            if (nheld == 200) {
+                close(held[0]);
+                memmove(held, held + 1, sizeof held - sizeof held[0]);
+                nheld--;
+            }
+            held[nheld++] = fd;
+        }
+        nap_ms(20);
+    }
+    for (int i = 0; i < nheld; i++)
+        close(held[i]);
+    return NULL;
+}
+
+static int run_flood(rp_runtime *rt) {
+    if (rp_size(rt) < 3)
+        FAIL("flood needs at least 3 ranks (2 workers)");
+    /* Where the listener is: only the addresses the workers are told. */
+    flood f = {.naddr = 0};
+    for (int k = 0; k < rt->lease.nlisten; k++) {
+        socklen_t sl = sizeof f.addr[0];
+        if (getsockname(rt->lease.listen_fds[k], (struct sockaddr *)&f.addr[f.naddr], &sl) != 0)
+            FAIL("getsockname of the lease listener failed");
+        if (f.addr[f.naddr].sin_addr.s_addr == htonl(INADDR_ANY))
+            FAIL("the lease listener listens on every interface");
+        printf("lease listener on %s:%d\n", inet_ntoa(f.addr[f.naddr].sin_addr),
+               ntohs(f.addr[f.naddr].sin_port));
+        f.naddr++;
+    }
+    if (f.naddr == 0)
+        FAIL("no lease listener");
+    rp_pool *pool = NULL;
+    int rc = rp_pool_create(rt, NULL, &pool);
+    if (rc != 0)
+        FAIL("rp_pool_create: %s", rp_err_name(rc));
+    int64_t in[64];
+    answer out[64];
+    for (int i = 0; i < 64; i++)
+        in[i] = i;
+    rp_call_options co = RP_CALL_OPTIONS_INIT;
+    co.chunksize = 1;
+    if ((rc = rp_pool_map(pool, "square", in, 64, sizeof *in, out, sizeof *out, &co)) != 0)
+        FAIL("map: %s", rp_err_name(rc));
+    int victim = 0;
+    for (int i = 0; i < 64; i++)
+        if (out[i].rank == 2)
+            victim = out[i].pid;
+    if (victim == 0)
+        FAIL("no item ran on rank 2");
+    pthread_t t;
+    if (pthread_create(&t, NULL, flood_main, &f) != 0)
+        FAIL("no flood thread");
+    /* Strangers of every sort, then only silent ones around the kill: a
+     * watch that waited for each one's hello would be busy with one then. */
+    nap_ms(1000);
+    f.silent = 1;
+    nap_ms(500);
+    double t0 = now(), seen = 0;
+    kill(victim, SIGKILL);
+    while (rp_workers_lost(rt) == 0 && now() - t0 < 30)
+        nap_ms(1);
+    seen = now() - t0;
+    nap_ms(500);
+    f.stop = 1;
+    pthread_join(t, NULL);
+    printf("flood: worker rank 2 lost, seen %.0f ms after the kill, %ld connections opened\n",
+           seen * 1e3, f.opened);
+    /* Before, the watch thread read each new connection's hello for up to
+     * 2 s: a loss waited behind it.  Milliseconds now; 1.5 s is plenty. */
+    if (rp_workers_lost(rt) != 1 || seen > 1.5)
+        FAIL("the loss was seen after %.1f s (%d lost)", seen, rp_workers_lost(rt));
+    if (check_map(pool, 200, "the pool after the loss") != 0)
+        return 1;
+    rp_pool_destroy(pool);
+    return 0;
+}
+
 static int body(rp_runtime *rt, int argc, char **argv, void *user) {
     (void)user;
     printf("rank 0 pid %d\n", (int)getpid());
@@ -369,6 +493,8 @@ static int body(rp_runtime *rt, int argc, char **argv, void *user) {
         return run_hang(rt);
     if (strcmp(mode, "poison") == 0)
         return run_poison(rt);
+    if (strcmp(mode, "flood") == 0)
+        return run_flood(rt);
     if (strcmp(mode, "signal") == 0 || strcmp(mode, "stubborn") == 0)
         return run_signal(rt, mode[1] == 't');
     FAIL("unknown mode '%s'", mode);

@@ -153,6 +153,11 @@ static void wire_seeds(void) {
     rp__prec_encode(r, &p);
     put_file("fuzz_wire", "placement", r, n);
     free(r);
+
+    /* A lease hello. */
+    uint8_t hb[RP__HELLO_SIZE];
+    rp__hello_encode(hb, &(rp__hello){.cookie = 0x1234567890abcdefull, .rank = 2, .pid = 4321});
+    put_file("fuzz_wire", "hello", hb, sizeof hb);
 }
 
 /* ---- fuzz_store: sequences of requests ----------------------------------- */

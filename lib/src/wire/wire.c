@@ -579,3 +579,24 @@ void rp__batch_finish(rp__buf *out, int kind, uint32_t count) {
     rp__hdr h = {.kind = (uint16_t)kind, .count = count, .body_len = out->len - RP__HDR_SIZE};
     rp__hdr_encode(out->p, &h);
 }
+
+/* ---- the lease hello ---------------------------------------------------- */
+
+void rp__hello_encode(void *out, const rp__hello *h) {
+    uint8_t *p = out;
+    put32(p, RP__HELLO_MAGIC);
+    put32(p + 4, (uint32_t)h->rank);
+    put32(p + 8, (uint32_t)h->pid);
+    put32(p + 12, 0);
+    put64(p + 16, h->cookie);
+}
+
+int rp__hello_decode(const void *buf, size_t len, rp__hello *h) {
+    const uint8_t *p = buf;
+    if (buf == NULL || len != RP__HELLO_SIZE || get32(p) != RP__HELLO_MAGIC || get32(p + 12) != 0)
+        return RP_EPROTO;
+    h->rank = (int32_t)get32(p + 4);
+    h->pid = (int32_t)get32(p + 8);
+    h->cookie = get64(p + 16);
+    return h->rank >= 1 && h->pid >= 1 ? 0 : RP_EPROTO;
+}

@@ -432,6 +432,31 @@ void rp__prec_encode(void *out, const rp__prec *p);
  */
 int rp__prec_decode(const void *buf, size_t len, rp__prec *p);
 
+/*
+ * A worker's hello on its lease connection (docs/recovery.md), the first
+ * bytes rank 0 reads from a TCP connection anyone could open:
+ *   u32 magic "RPL1" | i32 rank | i32 pid | u32 zero | u64 cookie
+ * (little-endian, 24 bytes).
+ */
+#define RP__HELLO_MAGIC 0x314c5052u /* "RPL1" */
+#define RP__HELLO_SIZE 24u
+
+typedef struct rp__hello {
+    uint64_t cookie;
+    int32_t rank;
+    int32_t pid;
+} rp__hello;
+
+/** Write @p h into RP__HELLO_SIZE bytes at @p out. */
+void rp__hello_encode(void *out, const rp__hello *h);
+
+/**
+ * Decode exactly @p len bytes as a hello: the size, the magic, the zero
+ * word, a rank >= 1 and a pid >= 1.  Returns 0 or RP_EPROTO (whether the
+ * cookie and rank belong to the job is for the caller to say).
+ */
+int rp__hello_decode(const void *buf, size_t len, rp__hello *h);
+
 /* ---- handles of shared objects -------------------------------------------- */
 
 /*
