@@ -5,7 +5,7 @@
 #   recovery_test.sh MODE TEST_BINARY MPIEXEC [MPIEXEC_FLAGS...]
 #
 # MODE: kill_recovery, poison, kill_default, hang, sigint_mpirun, sigterm_rank0,
-# second_signal.  The job's processes carry RP_RECOVERY_TAG in their
+# second_signal, lease_flood.  The job's processes carry RP_RECOVERY_TAG in their
 # environment, so leftovers are found even when other tests run at once.
 set -u
 mode=$1 bin=$2 mpiexec=$3
@@ -98,10 +98,28 @@ kill_recovery)
     grep "recovery:" "$out"
     ;;
 poison)
+    # A task that segfaults costs one worker per map (not all of them), and
+    # fails alone with RP_ELOST; nothing speaks of terminate.
     start 4 --enable-recovery "$bin" poison
-    finish 60
-    expect "item 50 failed with RP_ELOST after killing 2 workers"
+    finish 90
+    expect "map, chunks of 1: RP_ELOST \\(.*item 50 killed its worker with SIGSEGV"
+    expect "map, chunks of 10: RP_ELOST \\(.*item 50 killed its worker with SIGSEGV"
+    expect "item 50 failed alone with RP_ELOST, one worker lost each time; the pool went on"
     expect "finishing without worker rank\\(s\\) [0-9] \\(lost\\), [0-9] \\(lost\\)"
+    ! grep -qi "terminate" "$out" || fail "a loss described as terminate"
+    ;;
+lease_flood)
+    # Strangers stream into the lease listener (silent, garbage, closing)
+    # while a worker is killed: the loss is seen at once all the same, and
+    # the strangers are turned away, logged once.
+    start 3 --enable-recovery "$bin" flood
+    finish 90
+    expect "flood: worker rank 2 lost, seen [0-9]+ ms after the kill"
+    expect "the pool after the loss: 200 results correct"
+    [ "$(grep -c "lease listener: turned away a connection" "$out")" = 1 ] ||
+        fail "turned-away connections not logged exactly once"
+    expect "connections turned away in all"
+    grep "flood:" "$out"
     ;;
 kill_default)
     start 4 "$bin" kill 10000

@@ -53,7 +53,9 @@ static int battery(rp_runtime *r, int tag) {
     CHECK_RC(rp_array_open(r, NULL, 0, RP_ELEM_BYTES, ((size_t)1 << 20) + 1, 1, &a), RP_EINVAL);
     CHECK_RC(rp_array_open(r, NULL, 0, RP_ELEM_INT32, 0, 1, NULL), RP_EINVAL);
     CHECK_RC(rp_value_open(r, NULL, 0, RP_ELEM_BYTES, &a), RP_EINVAL);
-    CHECK_RC(rp_array_open(r, NULL, 0, RP_ELEM_DOUBLE, 0, ARENA, &a), RP_ENOSPC);
+    CHECK_RC(rp_array_open(r, NULL, 0, RP_ELEM_DOUBLE, 0, ARENA, &a), RP_ETOOBIG);
+    CHECK_RC(rp_array_open(r, NULL, 0, RP_ELEM_DOUBLE, 0, SIZE_MAX / 4, &a), RP_ETOOBIG);
+    CHECK_RC(rp_array_open(r, NULL, 0, RP_ELEM_BYTES, 1 << 20, (size_t)1 << 44, &a), RP_ETOOBIG);
 
     /* Names. */
     snprintf(name, sizeof name, "arr-%d", tag);
@@ -236,7 +238,7 @@ static int battery(rp_runtime *r, int tag) {
     CHECK_RC(rp_array_destroy(r, raw), 0);
     /* A handle that was never valid. */
     rp_array bogus = {0};
-    CHECK_RC(rp_array_get(r, bogus, 0, &one), RP_EINVAL);
+    CHECK_RC(rp_array_get(r, bogus, 0, &one), RP_EBADF);
     return 0;
 }
 

@@ -96,7 +96,7 @@ static int object_garbage(rp_runtime *rt) {
     h = (rp__hdr){.kind = RP__MSG_OBJ_REQ, .code = RP__OP_D_LEN, .job = id ^ 0x5, .start = 13};
     rp__hdr_encode(m, &h);
     a = obj_exchange(rt, m, sizeof m);
-    OBJ_CHECK(a.code == RP_ENOENT && a.start == 13, "unknown object");
+    OBJ_CHECK(a.code == RP_EBADF && a.start == 13, "unknown object");
     h = (rp__hdr){.kind = RP__MSG_OBJ_REQ,
                   .code = RP__OP_D_GETMANY,
                   .job = id,

@@ -3,9 +3,10 @@
  * executors: start, join, is_alive, terminate, kill, exit codes, shared
  * objects used from processes (two processes of one rank are different lock
  * owners), more processes than ranks, daemon rules, current_process; a map
- * with a task that crashes, aborts or runs too long; maxtasksperchild.
- * Every test ends with no zombie left among the children of any rank.
- * Run under mpiexec -n 1, 2 and 4.
+ * with a task that crashes, aborts or runs too long; maxtasksperchild;
+ * a Value and an Array written by a process and read by main.  Every test
+ * ends with no zombie left among the children of any rank.  Run under
+ * mpiexec -n 1, 2 and 4, and once without mpiexec (a plain process).
  */
 #include <rankpool.h>
 
@@ -230,11 +231,40 @@ static int t_zombies(rp_task_ctx *ctx, const void *arg, size_t size) {
     return rp_return(ctx, &z, sizeof z);
 }
 
+typedef struct varg {
+    rp_array value; /* a Value('d') */
+    rp_array arr;   /* an Array('q', 4) */
+} varg;
+
+/* A Process that writes shared memory, as Python's Value + Process example:
+ * waits (20 s at most) for main's go (the Value at 1.0), then writes the
+ * Value and the Array.  Its exit code says how far it got. */
+static int p_value(rp_task_ctx *ctx, const void *arg, size_t size) {
+    (void)size;
+    const varg *a = arg;
+    rp_runtime *r = rp_task_runtime(ctx);
+    double v = 0;
+    for (int k = 0; k < 20000 && v != 1.0; k++) {
+        if (rp_array_get_f64(r, a->value, 0, &v) != 0)
+            return 2;
+        if (v != 1.0)
+            sleep_ms(1);
+    }
+    if (v != 1.0)
+        return 3; /* main's write never reached this process */
+    for (size_t i = 0; i < 4; i++)
+        if (rp_array_set_i64(r, a->arr, i, (int64_t)(i + 1) * 10) != 0)
+            return 4;
+    if (rp_array_fetch_add_i64(r, a->arr, 0, 5, NULL) != 0)
+        return 5;
+    return rp_array_set_f64(r, a->value, 0, 3.14) != 0 ? 6 : 0;
+}
+
 static const rp_task_def tasks[] = {
     RP_TASK(p_exit),  RP_TASK(p_sleep),   RP_TASK(p_count),     RP_TASK(p_hold),
     RP_TASK(p_try),   RP_TASK(p_spawn),   RP_TASK(p_segv),      RP_TASK(t_square_bad),
     RP_TASK(t_pid),   RP_TASK(t_zombies), RP_TASK(counter_run), RP_TASK(p_get),
-    RP_TASK(t_spawn),
+    RP_TASK(t_spawn), RP_TASK(p_value),
 };
 
 static rp_pool *isolated(unsigned max, double timeout);
@@ -292,6 +322,34 @@ static void test_start_join_exitcodes(void **state) {
         assert_int_equal(rp_process_set_daemon(p[i], 1), RP_ESTATE);
         rp_process_destroy(p[i]);
     }
+    assert_no_zombies();
+}
+
+/* Value and Array shared with a Process in every layout (one rank: rank 0
+ * forks it itself): the process sees main's write made after it started,
+ * and main sees the process's writes, as with Python's Value + Process. */
+static void test_value_process(void **state) {
+    (void)state;
+    varg a;
+    assert_int_equal(rp_value_open(rt, NULL, 0, RP_ELEM_DOUBLE, &a.value), 0);
+    assert_int_equal(rp_array_open(rt, NULL, 0, RP_ELEM_INT64, 0, 4, &a.arr), 0);
+    rp_process *p = NULL;
+    assert_int_equal(rp_process_create(rt, "p_value", &a, sizeof a, NULL, &p), 0);
+    assert_int_equal(rp_process_start(p), 0);
+    assert_int_equal(rp_array_set_f64(rt, a.value, 0, 1.0), 0); /* go */
+    assert_int_equal(rp_process_join(p, 60), 0);
+    int code = -1;
+    assert_int_equal(rp_process_exitcode(p, &code), 0);
+    assert_int_equal(code, 0);
+    double v = 0;
+    assert_int_equal(rp_array_get_f64(rt, a.value, 0, &v), 0);
+    assert_true(v == 3.14);
+    int64_t out[4] = {0};
+    assert_int_equal(rp_array_read(rt, a.arr, 0, 4, out), 0);
+    assert_true(out[0] == 15 && out[1] == 20 && out[2] == 30 && out[3] == 40);
+    rp_process_destroy(p);
+    assert_int_equal(rp_array_destroy(rt, a.value), 0);
+    assert_int_equal(rp_array_destroy(rt, a.arr), 0);
     assert_no_zombies();
 }
 
@@ -604,7 +662,9 @@ static void test_maxtasksperchild(void **state) {
     po.task_timeout = 1;
     assert_int_equal(rp_pool_create(rt, &po, &p), RP_EINVAL);
     po.isolate = 1;
-    po.task_timeout = -1;
+    po.task_timeout = -2; /* the timeout rule: RP_FOREVER, 0 or finite > 0 */
+    assert_int_equal(rp_pool_create(rt, &po, &p), RP_EINVAL);
+    po.task_timeout = 0.0 / 0.0;
     assert_int_equal(rp_pool_create(rt, &po, &p), RP_EINVAL);
     p = isolated(10, 0);
     enum { N = 200 };
@@ -635,6 +695,7 @@ int main(int argc, char **argv) {
     if (rp_is_manager(rt)) {
         const struct CMUnitTest cases[] = {
             cmocka_unit_test(test_start_join_exitcodes),
+            cmocka_unit_test(test_value_process),
             cmocka_unit_test(test_terminate_kill_alive),
             cmocka_unit_test(test_many_processes),
             cmocka_unit_test(test_lock_owners),

@@ -8,9 +8,11 @@
  *                                third of the way; every result must come
  *                                back exactly once, and the pool and a new
  *                                pool must still work.
- *   test_recovery poison         item 50 of 200 kills whatever worker runs
- *                                it; with lost_retries 1 it kills two, then
- *                                fails with RP_ELOST; the other 199 succeed.
+ *   test_recovery poison         item 50 segfaults whatever runs it: in a
+ *                                map it costs one worker, its retry runs in
+ *                                a forked executor and fails alone with
+ *                                RP_ELOST naming SIGSEGV (chunks of 1 and
+ *                                of 10); the pool goes on.
  *   test_recovery hang           a task that never ends: get and join with
  *                                a timeout return; rp_finalize gives up on
  *                                its worker after shutdown_timeout (1 s).
@@ -18,12 +20,20 @@
  *                                the map returns RP_EINTR, rank 0 finalizes.
  *   test_recovery stubborn       as signal, but main ignores the stop and
  *                                sleeps on: a second signal must end it.
+ *   test_recovery flood          connections that say nothing, garbage, or
+ *                                close at once stream into the lease
+ *                                listener while worker rank 2 is killed:
+ *                                the loss is still seen at once.
  *
  * Rank 0 prints its pid first ("rank 0 pid N") and "ready" once the map runs.
  */
-#include <rankpool.h>
+#include "manager/manager.h" /* the lease listener's sockets (flood) */
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -222,11 +232,37 @@ static int run_kill(rp_runtime *rt, int64_t n) {
     return 0;
 }
 
-/* Item 50 kills its worker; the others square. */
+/* Item 50 crashes whatever runs it (a segfault); the others square. */
 static int poison(rp_task_ctx *ctx, const void *arg, size_t size) {
     if (size == sizeof(int64_t) && *(const int64_t *)arg == 50)
-        raise(SIGKILL);
+        raise(SIGSEGV);
     return square(ctx, arg, size);
+}
+
+/* One map with the poison item 50 in it, chunks of @p chunk items; it must
+ * fail alone (RP_ELOST, its message naming the signal) at the cost of one
+ * worker, every other item correct. */
+static int poison_map(rp_pool *pool, int chunk, int lost_before, int64_t n) {
+    static int64_t in[200];
+    static answer out[200];
+    for (int64_t i = 0; i < n; i++)
+        in[i] = i;
+    memset(out, 0, sizeof out);
+    rp_call_options co = RP_CALL_OPTIONS_INIT;
+    co.chunksize = (size_t)chunk;
+    int rc = rp_pool_map(pool, "poison", in, (size_t)n, sizeof *in, out, sizeof *out, &co);
+    char why[256];
+    snprintf(why, sizeof why, "%s", rp_last_error());
+    int bad = 0;
+    for (int64_t i = 0; i < n; i++)
+        bad += i != 50 && out[i].square != i * i;
+    printf("map, chunks of %d: %s (%s)\n", chunk, rp_err_name(rc), why);
+    if (rc != RP_ELOST || bad != 0 ||
+        strstr(why, "item 50 killed its worker with SIGSEGV") == NULL ||
+        strstr(why, "terminate") != NULL)
+        FAIL("poison map, chunks of %d: %s (%s), %d wrong (%d lost before)", chunk, rp_err_name(rc),
+             why, bad, lost_before);
+    return 0;
 }
 
 static int run_poison(rp_runtime *rt) {
@@ -236,27 +272,27 @@ static int run_poison(rp_runtime *rt) {
     int rc = rp_pool_create(rt, NULL, &pool);
     if (rc != 0)
         FAIL("rp_pool_create: %s", rp_err_name(rc));
-    enum { N = 200 };
-    static int64_t in[N];
-    static answer out[N];
-    for (int64_t i = 0; i < N; i++)
-        in[i] = i;
-    rp_call_options co = RP_CALL_OPTIONS_INIT;
-    co.chunksize = 1;
-    rc = rp_pool_map(pool, "poison", in, N, sizeof *in, out, sizeof *out, &co);
-    printf("map: %s; lost %d workers\n", rp_err_name(rc), rp_workers_lost(rt));
-    int bad = 0;
-    for (int64_t i = 0; i < N; i++)
-        bad += i != 50 && out[i].square != i * i;
-    if (rc != RP_ELOST || bad != 0 || rp_workers_lost(rt) != 2)
-        FAIL("poison map: %s, %d wrong, %d lost", rp_err_name(rc), bad, rp_workers_lost(rt));
-    rp_result *res = NULL;
-    rc = rp_pool_map_async(pool, "poison", in + 51, 10, sizeof *in, NULL, 0, NULL, &res);
-    if (rc != 0 || rp_result_wait(res, 60) != 0)
-        FAIL("a map on the last worker: %s", rp_err_name(rc));
-    rp_result_free(res);
-    printf("item 50 failed with RP_ELOST after killing 2 workers; the other %d correct\n", N - 1);
+    /* Alone in its chunk: it takes one worker, its retry runs in a forked
+     * executor on another and crashes there, costing no worker. */
+    if (poison_map(pool, 1, 0, 200) != 0)
+        return 1;
+    if (rp_workers_lost(rt) != 1)
+        FAIL("chunks of 1: %d workers lost, want 1", rp_workers_lost(rt));
+    /* In a chunk of ten: the chunk runs again isolated; only item 50 fails. */
+    if (poison_map(pool, 10, 1, 100) != 0)
+        return 1;
+    if (rp_workers_lost(rt) != 2)
+        FAIL("chunks of 10: %d workers lost in all, want 2", rp_workers_lost(rt));
+    /* The pool goes on with its last worker, and a new pool too. */
+    if (check_map(pool, 500, "same pool after two poison items") != 0)
+        return 1;
     rp_pool_destroy(pool);
+    if ((rc = rp_pool_create(rt, NULL, &pool)) != 0 || rp_pool_workers(pool) != 1)
+        FAIL("a new pool after the losses: %s, %d workers", rp_err_name(rc), rp_pool_workers(pool));
+    if (check_map(pool, 500, "new pool") != 0)
+        return 1;
+    rp_pool_destroy(pool);
+    printf("item 50 failed alone with RP_ELOST, one worker lost each time; the pool went on\n");
     return 0;
 }
 
@@ -330,6 +366,122 @@ static int run_signal(rp_runtime *rt, int stubborn) {
     return 0;
 }
 
+/* ---- flood: the lease listener under a stream of strangers ---------------- */
+
+typedef struct flood {
+    struct sockaddr_in addr[RP__LEASE_ADDRS];
+    int naddr;
+    volatile int stop;
+    volatile int silent; /* from now on only silent ones */
+    long opened;
+} flood;
+
+/* Open connections to the listener until told to stop: one silent, one
+ * that sends garbage, one that closes at once, in turn (only silent ones
+ * once told so), every 20 ms; the silent and garbage ones stay open (200
+ * at most, the oldest closed). */
+static void *flood_main(void *arg) {
+    flood *f = arg;
+    int held[200], nheld = 0;
+    for (long k = 0; !f->stop; k++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        if (fd >= 0 &&
+            connect(fd, (struct sockaddr *)&f->addr[k % f->naddr], sizeof f->addr[0]) == 0) {
+            f->opened++;
+            long sort = f->silent ? 0 : k % 3;
+            if (sort == 1) {
+                char junk[100];
+                memset(junk, 'x', sizeof junk);
+                if (write(fd, junk, sizeof junk) < 0) {
+                    /* turned away already: fine */
+                }
+            }
+            if (sort == 2) {
+                close(fd);
+                fd = -1;
+            }
+        } else if (fd >= 0) {
+            close(fd);
+            fd = -1;
+        }
+        if (fd >= 0) {
+            if (nheld == 200) {
+                close(held[0]);
+                memmove(held, held + 1, sizeof held - sizeof held[0]);
+                nheld--;
+            }
+            held[nheld++] = fd;
+        }
+        nap_ms(20);
+    }
+    for (int i = 0; i < nheld; i++)
+        close(held[i]);
+    return NULL;
+}
+
+static int run_flood(rp_runtime *rt) {
+    if (rp_size(rt) < 3)
+        FAIL("flood needs at least 3 ranks (2 workers)");
+    /* Where the listener is: only the addresses the workers are told. */
+    flood f = {.naddr = 0};
+    for (int k = 0; k < rt->lease.nlisten; k++) {
+        socklen_t sl = sizeof f.addr[0];
+        if (getsockname(rt->lease.listen_fds[k], (struct sockaddr *)&f.addr[f.naddr], &sl) != 0)
+            FAIL("getsockname of the lease listener failed");
+        if (f.addr[f.naddr].sin_addr.s_addr == htonl(INADDR_ANY))
+            FAIL("the lease listener listens on every interface");
+        printf("lease listener on %s:%d\n", inet_ntoa(f.addr[f.naddr].sin_addr),
+               ntohs(f.addr[f.naddr].sin_port));
+        f.naddr++;
+    }
+    if (f.naddr == 0)
+        FAIL("no lease listener");
+    rp_pool *pool = NULL;
+    int rc = rp_pool_create(rt, NULL, &pool);
+    if (rc != 0)
+        FAIL("rp_pool_create: %s", rp_err_name(rc));
+    int64_t in[64];
+    answer out[64];
+    for (int i = 0; i < 64; i++)
+        in[i] = i;
+    rp_call_options co = RP_CALL_OPTIONS_INIT;
+    co.chunksize = 1;
+    if ((rc = rp_pool_map(pool, "square", in, 64, sizeof *in, out, sizeof *out, &co)) != 0)
+        FAIL("map: %s", rp_err_name(rc));
+    int victim = 0;
+    for (int i = 0; i < 64; i++)
+        if (out[i].rank == 2)
+            victim = out[i].pid;
+    if (victim == 0)
+        FAIL("no item ran on rank 2");
+    pthread_t t;
+    if (pthread_create(&t, NULL, flood_main, &f) != 0)
+        FAIL("no flood thread");
+    /* Strangers of every sort, then only silent ones around the kill: a
+     * watch that waited for each one's hello would be busy with one then. */
+    nap_ms(1000);
+    f.silent = 1;
+    nap_ms(500);
+    double t0 = now(), seen = 0;
+    kill(victim, SIGKILL);
+    while (rp_workers_lost(rt) == 0 && now() - t0 < 30)
+        nap_ms(1);
+    seen = now() - t0;
+    nap_ms(500);
+    f.stop = 1;
+    pthread_join(t, NULL);
+    printf("flood: worker rank 2 lost, seen %.0f ms after the kill, %ld connections opened\n",
+           seen * 1e3, f.opened);
+    /* Before, the watch thread read each new connection's hello for up to
+     * 2 s: a loss waited behind it.  Milliseconds now; 1.5 s is plenty. */
+    if (rp_workers_lost(rt) != 1 || seen > 1.5)
+        FAIL("the loss was seen after %.1f s (%d lost)", seen, rp_workers_lost(rt));
+    if (check_map(pool, 200, "the pool after the loss") != 0)
+        return 1;
+    rp_pool_destroy(pool);
+    return 0;
+}
+
 static int body(rp_runtime *rt, int argc, char **argv, void *user) {
     (void)user;
     printf("rank 0 pid %d\n", (int)getpid());
@@ -341,6 +493,8 @@ static int body(rp_runtime *rt, int argc, char **argv, void *user) {
         return run_hang(rt);
     if (strcmp(mode, "poison") == 0)
         return run_poison(rt);
+    if (strcmp(mode, "flood") == 0)
+        return run_flood(rt);
     if (strcmp(mode, "signal") == 0 || strcmp(mode, "stubborn") == 0)
         return run_signal(rt, mode[1] == 't');
     FAIL("unknown mode '%s'", mode);

@@ -168,6 +168,28 @@ static void test_bad_options(void) {
     CHECK(rp_init_comm(NULL, MPI_COMM_WORLD, &o) == RP_EINVAL);
     CHECK(rp_init(NULL, NULL, NULL, NULL) == RP_EINVAL);
     CHECK(rp_finalize(NULL) == 0);
+    /* Communicators MPI itself would abort on: refused before MPI sees them
+     * (MPI_Comm_dup of MPI_COMM_NULL ended the job).  A bad timeout option
+     * fails on every rank like any bad option. */
+    o = options(table, 2);
+    CHECK(rp_init_comm(&rt, MPI_COMM_NULL, &o) == RP_EINVAL);
+    CHECK(strstr(rp_last_error(), "MPI_COMM_NULL") != NULL);
+    CHECK(rt == NULL);
+    if (world_size >= 2) {
+        /* Even ranks and odd ranks, joined by an intercommunicator. */
+        MPI_Comm half, inter;
+        MPI_Comm_split(MPI_COMM_WORLD, world_rank % 2, world_rank, &half);
+        MPI_Intercomm_create(half, 0, MPI_COMM_WORLD, world_rank % 2 ? 0 : 1, 7, &inter);
+        CHECK(rp_init_comm(&rt, inter, &o) == RP_EINVAL);
+        CHECK(strstr(rp_last_error(), "intercommunicator") != NULL);
+        MPI_Comm_free(&inter);
+        MPI_Comm_free(&half);
+    }
+    o.shutdown_timeout = 0.0 / 0.0;
+    CHECK(rp_init_comm(&rt, MPI_COMM_WORLD, &o) == RP_EINVAL);
+    o.shutdown_timeout = -2;
+    CHECK(rp_init_comm(&rt, MPI_COMM_WORLD, &o) == RP_EINVAL);
+    CHECK(rt == NULL);
 }
 
 static void own_handler(int sig) {

@@ -180,11 +180,23 @@ static void test_remote_get(void **state) {
     assert_int_equal(rp_queue_open(rt, NULL, 0, RP_QUEUE_FIFO, 0, &q), 0);
     get_arg a = {q, 10.0};
     rp_result *res;
+    const void *data;
+    size_t len;
+    if (rp_size(rt) == 1) {
+        /* One rank: the task runs on the manager thread, where nothing
+         * waits (the callback rule): RP_EDEADLK at once, not after 10 s. */
+        assert_int_equal(rp_pool_apply_async(p, "t_get", &a, sizeof a, NULL, &res), 0);
+        assert_int_equal(rp_result_get(res, 30.0, &data, &len), 0);
+        assert_int_equal(((const get_out *)data)->rc, RP_EDEADLK);
+        assert_true(((const get_out *)data)->waited < 5.0);
+        rp_result_free(res);
+        assert_int_equal(rp_queue_destroy(rt, q), 0);
+        rp_pool_destroy(p);
+        return;
+    }
     assert_int_equal(rp_pool_apply_async(p, "t_get", &a, sizeof a, NULL, &res), 0);
     sleep_ms(100);
     assert_int_equal(rp_queue_put(rt, q, rp_int(77), 0), 0);
-    const void *data;
-    size_t len;
     assert_int_equal(rp_result_get(res, 10.0, &data, &len), 0);
     get_out o = *(const get_out *)data;
     assert_int_equal(o.rc, 0);
@@ -373,25 +385,70 @@ static void test_pipe_across_ranks(void **state) {
     rp_pool_destroy(p);
 }
 
-/* A callback runs on the manager thread: with workers it may not wait. */
+/* A callback runs on the manager thread, where nothing waits, in every
+ * layout: each call that would wait is RP_EDEADLK at once (not after its
+ * 1 s timeout); one with timeout 0 answers as anywhere. */
 typedef struct cb_state {
-    rp_queue q;
-    int wait_rc, nowait_rc;
+    rp_queue q, j;
+    rp_sem s;
+    rp_event e;
+    rp_lock l;
+    rp_cond c;
+    rp_barrier b;
+    rp_conn a, z;
+    rp_pool *p, *q2;
+    rp_result *other;
+    int rc[12];
+    int nowait_rc;
+    double took;
 } cb_state;
 
 static void blocking_cb(rp_result *res, void *user) {
     (void)res;
     cb_state *s = user;
     rp_value v;
-    s->wait_rc = rp_queue_get(rt, s->q, 1.0, &v, NULL);
+    double t0 = now();
+    int k = 0;
+    s->rc[k++] = rp_queue_get(rt, s->q, 1.0, &v, NULL);
+    s->rc[k++] = rp_sem_acquire(rt, s->s, 1.0);
+    s->rc[k++] = rp_event_wait(rt, s->e, 1.0);
+    s->rc[k++] = rp_lock_acquire(rt, s->l, 1.0); /* main holds it */
+    s->rc[k++] = rp_conn_recv(rt, s->a, 1.0, &v);
+    s->rc[k++] = rp_conn_poll(rt, s->a, 1.0);
+    s->rc[k++] = rp_barrier_wait(rt, s->b, 1.0);
+    s->rc[k++] = rp_queue_join(rt, s->j, 1.0);
+    if (rp_cond_acquire(rt, s->c, 0) == 0) {
+        s->rc[k++] = rp_cond_wait(rt, s->c, 1.0);
+        rp_cond_release(rt, s->c);
+    }
+    /* A call submitted here cannot have run yet: this thread dispatches it. */
+    rp_result *other = NULL;
+    s->rc[k++] = rp_pool_apply_async(s->q2, "t_rank", NULL, 0, NULL, &other) == 0
+                     ? rp_result_wait(other, 1.0)
+                     : 99;
+    s->other = other;
+    s->rc[k++] = rp_pool_apply(s->p, "t_rank", NULL, 0, NULL, 0, NULL, NULL);
+    s->took = now() - t0;
     s->nowait_rc = rp_queue_get(rt, s->q, 0, &v, NULL);
 }
 
 static void test_callback_may_not_wait(void **state) {
     (void)state;
     rp_pool *p = pool();
-    cb_state s = {.wait_rc = 99, .nowait_rc = 99};
+    cb_state s = {.nowait_rc = 99, .p = p};
+    for (int k = 0; k < 12; k++)
+        s.rc[k] = 99;
     assert_int_equal(rp_queue_open(rt, NULL, 0, RP_QUEUE_FIFO, 0, &s.q), 0);
+    assert_int_equal(rp_queue_open(rt, NULL, 0, RP_QUEUE_JOINABLE, 0, &s.j), 0);
+    assert_int_equal(rp_queue_put(rt, s.j, rp_int(1), 0), 0); /* one unfinished */
+    assert_int_equal(rp_sem_open(rt, NULL, 0, 0, 0, &s.s), 0);
+    assert_int_equal(rp_event_open(rt, NULL, 0, &s.e), 0);
+    assert_int_equal(rp_lock_open(rt, NULL, 0, 0, &s.l), 0);
+    assert_int_equal(rp_lock_acquire(rt, s.l, 0), 0);
+    assert_int_equal(rp_cond_open(rt, NULL, 0, &s.c), 0);
+    assert_int_equal(rp_barrier_open(rt, NULL, 0, 2, &s.b), 0);
+    assert_int_equal(rp_pipe_open(rt, NULL, 0, 1, &s.a, &s.z), 0);
+    s.q2 = pool(); /* where the callback submits the call it then waits for */
     rp_call_options co = RP_CALL_OPTIONS_INIT;
     co.callback = blocking_cb;
     co.user = &s;
@@ -399,10 +456,26 @@ static void test_callback_may_not_wait(void **state) {
     assert_int_equal(rp_pool_apply_async(p, "t_get", &a, sizeof a, &co, NULL), 0);
     assert_int_equal(rp_pool_close(p), 0);
     assert_int_equal(rp_pool_join(p, 30.0), 0);
-    /* With one rank the manager thread serves nobody else, so it may wait. */
-    assert_int_equal(s.wait_rc, rp_size(rt) > 1 ? RP_EDEADLK : RP_EEMPTY);
+    for (int k = 0; k < 11; k++)
+        assert_int_equal(s.rc[k], RP_EDEADLK);
+    assert_true(s.took < 5.0); /* 11 waits of 1 s, none waited */
     assert_int_equal(s.nowait_rc, RP_EEMPTY);
+    /* Nothing was changed by the refused calls. */
+    int parties = 0, waiting = -1, broken = -1;
+    assert_int_equal(rp_barrier_state(rt, s.b, &parties, &waiting, &broken), 0);
+    assert_true(waiting == 0 && broken == 0);
+    assert_int_equal(rp_lock_release(rt, s.l), 0);
+    assert_int_equal(rp_result_wait(s.other, 30.0), 0); /* it runs afterwards */
+    rp_result_free(s.other);
+    rp_pool_destroy(s.q2);
     assert_int_equal(rp_queue_destroy(rt, s.q), 0);
+    assert_int_equal(rp_queue_destroy(rt, s.j), 0);
+    assert_int_equal(rp_sem_destroy(rt, s.s), 0);
+    assert_int_equal(rp_event_destroy(rt, s.e), 0);
+    assert_int_equal(rp_lock_destroy(rt, s.l), 0);
+    assert_int_equal(rp_cond_destroy(rt, s.c), 0);
+    assert_int_equal(rp_barrier_destroy(rt, s.b), 0);
+    assert_int_equal(rp_pipe_destroy(rt, s.a), 0);
     rp_pool_destroy(p);
 }
 

@@ -27,17 +27,24 @@
  *     }
  *
  * Errors: every call returns an int, 0 on success and a negative RP_E* code on
- * failure; a failed call has no side effects.  rp_strerror() and rp_err_name()
- * describe a code; rp_last_error() gives the calling thread's detailed message
- * for the most recent failure (e.g. which task name was unknown).
+ * failure; a failed call has no side effects, and leaves its outputs empty
+ * (common.h).  rp_strerror() and rp_err_name() describe a code;
+ * rp_last_error() gives the calling thread's detailed message for the most
+ * recent failure (e.g. which task name was unknown).
  *
  * Threads: the pool and result functions may be called from any thread of
  * rank 0.  Callbacks run on the manager thread (as Python's result handler
- * thread); they must return quickly and must not block on a result (such a
- * call returns RP_EDEADLK).
+ * thread); nothing waits there: a call from a callback (or from a task of a
+ * one-rank job, which that thread runs) that would have to wait returns
+ * RP_EDEADLK at once (sync.h, "the callback rule").
  *
- * Timeouts are in seconds as a double; RP_FOREVER (any negative value) waits
- * without a limit, 0 polls.
+ * Timeouts are in seconds as a double: RP_FOREVER waits without a limit, 0
+ * does not wait, a finite number > 0 waits that long; anything else (NaN,
+ * infinities, other negatives) is RP_EINVAL (common.h, RP_FOREVER).
+ *
+ * Handles of shared objects say their kind and generation; a call given
+ * another kind's handle returns RP_ETYPE, one never issued RP_EBADF, one of
+ * a destroyed object RP_ENOENT, and no object is touched (objects.h).
  */
 #ifndef RANKPOOL_H
 #define RANKPOOL_H

@@ -24,6 +24,8 @@ static int check_options(const rp_options *o) {
     if (o->shm_arena_size != 0 && o->shm_arena_size < 4096)
         return rp__err(RP_EINVAL, "shm_arena_size %zu: need 0 or 4 KiB .. 1 TiB",
                        o->shm_arena_size);
+    if (rp__timeout_check(o->shutdown_timeout, "shutdown_timeout") != 0)
+        return RP_EINVAL;
     for (size_t i = 0; i < o->ntasks; i++) {
         const char *n = o->tasks[i].name;
         if (n == NULL || n[0] == '\0' || strlen(n) > RP__MAX_NAME || o->tasks[i].fn == NULL)
@@ -101,11 +103,20 @@ static int start_manager(rp_runtime *rt) {
 int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
     if (out == NULL)
         return rp__err(RP_EINVAL, "NULL runtime pointer");
+    *out = NULL; /* until it works */
     int flag = 0, fin = 0;
     MPI_Initialized(&flag);
     MPI_Finalized(&fin);
     if (!flag || fin)
         return rp__err(RP_ESTATE, "MPI is not running");
+    /* Before MPI sees it: MPI's own check of a communicator ends the job
+     * (MPI_Comm_dup of MPI_COMM_NULL aborts, the default error handler). */
+    int inter = 0;
+    if (comm == MPI_COMM_NULL)
+        return rp__err(RP_EINVAL, "rp_init_comm: MPI_COMM_NULL is not a communicator");
+    if (MPI_Comm_test_inter(comm, &inter) != MPI_SUCCESS || inter)
+        return rp__err(RP_EINVAL, "rp_init_comm: an intercommunicator; rankpool needs an "
+                                  "intracommunicator");
     rp_runtime *rt = calloc(1, sizeof *rt);
     if (rt == NULL)
         return rp__err(RP_ENOMEM, "out of memory");
@@ -209,6 +220,7 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
 int rp_init(rp_runtime **out, int *argc, char ***argv, const rp_options *opts) {
     if (out == NULL)
         return rp__err(RP_EINVAL, "NULL runtime pointer");
+    *out = NULL;
     int flag = 0, fin = 0, own = 0;
     MPI_Initialized(&flag);
     MPI_Finalized(&fin);

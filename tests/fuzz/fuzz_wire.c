@@ -2,11 +2,11 @@
  * Fuzz target: arbitrary bytes as one whole message, through every decoder
  * of network bytes in wire.c: the header, then by kind the TASK and RESULT
  * body reader (and the executor on a TASK; also for each part of a TASKS or
- * RESULTS batch), the OBJ_REQ / OBJ_REP field
- * reader; bytes starting with the placement record's magic go to its
- * decoder.  Whatever the decoders accept is read to the last byte, so the
- * sanitizers see any read out of bounds, and checked against what the
- * decoder promised.
+ * RESULTS batch), the OBJ_REQ / OBJ_REP field reader; bytes starting with
+ * the placement record's magic go to its decoder, and those with the lease
+ * hello's to its.  Whatever the decoders accept is read to the last byte,
+ * so the sanitizers see any read out of bounds, and checked against what
+ * the decoder promised.
  */
 #include "worker/worker.h"
 
@@ -133,11 +133,26 @@ static void placement(const uint8_t *data, size_t size) {
     free(again);
 }
 
+/* A lease hello: what decodes encodes back to the same bytes. */
+static void hello(const uint8_t *data, size_t size) {
+    rp__hello h;
+    if (rp__hello_decode(data, size, &h) != 0)
+        return;
+    CHECK(size == RP__HELLO_SIZE && h.rank >= 1 && h.pid >= 1);
+    uint8_t again[RP__HELLO_SIZE];
+    rp__hello_encode(again, &h);
+    CHECK(memcmp(again, data, size) == 0);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size >= 4 && data[0] == 'R' && data[1] == 'P' && data[2] == 'P' && data[3] == '1') {
         placement(data, size);
+        return 0;
+    }
+    if (size >= 4 && data[0] == 'R' && data[1] == 'P' && data[2] == 'L' && data[3] == '1') {
+        hello(data, size);
         return 0;
     }
     rp__hdr h;

@@ -166,6 +166,11 @@ static void wire_seeds(void) {
     rp__prec_encode(r, &p);
     put_file("fuzz_wire", "placement", r, n);
     free(r);
+
+    /* A lease hello. */
+    uint8_t hb[RP__HELLO_SIZE];
+    rp__hello_encode(hb, &(rp__hello){.cookie = 0x1234567890abcdefull, .rank = 2, .pid = 4321});
+    put_file("fuzz_wire", "hello", hb, sizeof hb);
 }
 
 /* ---- fuzz_store: sequences of requests ----------------------------------- */
@@ -305,6 +310,11 @@ static void store_seeds(void) {
     rq(1, RP__OP_A_RMW, A, RP__RMW_CAS, "iii", 2LL, 5LL, 6LL);
     rq(1, RP__OP_ACQUIRE, A, 0, "d", -1.0);
     rq(1, RP__OP_RELEASE, A, 0, "");
+    /* DESTROY checks the whole handle: where the array is (offset 0, 16
+     * int64 elements), and refuses one that lies about it. */
+    rq(0, RP__OP_DESTROY, A, 0, "iiii", 64LL, 16LL, 2LL, 8LL);
+    rq(0, RP__OP_DESTROY, A, 0, "iiii", 0LL, 16LL, 2LL, 8LL);
+    rq(0, RP__OP_A_GET, A, 0, "ii", 0LL, 1LL);
     done("array");
 
     rq(0, RP__OP_OPEN, 0, RP_CREATE, "biii", "new", 1LL, 0LL, 0LL);

@@ -44,11 +44,13 @@ RP_VISIBILITY_PUSH
  * See docs/arrays.md.
  *
  * Besides the codes listed, every call may return RP_EINVAL (NULL runtime
- * or pointer, a handle that was never valid), RP_ENOENT (the array was
- * destroyed: every access checks the generation its handle holds, also on
- * the direct path), RP_ENOMEM and RP_EMPI.  Element access from a rank on
- * rank 0's host is lock-free and makes no MPI call; an access racing with
- * rp_array_destroy of the same array is a use after free, as in C.
+ * or pointer), RP_EBADF (not an array's handle: never issued, forged, or
+ * one whose offset, length, type or element size are not its array's),
+ * RP_ETYPE (another object's handle), RP_ENOENT (the array was destroyed:
+ * every access checks the generation its handle holds, also on the direct
+ * path), RP_ENOMEM and RP_EMPI; a bad handle leaves every array untouched.  Element access from a
+ * rank on rank 0's host is lock-free and makes no MPI call; an access racing with rp_array_destroy
+ * of the same array is a use after free, as in C.
  */
 
 /** Element types (Python's typecodes 'i', 'q', 'Q', 'f', 'd', and raw bytes). */
@@ -77,10 +79,12 @@ typedef struct rp_array {
  * type's own size otherwise.  Opening an existing array: @p type and
  * @p elem_size must match (RP_ETYPE), @p length must match unless 0 (any
  * length; RP_EINVAL otherwise).  Creating with length 0 makes an empty array.
- * @return 0; RP_EINVAL (bad type, size), RP_ENOSPC (the shared memory is
- *         full, or obj_mem_max is reached: destroying arrays gives it back),
- *         RP_ESTATE (shm_arena_size was 0), RP_ENOENT, RP_EEXIST, RP_ETYPE
- *         (as rp_dict_open), RP_ETOOBIG (name).
+ * @return 0; RP_EINVAL (bad type, size), RP_ETOOBIG (the array is larger
+ *         than the whole shared memory, shm_arena_size, or its size in bytes
+ *         overflows; or the name is too long), RP_ENOSPC (it would fit, but
+ *         the shared memory is full now, or obj_mem_max is reached:
+ *         destroying arrays gives it back), RP_ESTATE (shm_arena_size was 0),
+ *         RP_ENOENT, RP_EEXIST, RP_ETYPE (as rp_dict_open).
  */
 int rp_array_open(rp_runtime *rt, const char *name, int flags, rp_elem type, size_t elem_size,
                   size_t length, rp_array *a);
@@ -169,7 +173,8 @@ int rp_array_swap_f64(rp_runtime *rt, rp_array a, size_t i, double v, double *ol
  * Python's get_lock(): acquire the array's own recursive lock (an RLock
  * held by the manager, per thread), waiting up to @p timeout.  Acquiring
  * also fences, so the holder sees every store made before the last release.
- * @return 0; RP_ETIMEDOUT; RP_EDEADLK (from a callback of a multi-rank job).
+ * @return 0; RP_ETIMEDOUT; RP_EDEADLK (it would wait on the manager thread: a
+ *         callback, or a task of a one-rank job).
  */
 int rp_array_lock(rp_runtime *rt, rp_array a, double timeout);
 

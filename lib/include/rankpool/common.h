@@ -73,7 +73,12 @@ const char *rp_version_string(void);
  * Incompatible changes bump the SONAME.  CHANGELOG.md lists the changes.
  */
 
-/** Wait without a time limit. */
+/**
+ * Wait without a time limit.  The timeout rule, the same for every call and
+ * option that takes one: RP_FOREVER (no limit), 0 (do not wait: Python's
+ * block=False) or a finite number of seconds > 0.  NaN, the infinities and
+ * any other negative number are RP_EINVAL, refused before anything is done.
+ */
 #define RP_FOREVER (-1.0)
 
 /*
@@ -88,7 +93,7 @@ const char *rp_version_string(void);
     X(ECLOSED, -5, "closed (a pool to new work, a queue, a pipe)")                                 \
     X(ESTATE, -6, "operation not valid in the current state")                                      \
     X(ETASK, -7, "a task reported failure")                                                        \
-    X(ECANCELED, -8, "work was canceled by terminate")                                             \
+    X(ECANCELED, -8, "work was canceled (its pool terminated, or its caller ended)")               \
     X(EMPI, -9, "an MPI call failed")                                                              \
     X(EMISMATCH, -10, "ranks registered different task tables")                                    \
     X(EPROTO, -11, "malformed or unexpected message")                                              \
@@ -96,7 +101,7 @@ const char *rp_version_string(void);
     X(ETRUNC, -13, "result does not fit the buffer")                                               \
     X(ESIZE, -14, "result has the wrong size")                                                     \
     X(EDONE, -15, "no more results")                                                               \
-    X(EDEADLK, -16, "blocking call from a callback would deadlock")                                \
+    X(EDEADLK, -16, "the call would wait for ever (on the manager thread, or for itself)")         \
     X(ETHREAD, -17, "MPI thread support level too low")                                            \
     X(ENOTMANAGER, -18, "only valid on the manager rank (rank 0)")                                 \
     X(EINIT, -19, "pool initializer failed")                                                       \
@@ -115,7 +120,8 @@ const char *rp_version_string(void);
     X(EEOF, -32, "end of stream: the other end is closed")                                         \
     X(ELOST, -33, "a worker was lost while it held the work")                                      \
     X(EINTR, -34, "interrupted by a signal")                                                       \
-    X(ECRASH, -35, "killed by a signal (crashed, or ended by a timeout)")
+    X(ECRASH, -35, "killed by a signal (crashed, or ended by a timeout)")                          \
+    X(EBADF, -36, "not a handle: never issued, forged or corrupted")
 
 /** Error codes returned by every rankpool call (0 is success). */
 typedef enum {
@@ -123,8 +129,17 @@ typedef enum {
 #define RP__ERR_ENUM(name, value, msg) RP_##name = (value),
     RP_ERRNO_MAP(RP__ERR_ENUM)
 #undef RP__ERR_ENUM
-        RP_ERR_LAST = -36 /**< one past the last code; not an error itself */
+        RP_ERR_LAST = -37 /**< one past the last code; not an error itself */
 } rp_errno;
+
+/*
+ * Outputs of a call that fails: an output value (rp_value) or batch
+ * (rp_items) is left empty (RP_T_NONE, no entries, owning nothing) and an
+ * output pointer (a pool, a result, a process, a runtime, a list of
+ * objects) is set to NULL, before any check, so that releasing them after
+ * a refused call is always safe.  Handles (plain values) given out by an
+ * open that fails are left as they were.
+ */
 
 /** Short message for an error code ("timed out"); never NULL. Thread-safe. */
 const char *rp_strerror(int code);

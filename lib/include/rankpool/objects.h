@@ -23,8 +23,10 @@ RP_VISIBILITY_PUSH
  * into task arguments.  Not collective.  Thread-safe.  See docs/objects.md.
  *
  * Every call returns 0 or a negative code; the ones every call may return are
- * RP_EINVAL (NULL runtime or output pointer, bad key), RP_ENOENT (the object
- * was destroyed, or the handle was never valid), RP_ETOOBIG (a key, name or
+ * RP_EINVAL (NULL runtime or output pointer, bad key), RP_EBADF (not a
+ * handle: never issued, forged or corrupted), RP_ETYPE (the handle of
+ * another kind of object; a namespace's handle is also a dict's), RP_ENOENT
+ * (the object was destroyed), RP_ETOOBIG (a key, name or
  * value over the manager's limit, or a reply over one message), RP_ENOSPC
  * (the manager's obj_mem_max is reached), RP_ENOMEM and RP_EMPI.
  */

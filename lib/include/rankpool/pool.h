@@ -39,8 +39,9 @@ typedef struct rp_pool_options {
     /** With isolate (else RP_EINVAL): replace an executor after this many tasks (0: never). */
     unsigned maxtasksperchild;
     /**
-     * With isolate (else RP_EINVAL): seconds a task may run (0: no limit); one that runs
-     * longer is killed, fails with RP_ETIMEDOUT, its executor is replaced.
+     * With isolate (else RP_EINVAL): seconds a task may run (0 or RP_FOREVER: no limit;
+     * at most 1e9; the rule of RP_FOREVER); one that runs longer is killed, fails with
+     * RP_ETIMEDOUT, its executor is replaced.
      */
     double task_timeout;
     /**
@@ -48,17 +49,30 @@ typedef struct rp_pool_options {
      * summed in rp_pool_get_stats: a few clock reads per chunk, on rank 0.  0: off.
      */
     int timing;
+    /**
+     * Seconds rp_pool_destroy gives the tasks still running when it
+     * terminates (or finds terminated) a pool without isolation, which
+     * cannot be stopped, before it gives up on them (default 5; 0: not at
+     * all; RP_FOREVER: as long as they run; the rule of RP_FOREVER).  See
+     * rp_pool_terminate.
+     */
+    double terminate_grace;
 } rp_pool_options;
 
 /** Default pool options. */
 #define RP_POOL_OPTIONS_INIT                                                                       \
-    { sizeof(rp_pool_options), 0, NULL, NULL, 0, 0, 0, 0.0, 0 }
+    { sizeof(rp_pool_options), 0, NULL, NULL, 0, 0, 0, 0.0, 0, 5.0 }
 
 /**
  * Callback run on the manager thread when a call completes (callback: all
  * items succeeded; error_callback: some failed or were canceled).  @p res is
  * ready; read it with rp_result_get/rp_result_item/rp_result_error.  The
- * callback must not free @p res.
+ * callback must not free @p res.  Nothing waits on the manager thread: a
+ * call from a callback that would have to wait (a blocking pool call, a
+ * wait for another result, a get on an empty queue, an acquire of a held
+ * lock...) returns RP_EDEADLK at once; one that can be answered at once
+ * works (sync.h, "the callback rule").  A task of a one-rank job runs on
+ * the same thread, under the same rule.
  */
 typedef void (*rp_callback)(rp_result *res, void *user);
 
@@ -69,7 +83,10 @@ typedef struct rp_call_options {
     rp_callback callback;       /**< on success, or NULL */
     rp_callback error_callback; /**< on failure, or NULL */
     void *user;                 /**< passed to the callbacks */
-    double timeout;             /**< apply, map, starmap: seconds (RP_FOREVER by default) */
+    double timeout; /**< apply, map, starmap: seconds (RP_FOREVER by default; checked by every
+                         call that takes the options: RP_EINVAL unless RP_FOREVER, 0 or
+                         finite > 0) */
+    /**< apply, map, starmap: seconds (RP_FOREVER by default) */
     /**
      * Times an item whose task failed is sent again (0..1000; default 0): a
      * task that returns non-zero, or, in an isolated pool, crashes or runs
@@ -225,8 +242,17 @@ int rp_pool_close(rp_pool *pool);
 /**
  * Pool.terminate: close, drop queued work (its results fail with
  * RP_ECANCELED) and tell the workers to skip what they hold for this pool,
- * checked between items within a chunk too.  A task already running on a
- * worker runs to its end and its result is kept.  Returns at once; join waits.
+ * checked between items within a chunk too.  In an isolated pool the tasks
+ * running are stopped too, as Python's terminate() stops them: their
+ * executors are killed at once, and their items fail with RP_ECANCELED
+ * ("killed by pool terminate while it ran").  Without isolation a task
+ * running in a worker rank cannot be stopped: it runs to its end and its
+ * result is kept if it comes within the pool's terminate_grace;
+ * rp_pool_destroy waits no longer than that, then gives up on it: its
+ * items fail with RP_ECANCELED saying which worker still ran them, the
+ * worker finishes the task in its own time, its answer is dropped, and it
+ * serves on.  (In a one-rank job the task runs on the manager thread, which
+ * is then busy: destroy returns when it ends.)  Returns at once; join waits.
  */
 int rp_pool_terminate(rp_pool *pool);
 
@@ -240,9 +266,10 @@ int rp_pool_join(rp_pool *pool, double timeout);
 
 /**
  * Terminate (if still open, as Python's `with Pool()` does), join and free
- * the pool.  Outstanding result handles stay valid (they report RP_ECANCELED
- * if cut short).  NULL is a no-op.  From a callback it only terminates; the
- * pool is then freed by rp_finalize.
+ * the pool, waiting for the tasks still running at most the pool's
+ * terminate_grace (see rp_pool_terminate).  Outstanding result handles stay
+ * valid (they report RP_ECANCELED if cut short).  NULL is a no-op.  From a
+ * callback it only terminates; the pool is then freed by rp_finalize.
  */
 void rp_pool_destroy(rp_pool *pool);
 

@@ -60,7 +60,8 @@ typedef struct rp_options {
      *  workers" below. */
     int lost_retries;
     /** Seconds rp_finalize waits for tasks still running and for the workers
-     *  to stop before it ends the job (default 10; negative: no limit). */
+     *  to stop before it ends the job (default 10; RP_FOREVER: no limit; see
+     *  RP_FOREVER for the timeout rule). */
     double shutdown_timeout;
     /** Install SIGINT and SIGTERM handlers on every rank (default 1; see
      *  "Signals" below).  0 leaves the program's own handling alone. */
@@ -103,7 +104,9 @@ int rp_init(rp_runtime **rt, int *argc, char ***argv, const rp_options *opts);
  * manager.  With more than one rank, MPI must provide MPI_THREAD_SERIALIZED
  * or better (MPI_THREAD_MULTIPLE if rank 0's own code calls MPI while the
  * runtime is up, which includes creating a second runtime while the first
- * is up); otherwise RP_ETHREAD.  Returns as rp_init().
+ * is up); otherwise RP_ETHREAD.  Returns as rp_init(), and RP_EINVAL for
+ * MPI_COMM_NULL or an intercommunicator, checked before any MPI call that
+ * would see it (every rank must pass the same communicator).
  */
 int rp_init_comm(rp_runtime **rt, MPI_Comm comm, const rp_options *opts);
 
@@ -164,8 +167,11 @@ int rp_worker_count(const rp_runtime *rt);
  * process ends, however it ends (kill -9 included), and TCP keepalive finds a
  * host that vanished (within some 11 s).  The chunks the lost worker held go
  * back to the front of their call's queue and run on the other workers of
- * the pool, each item at most opt.lost_retries more times (then it fails
- * with RP_ELOST); the lost rank gets nothing more, its parked object
+ * the pool, in a forked executor (the poison-task rule: a task that
+ * crashed its worker and crashes again there costs no second worker; it
+ * fails alone with RP_ELOST, "item 5 killed its worker with SIGSEGV"),
+ * each item at most opt.lost_retries more times (then it fails with
+ * RP_ELOST); the lost rank gets nothing more, its parked object
  * requests are dropped (a lock it held stays held, as in Python), and pools
  * made later leave it out.  Results come back exactly once.
  *

@@ -21,13 +21,19 @@ RP_VISIBILITY_PUSH
  * RP_CREATE / RP_EXCL, or anonymous with a NULL name; handles are plain
  * values to copy into task arguments).  Blocking calls take a timeout in
  * seconds: RP_FOREVER waits without a limit, 0 does not wait (Python's
- * block=False / *_nowait).  A blocked call costs no CPU on the manager and
+ * block=False / *_nowait); anything but RP_FOREVER, 0 or a finite number
+ * > 0 is RP_EINVAL (the rule of RP_FOREVER).  A blocked call costs no CPU on the manager and
  * only a sleeping poll on the caller; waiters are served in arrival order.
- * Calls that would wait are refused with RP_EDEADLK from a callback (the
- * manager thread) of a multi-rank job.  Lock ownership is per thread: a
+ * The callback rule: nothing waits on the manager thread (a callback, or a
+ * task of a one-rank job, which that thread runs): a call made there
+ * succeeds if it can at once, and is refused with RP_EDEADLK at once if it
+ * would have to wait (with a timeout of 0 it answers as anywhere, e.g.
+ * RP_EEMPTY), in every layout.  Lock ownership is per thread: a
  * lock is held by the thread (on its rank) that acquired it.  See
  * docs/sync.md.  Besides the codes listed, every call may return the common
- * codes of the shared objects (RP_EINVAL, RP_ENOENT, RP_ENOSPC, RP_EMPI...).
+ * codes of the shared objects (RP_EINVAL, RP_EBADF, RP_ETYPE, RP_ENOENT,
+ * RP_ENOSPC, RP_EMPI...): a handle of another kind is RP_ETYPE and leaves
+ * every object untouched (the handle rule of objects.h).
  */
 
 /** Queue types: Python's Queue, LifoQueue, PriorityQueue, SimpleQueue, JoinableQueue. */
@@ -110,8 +116,10 @@ int rp_lock_destroy(rp_runtime *rt, rp_lock l);
 
 /**
  * Acquire, waiting up to @p timeout.  An RLock's owner acquires again (its
- * count goes up).  Returns 0, RP_ETIMEDOUT, RP_EDEADLK (a Lock the caller
- * already holds, with a timeout other than 0).
+ * count goes up; RP_ERANGE at INT64_MAX).  Returns 0, RP_ETIMEDOUT,
+ * RP_EDEADLK: a Lock the calling thread already holds, with a timeout
+ * other than 0 (it would wait for itself for ever; Python's would hang), or
+ * a lock held elsewhere from the manager thread (the callback rule above).
  */
 int rp_lock_acquire(rp_runtime *rt, rp_lock l, double timeout);
 
@@ -132,7 +140,10 @@ int rp_sem_destroy(rp_runtime *rt, rp_sem s);
 /** Take one unit, waiting up to @p timeout.  0 or RP_ETIMEDOUT. */
 int rp_sem_acquire(rp_runtime *rt, rp_sem s, double timeout);
 
-/** Give one unit back.  RP_ERELEASE past a bounded semaphore's initial value. */
+/**
+ * Give one unit back.  RP_ERELEASE past a bounded semaphore's initial value;
+ * RP_ERANGE at INT64_MAX (the value does not wrap; it stays).
+ */
 int rp_sem_release(rp_runtime *rt, rp_sem s);
 
 /** The current value into @p value. */

@@ -66,7 +66,7 @@ int rp__opts_take(void *dst, const void *defaults, size_t ours, const void *give
 /* The smallest size of each options struct: the end of its layout in 0.2.0,
  * the first release with the size field.  Never changes. */
 #define RP__OPTIONS_MIN RP__END(rp_options, log_level)
-#define RP__POOL_OPTIONS_MIN RP__END(rp_pool_options, timing)
+#define RP__POOL_OPTIONS_MIN RP__END(rp_pool_options, terminate_grace)
 #define RP__CALL_OPTIONS_MIN RP__END(rp_call_options, progress)
 #define RP__PROCESS_OPTIONS_MIN RP__END(rp_process_options, rank)
 
@@ -85,6 +85,18 @@ struct timespec rp__abstime(double t);
 
 /** Absolute deadline for a timeout in seconds (negative: none, returned as -1). */
 double rp__deadline(double timeout);
+
+/**
+ * The library's one timeout rule, applied wherever a timeout enters (a
+ * call's argument, an option, a request off the network): RP_FOREVER (no
+ * limit), 0 (do not wait) or a finite number of seconds > 0.  NaN, the
+ * infinities and other negative numbers are RP_EINVAL, with a message
+ * naming @p what ("timeout", "task_timeout", ...).  Returns 0 or RP_EINVAL.
+ */
+int rp__timeout_check(double timeout, const char *what);
+
+/** rp__timeout_check, then the deadline (rp__deadline) into *deadline. */
+int rp__deadline_of(double timeout, const char *what, double *deadline);
 
 /**
  * Make the calling thread's timed sleeps precise (a polling loop's short

@@ -1,7 +1,12 @@
 /* The clock: monotonic time, deadlines, and precise short sleeps. */
 #include "base/base.h"
 
+#include <float.h>
 #include <sys/prctl.h>
+
+/* Deadlines past this (some 30 000 years) are converted as this: a
+ * timespec's seconds cannot hold every double. */
+#define RP__FAR_FUTURE 1e12
 
 double rp__now(void) {
     struct timespec ts;
@@ -17,6 +22,8 @@ double rp__now_coarse(void) {
 
 struct timespec rp__abstime(double t) {
     struct timespec ts;
+    if (!(t < RP__FAR_FUTURE))
+        t = RP__FAR_FUTURE;
     ts.tv_sec = (time_t)t;
     ts.tv_nsec = (long)((t - (double)ts.tv_sec) * 1e9);
     if (ts.tv_nsec >= 1000000000L) {
@@ -28,6 +35,22 @@ struct timespec rp__abstime(double t) {
 
 double rp__deadline(double timeout) {
     return timeout < 0 ? -1.0 : rp__now() + timeout;
+}
+
+int rp__timeout_check(double timeout, const char *what) {
+    if (timeout == RP_FOREVER || timeout == 0 || (timeout > 0 && timeout <= DBL_MAX))
+        return 0;
+    return rp__err(RP_EINVAL,
+                   "%s %g: use RP_FOREVER (no limit), 0 (do not wait) or a finite number of "
+                   "seconds > 0",
+                   what, timeout);
+}
+
+int rp__deadline_of(double timeout, const char *what, double *deadline) {
+    int rc = rp__timeout_check(timeout, what);
+    if (rc == 0)
+        *deadline = rp__deadline(timeout);
+    return rc;
 }
 
 long rp__timer_slack_tight(void) {

@@ -36,8 +36,9 @@ int rp_array_open(rp_runtime *rt, const char *name, int flags, rp_elem type, siz
         return rp__err(RP_EINVAL, "element size %zu does not suit type %d", elem_size, (int)type);
     if (type != RP_ELEM_BYTES)
         elem_size = natural;
-    if (length > INT64_MAX)
-        return rp__err(RP_EINVAL, "length too large");
+    if (length > (SIZE_MAX >> 1) / elem_size)
+        return rp__err(RP_ETOOBIG, "%zu elements of %zu bytes: more bytes than any memory", length,
+                       elem_size);
     rp__call c;
     int rc = rp__call_open(rt, &c, name, flags, RP_KIND_ARRAY,
                            (int64_t)type | (int64_t)elem_size << 8, (int64_t)length);
@@ -65,33 +66,72 @@ int rp_value_open(rp_runtime *rt, const char *name, int flags, rp_elem type, rp_
 }
 
 int rp_array_destroy(rp_runtime *rt, rp_array a) {
-    return rp__obj_destroy(rt, a.id);
+    /* The manager checks the whole handle, where the array lies included:
+     * only this array's own handle destroys it. */
+    rp__call c;
+    rp__call_begin(&c, RP_KIND_ARRAY, RP__OP_DESTROY, a.id, 0);
+    rp__fw_int(&c.w, (int64_t)a.offset);
+    rp__fw_int(&c.w, (int64_t)a.length);
+    rp__fw_int(&c.w, (int64_t)a.type);
+    rp__fw_int(&c.w, (int64_t)a.elem_size);
+    return rp__call_plain(rt, &c);
 }
 
 /* ---- the two paths -------------------------------------------------------------- */
 
-/* 1: access directly at *data (element 0); 0: through the manager; or an
- * error.  The generation check makes a destroyed array RP_ENOENT here too. */
+/* The handle does not lead to its array on the direct path: was the array
+ * destroyed (RP_ENOENT: the manager no longer knows its id), or does the
+ * handle lie about where it is (RP_EBADF)?  Asked only on this error path. */
+static int not_there(rp_runtime *rt, const rp_array *a) {
+    rp__call c;
+    rp__call_begin(&c, RP_KIND_ARRAY, RP__OP_A_GET, a->id, 0);
+    rp__fw_int(&c.w, 0);
+    rp__fw_int(&c.w, 0);
+    int rc = rp__call_plain(rt, &c);
+    if (rc < 0 && rc != RP_ERANGE)
+        return rc;
+    return rp__err(RP_EBADF, "the handle does not describe array %#llx (forged or corrupted)",
+                   (unsigned long long)a->id);
+}
+
+/* What can be checked of an array's handle without its array: an array's
+ * id (RP_EBADF, RP_ETYPE), an element type and size that go together. */
+static int handle_ok(const rp_array *a) {
+    int rc = rp__handle_check(a->id, RP_KIND_ARRAY);
+    if (rc != 0)
+        return rc;
+    size_t natural = rp_elem_size((rp_elem)a->type);
+    if (a->type < RP_ELEM_INT32 || a->type > RP_ELEM_BYTES ||
+        (a->type == RP_ELEM_BYTES ? a->elem_size < 1 || a->elem_size > RP__MAX_ELEM_SIZE
+                                  : a->elem_size != natural))
+        return rp__err(RP_EBADF, "not an array's handle: type %u, element size %u", a->type,
+                       a->elem_size);
+    return 0;
+}
+
+/*
+ * The handle check of every array call: 1: access directly at *data
+ * (element 0); 0: through the manager, which checks the handle's id; or an
+ * error: RP_EBADF (not an array's handle, or one that lies about its
+ * array), RP_ETYPE (another object's), RP_ENOENT (destroyed: the generation
+ * in the array's header, also on the direct path).
+ */
 static int locate(rp_runtime *rt, const rp_array *a, uint8_t **data) {
     if (rt == NULL)
         return rp__err(RP_EINVAL, "NULL runtime");
-    size_t natural = rp_elem_size((rp_elem)a->type);
-    if (a->id == 0 || a->type < RP_ELEM_INT32 || a->type > RP_ELEM_BYTES ||
-        (a->type == RP_ELEM_BYTES ? a->elem_size < 1 || a->elem_size > RP__MAX_ELEM_SIZE
-                                  : a->elem_size != natural))
-        return rp__err(RP_EINVAL, "not an array handle");
+    int rc = handle_ok(a);
+    if (rc != 0)
+        return rc;
     const rp__shm *sh = &rt->shm;
     if (!sh->direct)
         return 0;
     if (a->offset % 64 != 0 || a->offset > sh->size || sh->size - a->offset < sizeof(rp__ahdr) ||
         (sh->size - a->offset - sizeof(rp__ahdr)) / a->elem_size < a->length)
-        return rp__err(RP_EINVAL, "not an array handle");
+        return not_there(rt, a);
     const rp__ahdr *h = (const rp__ahdr *)(sh->base + a->offset);
-    if (__atomic_load_n(&h->gen, __ATOMIC_ACQUIRE) != a->id)
-        return rp__err(RP_ENOENT, "the array was destroyed (handle %#llx)",
-                       (unsigned long long)a->id);
-    if (h->length != a->length || h->type != a->type || h->elem_size != a->elem_size)
-        return rp__err(RP_EINVAL, "the handle does not describe its array");
+    if (__atomic_load_n(&h->gen, __ATOMIC_ACQUIRE) != a->id || h->length != a->length ||
+        h->type != a->type || h->elem_size != a->elem_size)
+        return not_there(rt, a);
     *data = (uint8_t *)h + sizeof(rp__ahdr);
     return 1;
 }
@@ -109,7 +149,7 @@ static int remote_read(rp_runtime *rt, const rp_array *a, size_t start, size_t n
     while (n > 0) {
         size_t k = n < per ? n : per;
         rp__call c;
-        rp__call_begin(&c, RP__OP_A_GET, a->id, 0);
+        rp__call_begin(&c, RP_KIND_ARRAY, RP__OP_A_GET, a->id, 0);
         rp__fw_int(&c.w, (int64_t)start);
         rp__fw_int(&c.w, (int64_t)k);
         int rc = rp__call_run(rt, &c);
@@ -136,7 +176,7 @@ static int remote_write(rp_runtime *rt, const rp_array *a, size_t start, size_t 
     while (n > 0) {
         size_t k = n < per ? n : per;
         rp__call c;
-        rp__call_begin(&c, RP__OP_A_PUT, a->id, 0);
+        rp__call_begin(&c, RP_KIND_ARRAY, RP__OP_A_PUT, a->id, 0);
         rp__fw_int(&c.w, (int64_t)start);
         rp__fw_bytes(&c.w, src, k * a->elem_size);
         int rc = rp__call_plain(rt, &c);
@@ -163,7 +203,7 @@ static int rmw(rp_runtime *rt, const rp_array *a, size_t i, int op, uint64_t x, 
     if (rc == 1)
         return rp__rmw(data + i * a->elem_size, (int)a->type, op, x, y, old);
     rp__call c;
-    rp__call_begin(&c, RP__OP_A_RMW, a->id, op);
+    rp__call_begin(&c, RP_KIND_ARRAY, RP__OP_A_RMW, a->id, op);
     rp__fw_int(&c.w, (int64_t)i);
     rp__fw_int(&c.w, (int64_t)x);
     rp__fw_int(&c.w, (int64_t)y);
@@ -284,7 +324,12 @@ static uint64_t to_float(uint32_t type, double v) {
     return b;
 }
 
+/* A typed call's first check: the handle (before its type is believed),
+ * then the type. */
 static int want(const rp_array *a, int ints) {
+    int rc = handle_ok(a);
+    if (rc != 0)
+        return rc;
     if (ints ? is_int(a->type) : is_float(a->type))
         return 0;
     return rp__err(RP_ETYPE, "elements of type %u are not %s", a->type,
@@ -419,20 +464,30 @@ int rp_array_swap_f64(rp_runtime *rt, rp_array a, size_t i, double v, double *ol
 /* ---- lock, pointer ------------------------------------------------------------------ */
 
 int rp_array_lock(rp_runtime *rt, rp_array a, double timeout) {
+    if (rp__timeout_check(timeout, "timeout") != 0)
+        return RP_EINVAL;
+    uint8_t *data;
+    int rc = locate(rt, &a, &data);
+    if (rc < 0)
+        return rc;
     rp__call c;
-    rp__call_begin(&c, RP__OP_ACQUIRE, a.id, 0);
-    rp__fw_double(&c.w, timeout < 0 ? -1.0 : timeout);
-    int rc = rp__call_plain(rt, &c);
+    rp__call_begin(&c, RP_KIND_ARRAY, RP__OP_ACQUIRE, a.id, 0);
+    rp__fw_double(&c.w, timeout);
+    rc = rp__call_plain(rt, &c);
     /* The holder must see what the last holder stored before releasing. */
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     return rc < 0 ? rc : 0;
 }
 
 int rp_array_unlock(rp_runtime *rt, rp_array a) {
+    uint8_t *data;
+    int rc = locate(rt, &a, &data);
+    if (rc < 0)
+        return rc;
     __atomic_thread_fence(__ATOMIC_SEQ_CST);
     rp__call c;
-    rp__call_begin(&c, RP__OP_RELEASE, a.id, 0);
-    int rc = rp__call_plain(rt, &c);
+    rp__call_begin(&c, RP_KIND_ARRAY, RP__OP_RELEASE, a.id, 0);
+    rc = rp__call_plain(rt, &c);
     return rc < 0 ? rc : 0;
 }
 

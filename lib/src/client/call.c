@@ -10,10 +10,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-void rp__call_begin(rp__call *c, int op, uint64_t id, int flags) {
+void rp__call_begin(rp__call *c, int kind, int op, uint64_t id, int flags) {
     rp__hdr h = {.kind = RP__MSG_OBJ_REQ, .code = op, .job = id, .flags = (uint16_t)flags};
     rp__fw_init(&c->w, &h);
+    c->kind = kind;
     c->rep = NULL;
+}
+
+int rp__handle_check(uint64_t id, int kind) {
+    int is = rp__id_kind(id);
+    if (is < RP_KIND_DICT || is > RP_KIND_ARRAY || rp__id_gen(id) == 0)
+        return rp__err(RP_EBADF, "%#llx is not a handle: never issued, forged or corrupted",
+                       (unsigned long long)id);
+    if (is != kind && !(kind == RP_KIND_DICT && is == RP_KIND_NS))
+        return rp__err(RP_ETYPE, "the handle of a %s where a %s's is wanted", rp__kind_name(is),
+                       rp__kind_name(kind));
+    return 0;
 }
 
 void rp__put_value(rp__call *c, const rp_value *v) {
@@ -31,6 +43,11 @@ void rp__put_value(rp__call *c, const rp_value *v) {
         rp__fw_none(&c->w);
         break;
     }
+}
+
+void rp__out_value(rp_value *out) {
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
 }
 
 int rp__bad_value(const rp_value *v) {
@@ -52,7 +69,11 @@ int rp__call_drop(rp__call *c, int rc, const char *why) {
 int rp__call_run(rp_runtime *rt, rp__call *c) {
     if (rt == NULL)
         return rp__call_drop(c, RP_EINVAL, "NULL runtime");
-    int rc;
+    int rc = c->kind != 0 ? rp__handle_check(c->w.h.job, c->kind) : 0;
+    if (rc != 0) {
+        rp__buf_free(&c->w.buf);
+        return rc; /* nothing was sent: the object is untouched */
+    }
     void *rep = NULL;
     size_t len = 0;
     c->w.h.pool = rp__caller_token();
@@ -66,9 +87,11 @@ int rp__call_run(rp_runtime *rt, rp__call *c) {
     } else if (rt->store != NULL) {
         if ((rc = rp__fw_finish(&c->w)) != 0)
             return rp__err(rc, "request too large or out of memory");
-        /* The manager thread itself must not wait: remote callers would
-         * wait for it.  With one rank nobody else is served there. */
-        rp__caller who = {.rank = 0, .local = 1, .no_wait = rt->size > 1 && rp__on_manager(rt)};
+        /* Nothing waits on the manager thread (a callback, or a task of a
+         * one-rank job): everything else, remote callers and the pools,
+         * would stall meanwhile.  Its calls succeed at once or fail with
+         * RP_EDEADLK at once, in every layout. */
+        rp__caller who = {.rank = 0, .local = 1, .no_wait = rp__on_manager(rt)};
         rc = rp__store_exec(rt->store, &c->w.h, c->w.buf.p + RP__HDR_SIZE, &who, &rep, &len);
         rp__buf_free(&c->w.buf);
     } else {
@@ -148,7 +171,7 @@ int rp__call_open(rp_runtime *rt, rp__call *c, const char *name, int flags, int 
                   int64_t p2) {
     if (flags & ~(RP_CREATE | RP_EXCL))
         return rp__err(RP_EINVAL, "unknown open flags %#x", (unsigned)flags);
-    rp__call_begin(c, RP__OP_OPEN, 0, name ? flags : RP_CREATE);
+    rp__call_begin(c, 0, RP__OP_OPEN, 0, name ? flags : RP_CREATE);
     if (name != NULL)
         rp__fw_bytes(&c->w, name, strlen(name));
     else
@@ -172,8 +195,8 @@ int rp__obj_open(rp_runtime *rt, const char *name, int flags, int kind, int64_t 
     return 0;
 }
 
-int rp__obj_destroy(rp_runtime *rt, uint64_t id) {
+int rp__obj_destroy(rp_runtime *rt, uint64_t id, int kind) {
     rp__call c;
-    rp__call_begin(&c, RP__OP_DESTROY, id, 0);
+    rp__call_begin(&c, kind, RP__OP_DESTROY, id, 0);
     return rp__call_plain(rt, &c);
 }

@@ -16,15 +16,32 @@
 /* One call: the request being written, then the answer being read. */
 typedef struct rp__call {
     rp__fwriter w;
+    int kind;      /* the kind of object the call is for (0: none) */
     rp__hdr rh;    /* the answer's header */
     rp__freader r; /* its fields */
     void *rep;     /* the answer message */
 } rp__call;
 
-/** Begin a request for operation @p op on object @p id. */
-void rp__call_begin(rp__call *c, int op, uint64_t id, int flags);
+/**
+ * Begin a request for operation @p op on object @p id, which must be a
+ * handle of @p kind (an rp_kind; a dict's calls take a namespace too; 0: the
+ * call names no object).  rp__call_run checks the handle first.
+ */
+void rp__call_begin(rp__call *c, int kind, int op, uint64_t id, int flags);
+/**
+ * The handle check of every object call, once per family: is @p id a
+ * handle at all (RP_EBADF) and one of @p kind (RP_ETYPE; a namespace is a
+ * dict too)?  Returns 0 or the code, with a message.
+ */
+int rp__handle_check(uint64_t id, int kind);
 /** Append a value field. */
 void rp__put_value(rp__call *c, const rp_value *v);
+/**
+ * An output value, set to RP_T_NONE (owning nothing) first thing, before
+ * any check: whatever the call returns, rp_value_free on it is then safe.
+ * NULL-safe.  Every call with an rp_value or rp_items output does this.
+ */
+void rp__out_value(rp_value *out);
 /** Is @p v malformed (unknown type, NULL bytes)? */
 int rp__bad_value(const rp_value *v);
 /** Abandon a request not yet sent; returns @p rc with @p why as the detail. */
@@ -52,8 +69,8 @@ int rp__call_open(rp_runtime *rt, rp__call *c, const char *name, int flags, int 
 /** Open or create an object of @p kind with parameters p1, p2. */
 int rp__obj_open(rp_runtime *rt, const char *name, int flags, int kind, int64_t p1, int64_t p2,
                  uint64_t *id);
-/** Destroy an object. */
-int rp__obj_destroy(rp_runtime *rt, uint64_t id);
+/** Destroy the object of handle @p id, which must be one of @p kind (not an array). */
+int rp__obj_destroy(rp_runtime *rt, uint64_t id, int kind);
 
 /* ---- progress.c: the bar of the call option `progress` ------------------ */
 

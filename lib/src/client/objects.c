@@ -85,22 +85,26 @@ int rp_ns_open(rp_runtime *rt, const char *name, int flags, rp_ns *ns) {
 }
 
 int rp_dict_destroy(rp_runtime *rt, rp_dict d) {
-    return rp__obj_destroy(rt, d.id);
+    return rp__obj_destroy(rt, d.id, RP_KIND_DICT);
 }
 
 int rp_list_destroy(rp_runtime *rt, rp_list l) {
-    return rp__obj_destroy(rt, l.id);
+    return rp__obj_destroy(rt, l.id, RP_KIND_LIST);
 }
 
 int rp_ns_destroy(rp_runtime *rt, rp_ns ns) {
-    return rp__obj_destroy(rt, ns.id);
+    return rp__obj_destroy(rt, ns.id, RP_KIND_NS);
 }
 
 int rp_obj_list(rp_runtime *rt, rp_obj_info **out, size_t *n) {
+    if (out != NULL)
+        *out = NULL;
+    if (n != NULL)
+        *n = 0;
     if (out == NULL || n == NULL)
         return rp__err(RP_EINVAL, "NULL output pointer");
     rp__call c;
-    rp__call_begin(&c, RP__OP_LIST, 0, 0);
+    rp__call_begin(&c, 0, RP__OP_LIST, 0, 0);
     int rc = rp__call_run(rt, &c);
     if (rc < 0)
         return rc;
@@ -138,7 +142,7 @@ int rp_obj_list(rp_runtime *rt, rp_obj_info **out, size_t *n) {
 
 int rp_obj_memory(rp_runtime *rt, size_t *used, size_t *limit) {
     rp__call c;
-    rp__call_begin(&c, RP__OP_MEMORY, 0, 0);
+    rp__call_begin(&c, 0, RP__OP_MEMORY, 0, 0);
     int rc = rp__call_run(rt, &c);
     if (rc < 0)
         return rc;
@@ -172,15 +176,14 @@ static int run_for_value(rp_runtime *rt, rp__call *c, rp_value *out, int answers
  * goes to out. */
 static int dict_call(rp_runtime *rt, rp_dict d, int op, rp_key k, const rp_value *vals, int nvals,
                      rp_value *out, int answers) {
+    rp__out_value(out);
     if (bad_key(k))
         return rp__err(RP_EINVAL, "key with NULL data");
     for (int i = 0; i < nvals; i++)
         if (rp__bad_value(&vals[i]))
             return rp__err(RP_EINVAL, "bad value (type %d)", (int)vals[i].type);
-    if (out != NULL)
-        memset(out, 0, sizeof *out);
     rp__call c;
-    rp__call_begin(&c, op, d.id, 0);
+    rp__call_begin(&c, RP_KIND_DICT, op, d.id, 0);
     put_key(&c, k);
     for (int i = 0; i < nvals; i++)
         rp__put_value(&c, &vals[i]);
@@ -227,6 +230,7 @@ int rp_dict_get_str(rp_runtime *rt, rp_dict d, rp_key k, char *buf, size_t cap) 
     rp_value v;
     if (buf == NULL || cap == 0)
         return rp__err(RP_EINVAL, "no buffer");
+    buf[0] = '\0';
     int rc = rp_dict_get(rt, d, k, &v);
     if (rc != 0)
         return rc;
@@ -255,11 +259,11 @@ int rp_dict_contains(rp_runtime *rt, rp_dict d, rp_key k) {
 }
 
 /* A call on object @p id with no fields whose answer is one integer. */
-static int len_call(rp_runtime *rt, uint64_t id, int op, size_t *n) {
+static int len_call(rp_runtime *rt, int kind, uint64_t id, int op, size_t *n) {
     if (n == NULL)
         return rp__err(RP_EINVAL, "NULL output pointer");
     rp__call c;
-    rp__call_begin(&c, op, id, 0);
+    rp__call_begin(&c, kind, op, id, 0);
     int rc = rp__call_run(rt, &c);
     if (rc < 0)
         return rc;
@@ -271,7 +275,7 @@ static int len_call(rp_runtime *rt, uint64_t id, int op, size_t *n) {
 }
 
 int rp_dict_len(rp_runtime *rt, rp_dict d, size_t *n) {
-    return len_call(rt, d.id, RP__OP_D_LEN, n);
+    return len_call(rt, RP_KIND_DICT, d.id, RP__OP_D_LEN, n);
 }
 
 int rp_dict_setdefault(rp_runtime *rt, rp_dict d, rp_key k, rp_value v, rp_value *out) {
@@ -284,7 +288,7 @@ int rp_dict_pop(rp_runtime *rt, rp_dict d, rp_key k, rp_value *out) {
 
 int rp_dict_clear(rp_runtime *rt, rp_dict d) {
     rp__call c;
-    rp__call_begin(&c, RP__OP_D_CLEAR, d.id, 0);
+    rp__call_begin(&c, RP_KIND_DICT, RP__OP_D_CLEAR, d.id, 0);
     return rp__call_plain(rt, &c);
 }
 
@@ -295,7 +299,7 @@ int rp_dict_items(rp_runtime *rt, rp_dict d, int what, rp_items *out) {
     if (what & ~(RP_KEYS | RP_VALUES) || what == 0)
         return rp__err(RP_EINVAL, "ask for RP_KEYS, RP_VALUES or both");
     rp__call c;
-    rp__call_begin(&c, RP__OP_D_ITEMS, d.id, what);
+    rp__call_begin(&c, RP_KIND_DICT, RP__OP_D_ITEMS, d.id, what);
     int rc = rp__call_run(rt, &c);
     if (rc < 0)
         return rc;
@@ -310,7 +314,7 @@ int rp_dict_update(rp_runtime *rt, rp_dict d, const rp_key *keys, const rp_value
     if (n > RP__MAX_COUNT / 2)
         return rp__err(RP_ETOOBIG, "more than %u pairs in one call", RP__MAX_COUNT / 2);
     rp__call c;
-    rp__call_begin(&c, RP__OP_D_UPDATE, d.id, 0);
+    rp__call_begin(&c, RP_KIND_DICT, RP__OP_D_UPDATE, d.id, 0);
     size_t room = 0;
     for (size_t i = 0; i < n; i++) {
         if (bad_key(keys[i]) || rp__bad_value(&values[i]) || values[i].type == RP_T_NONE)
@@ -326,13 +330,14 @@ int rp_dict_update(rp_runtime *rt, rp_dict d, const rp_key *keys, const rp_value
 }
 
 int rp_dict_get_many(rp_runtime *rt, rp_dict d, const rp_key *keys, size_t n, rp_items *out) {
+    if (out != NULL)
+        memset(out, 0, sizeof *out);
     if (out == NULL || (n > 0 && keys == NULL))
         return rp__err(RP_EINVAL, "NULL keys or output pointer");
-    memset(out, 0, sizeof *out);
     if (n > RP__MAX_COUNT)
         return rp__err(RP_ETOOBIG, "more than %u keys in one call", RP__MAX_COUNT);
     rp__call c;
-    rp__call_begin(&c, RP__OP_D_GETMANY, d.id, 0);
+    rp__call_begin(&c, RP_KIND_DICT, RP__OP_D_GETMANY, d.id, 0);
     size_t room = 0;
     for (size_t i = 0; i < n; i++) {
         if (bad_key(keys[i]))
@@ -379,14 +384,13 @@ int rp_dict_swap(rp_runtime *rt, rp_dict d, rp_key k, rp_value v, rp_value *old)
 /* A list call with optional index and values; the answer's value to out. */
 static int list_call(rp_runtime *rt, rp_list l, int op, const int64_t *index, const rp_value *vals,
                      size_t nvals, rp_value *out, int answers) {
-    if (out != NULL)
-        memset(out, 0, sizeof *out);
+    rp__out_value(out);
     if (nvals > 0 && vals == NULL)
         return rp__err(RP_EINVAL, "NULL values");
     if (nvals > RP__MAX_COUNT - 1)
         return rp__err(RP_ETOOBIG, "more than %u values in one call", RP__MAX_COUNT - 1);
     rp__call c;
-    rp__call_begin(&c, op, l.id, 0);
+    rp__call_begin(&c, RP_KIND_LIST, op, l.id, 0);
     if (index != NULL)
         rp__fw_int(&c.w, *index);
     for (size_t i = 0; i < nvals; i++) {
@@ -424,7 +428,7 @@ int rp_list_insert(rp_runtime *rt, rp_list l, int64_t i, rp_value v) {
 }
 
 int rp_list_len(rp_runtime *rt, rp_list l, size_t *n) {
-    return len_call(rt, l.id, RP__OP_L_LEN, n);
+    return len_call(rt, RP_KIND_LIST, l.id, RP__OP_L_LEN, n);
 }
 
 int rp_list_slice(rp_runtime *rt, rp_list l, int64_t start, int64_t stop, rp_items *out) {
@@ -432,7 +436,7 @@ int rp_list_slice(rp_runtime *rt, rp_list l, int64_t start, int64_t stop, rp_ite
         return rp__err(RP_EINVAL, "NULL output pointer");
     memset(out, 0, sizeof *out);
     rp__call c;
-    rp__call_begin(&c, RP__OP_L_SLICE, l.id, 0);
+    rp__call_begin(&c, RP_KIND_LIST, RP__OP_L_SLICE, l.id, 0);
     rp__fw_int(&c.w, start);
     rp__fw_int(&c.w, stop);
     int rc = rp__call_run(rt, &c);
@@ -448,7 +452,12 @@ rp_dict rp_ns_dict(rp_ns ns) {
     return d;
 }
 
-static int attr_key(const char *attr, rp_key *k) {
+/* A namespace call's checks: its handle (a namespace's, not any dict's)
+ * and the attribute's name. */
+static int attr_key(rp_ns ns, const char *attr, rp_key *k) {
+    int rc = rp__handle_check(ns.id, RP_KIND_NS);
+    if (rc != 0)
+        return rc;
     if (attr == NULL || attr[0] == '\0')
         return rp__err(RP_EINVAL, "an attribute needs a name");
     *k = rp_key_str(attr);
@@ -457,18 +466,19 @@ static int attr_key(const char *attr, rp_key *k) {
 
 int rp_ns_get(rp_runtime *rt, rp_ns ns, const char *attr, rp_value *out) {
     rp_key k;
-    int rc = attr_key(attr, &k);
+    rp__out_value(out);
+    int rc = attr_key(ns, attr, &k);
     return rc ? rc : rp_dict_get(rt, rp_ns_dict(ns), k, out);
 }
 
 int rp_ns_set(rp_runtime *rt, rp_ns ns, const char *attr, rp_value v) {
     rp_key k;
-    int rc = attr_key(attr, &k);
+    int rc = attr_key(ns, attr, &k);
     return rc ? rc : rp_dict_set(rt, rp_ns_dict(ns), k, v);
 }
 
 int rp_ns_del(rp_runtime *rt, rp_ns ns, const char *attr) {
     rp_key k;
-    int rc = attr_key(attr, &k);
+    int rc = attr_key(ns, attr, &k);
     return rc ? rc : rp_dict_del(rt, rp_ns_dict(ns), k);
 }

@@ -25,6 +25,8 @@ static int check_may_block(const rp_runtime *rt, const char *what) {
 
 int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
     static const rp_pool_options defaults = RP_POOL_OPTIONS_INIT;
+    if (out != NULL)
+        *out = NULL; /* whatever happens: a refused call leaves nothing to free */
     if (rt == NULL || out == NULL)
         return rp__err(RP_EINVAL, "rp_pool_create: NULL runtime or pool pointer");
     if (rt->rank != 0)
@@ -45,13 +47,17 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
     }
     if (opts->initarg == NULL && opts->initarg_size > 0)
         return rp__err(RP_EINVAL, "rp_pool_create: NULL initarg with size %zu", opts->initarg_size);
+    if (rp__timeout_check(opts->task_timeout, "rp_pool_create: task_timeout") != 0)
+        return RP_EINVAL;
     if (!opts->isolate && (opts->maxtasksperchild > 0 || opts->task_timeout > 0))
         return rp__err(RP_EINVAL, "rp_pool_create: maxtasksperchild and task_timeout need isolate");
-    if (opts->task_timeout < 0 || opts->task_timeout > 1e9)
+    if (opts->task_timeout > 1e9)
         return rp__err(RP_EINVAL, "rp_pool_create: task_timeout %g out of range",
                        opts->task_timeout);
     if (opts->initarg_size > RP__MAX_ITEM)
         return rp__err(RP_ETOOBIG, "initializer argument of %zu bytes", opts->initarg_size);
+    if (rp__timeout_check(opts->terminate_grace, "rp_pool_create: terminate_grace") != 0)
+        return RP_EINVAL;
 
     rp_pool *p = calloc(1, sizeof *p);
     /* Lost workers are never given to a new pool. */
@@ -78,6 +84,7 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
     p->rt = rt;
     p->nworkers = n;
     p->timing = opts->timing != 0;
+    p->grace = opts->terminate_grace;
 
     pthread_mutex_lock(&rt->lock);
     /* Live workers first, then the least used, lowest rank breaking ties. */
@@ -120,7 +127,7 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
         if (opts->isolate) {
             h.flags = RP__POOL_ISOLATE;
             h.job = opts->maxtasksperchild;
-            h.start = (uint64_t)(opts->task_timeout * 1e6);
+            h.start = opts->task_timeout > 0 ? (uint64_t)(opts->task_timeout * 1e6) : 0;
         }
         rc = rp__ctrl_push(rt, p->widx[k], &h, body, opts->initarg_size);
         if (rc != 0)
@@ -167,6 +174,8 @@ static int job_new(rp_pool *pool, const char *task, size_t n, const rp_call_opti
         return RP_EINVAL;
     if (call.retries < 0 || call.retries > 1000)
         return rp__err(RP_EINVAL, "retries %d out of range (0..1000)", call.retries);
+    if (rp__timeout_check(call.timeout, "call timeout") != 0)
+        return RP_EINVAL;
     int t = rp__task_find(&pool->rt->tasks, task);
     if (t < 0)
         return rp__err(RP_ENOTASK, "no task named '%s'", task ? task : "(null)");
@@ -268,6 +277,8 @@ static int job_outcome(rp_result *job) {
 
 static int apply_submit(rp_pool *pool, const char *task, const void *arg, size_t arg_size,
                         const rp_call_options *opts, rp_result **res, int waited) {
+    if (res != NULL)
+        *res = NULL; /* a refused call leaves nothing to free */
     if (arg == NULL && arg_size > 0)
         return rp__err(RP_EINVAL, "NULL argument with size %zu", arg_size);
     if (arg_size > RP__MAX_ITEM)
@@ -334,6 +345,8 @@ static int check_records(const void *in, size_t n, size_t in_size) {
 static int map_submit(rp_pool *pool, const char *task, const void *in, size_t n, size_t in_size,
                       void *out, size_t out_size, const rp_call_options *opts, rp_result **res,
                       int waited) {
+    if (res != NULL)
+        *res = NULL; /* a refused call leaves nothing to free */
     int rc = check_records(in, n, in_size);
     if (rc != 0)
         return rc;
@@ -374,6 +387,8 @@ int rp_pool_map(rp_pool *pool, const char *task, const void *in, size_t n, size_
 static int starmap_submit(rp_pool *pool, const char *task, const void *const *args,
                           const size_t *sizes, size_t n, const rp_call_options *opts,
                           rp_result **res, int waited) {
+    if (res != NULL)
+        *res = NULL; /* a refused call leaves nothing to free */
     if (n > 0 && (args == NULL || sizes == NULL))
         return rp__err(RP_EINVAL, "NULL argument list");
     for (size_t i = 0; i < n; i++) {
@@ -415,6 +430,7 @@ static int imap(rp_pool *pool, const char *task, const void *in, size_t n, size_
                 const rp_call_options *opts, int unordered, rp_result **res) {
     if (res == NULL)
         return rp__err(RP_EINVAL, "imap needs a result pointer");
+    *res = NULL;
     int rc = check_records(in, n, in_size);
     if (rc != 0)
         return rc;
@@ -461,8 +477,10 @@ int rp_pool_join(rp_pool *pool, double timeout) {
     if (pool == NULL)
         return rp__err(RP_EINVAL, "NULL pool");
     rp_runtime *rt = pool->rt;
+    double dl;
+    if (rp__deadline_of(timeout, "timeout", &dl) != 0)
+        return RP_EINVAL;
     int rc = 0;
-    double dl = rp__deadline(timeout);
     pthread_mutex_lock(&rt->lock);
     if (pool->state == RP__POOL_OPEN)
         rc = rp__err(RP_ESTATE, "join on an open pool: close or terminate it first");
@@ -483,8 +501,18 @@ void rp_pool_destroy(rp_pool *pool) {
     pthread_mutex_unlock(&rt->lock);
     if (open)
         rp_pool_terminate(pool);
-    if (rp__on_manager(rt) || rp_pool_join(pool, RP_FOREVER) == RP_EDEADLK)
+    if (rp__on_manager(rt))
         return; /* from a callback: terminated, freed by rp_finalize */
+    /* In a terminated pool, tasks that still run get the pool's grace,
+     * then are given up on; a closed one runs all it holds. */
+    pthread_mutex_lock(&rt->lock);
+    int terminated = pool->state == RP__POOL_TERMINATED;
+    pthread_mutex_unlock(&rt->lock);
+    if (rp_pool_join(pool, terminated ? pool->grace : RP_FOREVER) == RP_ETIMEDOUT) {
+        pthread_mutex_lock(&rt->lock);
+        rp__pool_abandon(rt, pool, pool->grace);
+        pthread_mutex_unlock(&rt->lock);
+    }
     pthread_mutex_lock(&rt->lock);
     /* After a communication failure the manager fails all work, so this
      * ends; the pool must not be freed while a call still points at it. */
@@ -500,6 +528,10 @@ void rp_pool_destroy(rp_pool *pool) {
         rp__ctrl_push(rt, pool->widx[k], &h, NULL, 0);
         rt->workers[pool->widx[k]].npools--;
     }
+    /* Handles the user keeps outlive their pool. */
+    for (rp_result *j = rt->live; j; j = j->lnext)
+        if (j->pool == pool)
+            j->pool = NULL;
     pthread_mutex_unlock(&rt->lock);
     free(pool->widx);
     free(pool->acked);
@@ -533,7 +565,7 @@ int rp_pool_get_stats(rp_pool *pool, rp_pool_stats *out, rp_worker_stats *worker
         size_t running = 0;
         for (int i = 0; i < w->len; i++) {
             const rp__chunk *c = &w->fifo[(w->head + i) % w->cap];
-            if (c->job->pool == pool)
+            if (c->job != NULL && c->job->pool == pool)
                 running += c->count;
         }
         s.running += running;

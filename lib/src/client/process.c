@@ -27,6 +27,8 @@
 
 int rp_process_create(rp_runtime *rt, const char *target, const void *arg, size_t arg_size,
                       const rp_process_options *opts, rp_process **out) {
+    if (out != NULL)
+        *out = NULL; /* a refused call leaves nothing to destroy */
     static const rp_process_options def = RP_PROCESS_OPTIONS_INIT;
     rp_process_options own;
     if (rp__opts_take(&own, &def, sizeof own, opts, RP__PROCESS_OPTIONS_MIN, "rp_process_options"))
@@ -80,6 +82,8 @@ int rp_process_create(rp_runtime *rt, const char *target, const void *arg, size_
 
 int rp_process_create_fn(rp_runtime *rt, rp_task_fn run, const void *self, size_t self_size,
                          const rp_process_options *opts, rp_process **out) {
+    if (out != NULL)
+        *out = NULL;
     if (rt == NULL || run == NULL)
         return rp__err(RP_EINVAL, "NULL argument");
     for (size_t i = 0; i < rt->tasks.n; i++)
@@ -181,10 +185,12 @@ int rp_process_start(rp_process *p) {
 int rp_process_join(rp_process *p, double timeout) {
     if (p == NULL)
         return rp__err(RP_EINVAL, "NULL process");
+    double deadline;
+    if (rp__deadline_of(timeout, "timeout", &deadline) != 0)
+        return RP_EINVAL;
     rp_runtime *rt = p->rt;
     if (rt == NULL)
         return p->state == P_ENDED ? 0 : rp__err(RP_ESTATE, "the process was never started");
-    double deadline = rp__deadline(timeout);
     pthread_mutex_lock(&rt->lock);
     int rc = 0;
     if (p->state == P_NEW)

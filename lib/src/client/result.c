@@ -39,6 +39,8 @@ static void res_unlock(const rp_result *res) {
 int rp_result_wait(rp_result *res, double timeout) {
     if (res == NULL)
         return rp__err(RP_EINVAL, "NULL result");
+    if (rp__timeout_check(timeout, "timeout") != 0)
+        return RP_EINVAL;
     rp_runtime *rt = res->rt;
     if (rt == NULL ||
         (is_ready(res) && !res->call.progress && (res->pool == NULL || !res->pool->timing)))
@@ -128,7 +130,9 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
     if (res == NULL)
         return rp__err(RP_EINVAL, "NULL result");
     rp_runtime *rt = res->rt;
-    double dl = rp__deadline(timeout);
+    double dl;
+    if (rp__deadline_of(timeout, "timeout", &dl) != 0)
+        return RP_EINVAL;
     int rc = 0;
     res_lock(res);
     if (res->nread == res->n) {

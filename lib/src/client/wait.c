@@ -41,6 +41,8 @@ int rp_wait(rp_result *const *res, size_t n, int when, double timeout) {
         return rp__err(RP_EINVAL, "rp_wait: NULL handle array");
     if (when != RP_FIRST_COMPLETED && when != RP_FIRST_EXCEPTION && when != RP_ALL_COMPLETED)
         return rp__err(RP_EINVAL, "rp_wait: unknown condition %d", when);
+    if (rp__timeout_check(timeout, "rp_wait timeout") != 0)
+        return RP_EINVAL;
     rp_runtime *rt;
     int rc = one_runtime(res, n, &rt);
     if (rc != 0 || n == 0)
@@ -140,6 +142,8 @@ int rp_as_completed_add(rp_as_completed *it, rp_result *res) {
 int rp_as_completed_next(rp_as_completed *it, double timeout, rp_result **res) {
     if (it == NULL || res == NULL)
         return rp__err(RP_EINVAL, "rp_as_completed_next: NULL argument");
+    if (rp__timeout_check(timeout, "rp_as_completed_next timeout") != 0)
+        return RP_EINVAL;
     double dl = rp__deadline(timeout);
     int rc = 0;
     it_lock(it);

@@ -48,10 +48,12 @@ int rp__array_size(req *q, int64_t p1, int64_t p2, size_t *bytes) {
         return rp__fail(q, RP_EINVAL, "bad element type %d or size %lld", type, (long long)es);
     if (p2 < 0)
         return rp__fail(q, RP_EINVAL, "bad length %lld", (long long)p2);
+    /* Larger than the whole arena (or than any size at all) is never going
+     * to fit: that is the request's fault, not a full arena's. */
     if ((uint64_t)p2 > (a->size - HDR_SIZE) / (uint64_t)es)
-        return rp__fail(q, RP_ENOSPC,
-                        "%lld elements of %lld bytes exceed the shared memory (%zu "
-                        "bytes, shm_arena_size)",
+        return rp__fail(q, RP_ETOOBIG,
+                        "%lld elements of %lld bytes are more than the whole shared memory "
+                        "(%zu bytes, shm_arena_size)",
                         (long long)p2, (long long)es, a->size);
     size_t n = HDR_SIZE + (size_t)p2 * (size_t)es;
     *bytes = (n + ARRAY_ALIGN - 1) & ~(size_t)(ARRAY_ALIGN - 1);

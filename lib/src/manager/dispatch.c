@@ -59,6 +59,10 @@ void rp__handle_result(rp_runtime *rt, int wi, const rp__hdr *h, void *msg, rp__
     }
     rp__chunk c = rp__pop_chunk(rt, wi, 1);
     w->seq = ++rt->results;
+    if (c.job == NULL) { /* given up on when its pool was terminated */
+        drop_msg(msg, sh);
+        return;
+    }
     rp_result *job = c.job;
     rp_pool *pool = job->pool;
     if (pool != NULL) {
@@ -231,6 +235,8 @@ static int pool_alive(const rp_runtime *rt, const rp_pool *p) {
 /* A chunk whose worker was lost: its items go back to the front of their
  * call's queue, as one chunk, unless they were lost too often already. */
 static void requeue(rp_runtime *rt, rp__chunk *c, int rank) {
+    if (c->job == NULL)
+        return; /* given up on already */
     rp_result *job = c->job;
     rp_pool *p = job->pool;
     char why[128];
@@ -483,6 +489,11 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi, rp__tbatch *bt) {
     size_t whole = RP__HDR_SIZE + body;
     /* Its tries that failed before (rp_call_options.retries), above the flags. */
     h.flags |= (uint16_t)(rp__chunk_sending(job, start, count, redo) << RP__TASK_TRIES_SHIFT);
+    /* The poison-task rule: items that were on a worker when it was lost
+     * run again in a forked executor, so that a second crash costs no
+     * worker (and fails the item that crashed). */
+    if (c.tries > 0)
+        h.flags |= RP__TASK_ISOLATE;
     int rc;
     if (w->rank == 0) {
         /* Single-rank mode: the manager runs it; keep the message bytes. */
@@ -632,17 +643,16 @@ void rp__dispatch_free(rp_runtime *rt) {
     rt->touched = NULL;
 }
 
-struct local_cancel {
-    rp_runtime *rt;
-    const rp_pool *pool;
-};
-
-/* Polled between items in single-rank mode: has the pool been terminated? */
+/* Polled between items in single-rank mode: has the running chunk's pool
+ * been terminated (or the chunk been given up on, its pool maybe freed)?
+ * The chunk is the head of rank 0's own queue. */
 static int local_canceled(void *arg) {
-    struct local_cancel *lc = arg;
-    pthread_mutex_lock(&lc->rt->lock);
-    int t = lc->pool != NULL && lc->pool->state == RP__POOL_TERMINATED;
-    pthread_mutex_unlock(&lc->rt->lock);
+    rp_runtime *rt = arg;
+    pthread_mutex_lock(&rt->lock);
+    const rp__worker *w = &rt->workers[0];
+    const rp_result *job = w->len > 0 ? w->fifo[w->head].job : NULL;
+    int t = job == NULL || (job->pool != NULL && job->pool->state == RP__POOL_TERMINATED);
+    pthread_mutex_unlock(&rt->lock);
     return t;
 }
 
@@ -651,6 +661,10 @@ int rp__run_local(rp_runtime *rt) {
     if (rt->size != 1 || w->len == 0)
         return 0;
     rp__chunk *c = &w->fifo[w->head];
+    if (c->job == NULL) { /* given up on before it ran */
+        rp__pop_chunk(rt, 0, 1);
+        return 1;
+    }
     const uint8_t *m = c->send.owned;
     rp__hdr th;
     rp__reader chk;
@@ -660,9 +674,8 @@ int rp__run_local(rp_runtime *rt) {
         rp__fail_head(rt, 0, "could not run a chunk");
         return 1;
     }
-    struct local_cancel lc = {rt, c->job->pool};
     pthread_mutex_unlock(&rt->lock);
-    int rc = rp__exec_chunk(&rt->tasks, 0, &th, m + RP__HDR_SIZE, local_canceled, &lc, &wr);
+    int rc = rp__exec_chunk(&rt->tasks, 0, &th, m + RP__HDR_SIZE, local_canceled, rt, &wr);
     pthread_mutex_lock(&rt->lock);
     if (rc != 0) {
         rp__buf_free(&wr.buf);

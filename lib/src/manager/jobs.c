@@ -141,6 +141,8 @@ void rp__job_fail_rest(rp_runtime *rt, rp_result *job, int status, int code, con
 
 /* Fail every item of a chunk that got no usable answer (an RP_E* code). */
 void rp__chunk_fail(rp_runtime *rt, rp__chunk *c, int code, const char *why) {
+    if (c->job == NULL)
+        return; /* given up on already */
     for (uint32_t i = 0; i < c->count; i++)
         rp__item_fail(c->job, c->start + i, RP__ST_ERROR, code, why, strlen(why));
     if (c->job->ndone == c->job->n)
@@ -149,7 +151,7 @@ void rp__chunk_fail(rp_runtime *rt, rp__chunk *c, int code, const char *why) {
 
 /* Wake rp_result_next waiters of job, if there are any. */
 void rp__wake_next(rp_runtime *rt, const rp_result *job) {
-    if (job->nextwaiters)
+    if (job != NULL && job->nextwaiters)
         pthread_cond_broadcast(&rt->done);
 }
 
@@ -232,6 +234,27 @@ void rp__abandon_busy(rp_runtime *rt) {
     pthread_cond_broadcast(&rt->done);
 }
 
+void rp__pool_abandon(rp_runtime *rt, rp_pool *pool, double grace) {
+    for (int k = 0; k < pool->nworkers; k++) {
+        rp__worker *w = &rt->workers[pool->widx[k]];
+        for (int i = 0; i < w->len; i++) {
+            rp__chunk *c = &w->fifo[(w->head + i) % w->cap];
+            if (c->job == NULL || c->job->pool != pool)
+                continue;
+            char why[160];
+            snprintf(why, sizeof why,
+                     "still on worker rank %d when its pool was terminated; given up after %g s",
+                     w->rank, grace);
+            rp_result *job = c->job;
+            rp__chunk_fail(rt, c, RP_ECANCELED, why);
+            rp__wake_next(rt, job);
+            c->job = NULL;
+        }
+    }
+    pthread_cond_broadcast(&rt->done);
+    pthread_cond_signal(&rt->wake); /* the callbacks of what completed */
+}
+
 int rp__pool_stop(rp_pool *pool, int code, const char *why) {
     rp_runtime *rt = pool->rt;
     int rc = 0;
@@ -239,10 +262,13 @@ int rp__pool_stop(rp_pool *pool, int code, const char *why) {
     if (pool->state == RP__POOL_TERMINATED)
         return 0;
     __atomic_store_n(&pool->state, RP__POOL_TERMINATED, __ATOMIC_RELEASE);
+    /* Canceled is what terminate does; a stop for another reason (lost
+     * workers, a signal) fails the items with its own code and words. */
+    int status = code == RP_ECANCELED ? RP__ST_CANCELED : RP__ST_ERROR;
     for (rp_result *j = pool->qhead, *nx; j; j = nx) {
         nx = j->qnext;
         j->qnext = NULL;
-        rp__job_fail_rest(rt, j, RP__ST_CANCELED, code, why);
+        rp__job_fail_rest(rt, j, status, code, why);
     }
     pool->qhead = pool->qtail = NULL;
     pthread_cond_broadcast(&rt->done); /* imap readers: canceled items are ready */

@@ -470,10 +470,13 @@ int rp__engine_busy(rp_runtime *rt) {
 int rp__wait_step(rp_runtime *rt, double deadline, rp__wait *w) {
     /* No early return when the communicator failed: set_fatal completes all
      * work, so every condition a caller waits for comes true. */
-    if (rp__on_manager(rt))
-        return rp__err(RP_EDEADLK, "a callback may not wait for a result");
+    /* A wait that is over at once (timeout 0) waits nowhere, so it is
+     * answered as it would be anywhere, the manager thread included. */
     if (deadline >= 0 && rp__now() >= deadline)
         return RP_ETIMEDOUT;
+    if (rp__on_manager(rt))
+        return rp__err(RP_EDEADLK, "the manager thread (a callback, or a task of a one-rank job) "
+                                   "may not wait");
     /* Drive progress rather than sleep for a hand-off: the answer is then
      * read by the thread that waits for it, and the manager thread stays
      * asleep meanwhile (docs/design.md, "The rank-0 engine"). */

@@ -220,7 +220,7 @@ typedef struct rp__timing {
 
 /** A chunk in flight to a worker. */
 typedef struct rp__chunk {
-    rp_result *job;
+    rp_result *job; /* NULL: given up on (rp__pool_abandon); its answer is dropped */
     size_t start;
     uint32_t count;
     rp__send send; /* the TASK send; completed when the result is in */
@@ -283,6 +283,7 @@ struct rp_pool {
     size_t items_failed; /* items that failed or were canceled */
     size_t *wdone;       /* per index of rt->workers: items it answered for this pool */
     rp__timing t;        /* the timed items' stages: sums, seconds over items */
+    double grace;        /* rp_pool_options.terminate_grace */
 };
 
 /** Calls of @p pool not yet complete (any thread). */
@@ -552,6 +553,15 @@ void rp__abandon_busy(rp_runtime *rt);
  * @p code and @p why, its workers skip what they hold for it.  0 or RP_ENOMEM.
  */
 int rp__pool_stop(rp_pool *pool, int code, const char *why);
+
+/**
+ * Give up on the chunks of terminated pool @p pool still on its workers
+ * (lock held), after @p grace seconds: their items fail with RP_ECANCELED
+ * naming the worker that still runs them; the chunks stay on the books
+ * without their call (job NULL), so the worker's answer, when it comes, is
+ * matched and dropped.
+ */
+void rp__pool_abandon(rp_runtime *rt, rp_pool *pool, double grace);
 
 /** Items of @p job not on any worker now: not yet sent, or to send again. */
 size_t rp__job_undispatched(const rp_result *job);

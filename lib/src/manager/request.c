@@ -64,13 +64,6 @@ int rp__slot_equals(const slot *s, const rp__field *f) {
     }
 }
 
-const char *rp__kind_name(int kind) {
-    static const char *const names[] = {"object",    "dict",    "list",      "namespace",
-                                        "queue",     "lock",    "semaphore", "event",
-                                        "condition", "barrier", "pipe",      "array"};
-    return kind > 0 && kind <= RP_KIND_ARRAY ? names[kind] : names[0];
-}
-
 /* ---- requests ------------------------------------------------------------ */
 
 /* Answer with an error code and a message instead of what was written. */
@@ -157,7 +150,10 @@ static void untime(rp__store *s, waiter *w) {
 
 int rp__park(req *q, int list, double timeout) {
     if (q->who->no_wait)
-        return rp__fail(q, RP_EDEADLK, "a callback may not wait on a shared object");
+        return rp__fail(q, RP_EDEADLK,
+                        "the manager thread (a callback, or a task of a one-rank job) may not "
+                        "wait: the %s would have to wait",
+                        rp__kind_name(q->o->kind));
     if (q->s->interrupted)
         return rp__fail(q, RP_EINTR, "the job was interrupted by a signal");
     waiter *w = calloc(1, sizeof *w);

@@ -63,11 +63,22 @@ void rp__store_free(rp__store *s) {
     free(s);
 }
 
-static obj *obj_get(const rp__store *s, uint64_t id) {
-    size_t i = (size_t)(id & 0xffffffffu);
-    if (i >= s->nobjs || s->objs[i] == NULL || s->objs[i]->id != id)
-        return NULL;
-    return s->objs[i];
+/*
+ * The object handle @p id names, or NULL with the reason in *code: RP_EBADF
+ * for an id this store never issued (no kind, generation 0 or one not
+ * reached yet, a slot never used, or the kind bits of another object's
+ * generation: forged or corrupted), RP_ENOENT for an object destroyed since.
+ */
+static obj *obj_get(const rp__store *s, uint64_t id, int *code) {
+    uint32_t at = rp__id_slot(id), gen = rp__id_gen(id);
+    int kind = rp__id_kind(id);
+    const obj *o = at < s->nobjs ? s->objs[at] : NULL;
+    if (o != NULL && o->id == id)
+        return s->objs[at];
+    int bad = kind < RP_KIND_DICT || kind > RP_KIND_ARRAY || gen == 0 || at >= s->nobjs ||
+              (gen > s->serial && !s->wrapped) || (o != NULL && rp__id_gen(o->id) == gen);
+    *code = bad ? RP_EBADF : RP_ENOENT;
+    return NULL;
 }
 
 /* ---- OPEN, DESTROY, LIST, MEMORY ----------------------------------------- */
@@ -139,10 +150,12 @@ static int op_open(req *q) {
     if (s->nfree > 0) {
         slotno = s->free_slots[--s->nfree];
     } else {
+        if (s->nobjs == RP__ID_SLOTS)
+            goto full; /* a handle has room for so many */
         if (s->nobjs == s->capobjs) {
             /* free_slots grows with objs, so destroying never allocates. */
             size_t cap = s->capobjs ? s->capobjs * 2 : 16;
-            obj **v = cap <= UINT32_MAX ? realloc(s->objs, cap * sizeof *v) : NULL;
+            obj **v = realloc(s->objs, cap * sizeof *v);
             if (v != NULL)
                 s->objs = v;
             uint32_t *fs = v ? realloc(s->free_slots, cap * sizeof *fs) : NULL;
@@ -165,9 +178,11 @@ static int op_open(req *q) {
     }
     if (slotno == s->nobjs)
         s->nobjs++;
-    if (++s->serial == 0)
-        s->serial = 1; /* id 0 is never valid */
-    o->id = ((uint64_t)s->serial << 32) | slotno;
+    if (++s->serial == 0) {
+        s->serial = 1; /* generation 0 is never valid */
+        s->wrapped = 1;
+    }
+    o->id = rp__id_make(o->kind, s->serial, (uint32_t)slotno);
     o->mem = cost;
     s->objs[slotno] = o;
     q->w.h.job = o->id;
@@ -177,24 +192,43 @@ static int op_open(req *q) {
     }
     return 0;
 oom:
+full:
     if (o != NULL) {
         rp__array_destroy(s, o);
         free(o->name);
     }
     free(o);
     rp__release(q->s, NULL, cost);
+    if (s->nobjs == RP__ID_SLOTS && s->nfree == 0)
+        return rp__fail(q, RP_ENOSPC, "the manager holds %u objects, its most", RP__ID_SLOTS);
     return rp__nomem(q);
 }
 
 static int op_destroy(req *q) {
     rp__store *s = q->s;
     obj *o = q->o;
+    /* An array's handle also says where the array is: all of it must be
+     * right, or it is not this array's handle. */
+    if (o->kind == RP_KIND_ARRAY) {
+        int64_t d[4];
+        for (int i = 0; i < 4; i++) {
+            int rc = rp__int_arg(q, &d[i], "array description");
+            if (rc != 0)
+                return rc;
+        }
+        if ((uint64_t)d[0] != o->aoff || (uint64_t)d[1] != o->alen || d[2] != o->atype ||
+            d[3] != (int64_t)o->aelem)
+            return rp__fail(q, RP_EBADF, "the handle does not describe array %#llx",
+                            (unsigned long long)o->id);
+    } else if (q->h->count != 0) {
+        return rp__fail(q, RP_EPROTO, "DESTROY of a %s takes no fields", rp__kind_name(o->kind));
+    }
     if (o->name != NULL) {
         size_t pos;
         if (rp__map_find(&s->names, o->name, o->namelen, &pos) != NULL)
             rp__map_remove(&s->names, pos);
     }
-    size_t slotno = (size_t)(o->id & 0xffffffffu);
+    size_t slotno = rp__id_slot(o->id);
     rp__sync_destroy(s, o);
     rp__array_destroy(s, o);
     s->objs[slotno] = NULL;
@@ -205,8 +239,8 @@ static int op_destroy(req *q) {
 }
 
 static int by_id(const void *a, const void *b) {
-    const obj *x = *(obj *const *)a, *y = *(obj *const *)b;
-    return x->id >> 32 < y->id >> 32 ? -1 : x->id >> 32 > y->id >> 32;
+    uint32_t x = rp__id_gen((*(obj *const *)a)->id), y = rp__id_gen((*(obj *const *)b)->id);
+    return x < y ? -1 : x > y;
 }
 
 static int op_list(req *q) {
@@ -252,7 +286,7 @@ static const struct {
     int nargs;
 } ops[RP__OP_COUNT] = {
     [RP__OP_OPEN] = {op_open, 0, 4},
-    [RP__OP_DESTROY] = {op_destroy, -1, 0},
+    [RP__OP_DESTROY] = {op_destroy, -1, -1},
     [RP__OP_LIST] = {op_list, 0, 0},
     [RP__OP_MEMORY] = {op_memory, 0, 0},
     [RP__OP_D_GET] = {rp__op_d_get, RP_KIND_DICT, 1},
@@ -318,10 +352,15 @@ static void execute(req *q) {
         return;
     }
     if (ops[op].kind != 0) {
-        q->o = obj_get(s, h->job);
+        int code = 0;
+        q->o = obj_get(s, h->job, &code);
         if (q->o == NULL) {
-            rp__fail(q, RP_ENOENT, "no object with handle %#llx (destroyed?)",
-                     (unsigned long long)h->job);
+            if (code == RP_EBADF)
+                rp__fail(q, code, "%#llx is not a handle: never issued, forged or corrupted",
+                         (unsigned long long)h->job);
+            else
+                rp__fail(q, code, "the %s of handle %#llx was destroyed",
+                         rp__kind_name(rp__id_kind(h->job)), (unsigned long long)h->job);
             return;
         }
         /* A namespace is a dict underneath. */

@@ -163,7 +163,8 @@ struct rp__store {
     size_t nobjs, capobjs;
     uint32_t *free_slots;
     size_t nfree;
-    uint32_t serial; /* the id's high bits: never reused */
+    uint32_t serial; /* the ids' generations: never reused while it counts up */
+    int wrapped;     /* the serial went past 2^32 - 1 once */
     map names;       /* name -> slot (an integer value) */
     size_t mem;
     size_t key_max, value_max, mem_max;
@@ -198,8 +199,6 @@ void rp__slot_free(slot *s);
 /** Same type and value (doubles bit for bit, so a CAS loop on a NaN ends). */
 int rp__slot_equals(const slot *s, const rp__field *f);
 void rp__put_slot(rp__fwriter *w, const slot *s);
-/** "dict", "queue", ... for messages. */
-const char *rp__kind_name(int kind);
 /** A printable, shortened form of a key for messages, in @p buf. */
 const char *rp__show(const void *p, size_t len, char *buf, size_t cap);
 const char *rp__obj_label(const obj *o, char *buf, size_t cap);
@@ -352,6 +351,18 @@ static inline int rp__int_arg(req *q, int64_t *i, const char *what) {
     if (rc == 0)
         *i = f.i;
     return rc;
+}
+
+/*
+ * The range check of every counter the store keeps (a semaphore's value, a
+ * lock's recursion, a queue's unfinished items): can @p c take one more
+ * without passing INT64_MAX?  Else the request fails with RP_ERANGE and
+ * the counter stays as it is.  0 or RP_ERANGE.
+ */
+static inline int rp__count_room(req *q, int64_t c, const char *what) {
+    if (c < INT64_MAX)
+        return 0;
+    return rp__fail(q, RP_ERANGE, "%s is at its most (%lld)", what, (long long)c);
 }
 
 /* Charge @p more bytes to the object (a negative change is a release). */

@@ -20,12 +20,16 @@ static void answer_all(rp__store *s, wlist *l, int code, const char *msg) {
         rp__answer_code(s, l->head, code, msg);
 }
 
-/* The timeout field of a request (a double; negative: none). */
+/* The timeout field of a request (a double: RP_FOREVER, 0 or a finite
+ * number of seconds > 0; anything else is refused, as the caller's side
+ * refuses it). */
 static int timeout_arg(req *q, double *t) {
     rp__field f;
     int rc = rp__arg(q, &f, RP__F_DOUBLE, "timeout");
+    if (rc == 0 && rp__timeout_check(f.d, "timeout") != 0)
+        return rp__fail(q, RP_EINVAL, "%s", rp_last_error());
     if (rc == 0)
-        *t = f.d != f.d ? -1 : f.d; /* NaN waits without a limit, as negative */
+        *t = f.d;
     return rc;
 }
 
@@ -137,12 +141,14 @@ static void q_serve(rp__store *s, obj *o) {
         }
         while (o->w[Q_PUTTERS].head && q_room(o) && !o->closed[0]) {
             waiter *p = o->w[Q_PUTTERS].head;
-            int rc = items_reserve(o, 0);
+            int rc = o->unfinished < INT64_MAX ? items_reserve(o, 0) : RP_ERANGE;
             if (rc == 0)
                 rc = charge_item(s, o, &p->item);
             if (rc != 0) {
                 rp__answer_code(s, p, rc,
-                                rc == RP_ENOSPC ? "obj_mem_max reached" : "out of memory");
+                                rc == RP_ENOSPC   ? "obj_mem_max reached"
+                                : rc == RP_ERANGE ? "the count of unfinished items is at its most"
+                                                  : "out of memory");
                 continue;
             }
             items_add(o, 0, (qitem){.v = p->item, .prio = p->prio});
@@ -182,6 +188,8 @@ int rp__op_q_put(req *q) {
     char b[120];
     if (o->closed[0])
         return rp__fail(q, RP_ECLOSED, "%s is closed", rp__obj_label(o, b, sizeof b));
+    if ((rc = rp__count_room(q, o->unfinished, "the count of unfinished items")) != 0)
+        return rc;
     if (q_room(o) && o->w[Q_PUTTERS].head == NULL) {
         if ((rc = rp__charge(q, o, rp__field_cost(&v) + RP__ELEM_COST)) != 0)
             return rc;
@@ -330,6 +338,8 @@ int rp__op_lock_acquire(req *q) {
     int recursive = o->kind == RP_KIND_COND || o->kind == RP_KIND_ARRAY || o->sub;
     if (is_owner(o, q->who->rank, q->h->pool)) {
         if (recursive) {
+            if ((rc = rp__count_room(q, o->count, "the lock's recursion count")) != 0)
+                return rc;
             o->count++;
             return 0;
         }
@@ -357,6 +367,9 @@ int rp__op_lock_release(req *q) {
         if (o->sub && o->count >= o->bound)
             return rp__fail(q, RP_ERELEASE, "%s released past its initial value %lld",
                             rp__obj_label(o, b, sizeof b), (long long)o->bound);
+        int rc = rp__count_room(q, o->count, "the semaphore's value");
+        if (rc != 0)
+            return rc;
         o->count++;
         grant(q->s, o);
         return 0;

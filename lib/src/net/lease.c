@@ -8,7 +8,11 @@
  * first (one byte), so rank 0 tells an exit from a death.
  *
  * Rank 0 watches the connections from a thread of its own, blocked in poll():
- * no cost while all is well, and nothing to do with MPI.
+ * no cost while all is well, and nothing to do with MPI.  The listener is
+ * open to whatever reaches its port, so it listens only on the addresses
+ * the workers are told, and a new connection's hello is read without
+ * blocking the watch: a connection that says nothing (or garbage) within
+ * a second is turned away, and at most RP__LEASE_PENDING wait at once.
  */
 #define _GNU_SOURCE /* accept4, pipe2 */
 #include "net/net.h"
@@ -27,7 +31,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#define RP__LEASE_ADDRS 16
+/* New connections that may owe their hello at once; more are turned away. */
+#define RP__LEASE_PENDING 64
+/* Seconds a new connection has to send its whole hello (a worker writes it
+ * right after connecting). */
+#define RP__LEASE_HELLO_TIME 1.0
+/* Tries at one port free on every address. */
+#define RP__LEASE_PORT_TRIES 8
 /* Seconds a worker tries each of rank 0's addresses. */
 #define RP__LEASE_CONNECT 5.0
 /* Keepalive: a silent peer is given up after IDLE + CNT * INTVL seconds. */
@@ -45,13 +55,6 @@ typedef struct lease_rec {
     uint32_t port;  /* network order in the low 16 bits */
     uint32_t addr[RP__LEASE_ADDRS];
 } lease_rec;
-
-/* A worker's first bytes on its connection. */
-typedef struct lease_hello {
-    uint64_t cookie;
-    int32_t rank;
-    int32_t pid;
-} lease_hello;
 
 static void keepalive(int fd) {
     int on = 1, idle = RP__LEASE_KEEPIDLE, intvl = RP__LEASE_KEEPINTVL, cnt = RP__LEASE_KEEPCNT;
@@ -73,23 +76,23 @@ static uint64_t make_cookie(void) {
     return c ^ ((uint64_t)getpid() << 32) ^ (uint64_t)(rp__now() * 1e9);
 }
 
-/* Rank 0: listen on every interface; fill @p rec (naddr 0 on failure). */
+/* Close every listening socket. */
+static void unlisten(rp__lease *l) {
+    for (int i = 0; i < l->nlisten; i++)
+        close(l->listen_fds[i]);
+    l->nlisten = 0;
+}
+
+/*
+ * Rank 0: listen on the addresses of the interfaces that are up, loopback
+ * last (a worker on another host must not reach some other process on its
+ * own loopback), all on one port, and on nothing else; fill @p rec with
+ * the addresses that listen (naddr 0 on failure).
+ */
 static void lease_listen(rp__lease *l, lease_rec *rec) {
     memset(rec, 0, sizeof *rec);
-    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return;
-    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_ANY)};
-    socklen_t sl = sizeof sa;
-    if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, SOMAXCONN) != 0 ||
-        getsockname(fd, (struct sockaddr *)&sa, &sl) != 0) {
-        close(fd);
-        return;
-    }
-    /* Addresses of the interfaces that are up, loopback last: a worker on
-     * another host must not reach some other process on its own loopback. */
     struct ifaddrs *ifs = NULL, *i;
-    uint32_t lo[RP__LEASE_ADDRS];
+    uint32_t addr[RP__LEASE_ADDRS], lo[RP__LEASE_ADDRS];
     uint32_t n = 0, nlo = 0;
     if (getifaddrs(&ifs) == 0) {
         for (i = ifs; i; i = i->ifa_next) {
@@ -101,21 +104,47 @@ static void lease_listen(rp__lease *l, lease_rec *rec) {
                 if (nlo < RP__LEASE_ADDRS)
                     lo[nlo++] = a;
             } else if (n < RP__LEASE_ADDRS) {
-                rec->addr[n++] = a;
+                addr[n++] = a;
             }
         }
         freeifaddrs(ifs);
     }
-    for (uint32_t k = 0; k < nlo && n < RP__LEASE_ADDRS; k++, rec->nlo++)
-        rec->addr[n++] = lo[k];
-    if (n == 0) {
-        close(fd);
-        return;
+    uint32_t first_lo = n;
+    for (uint32_t k = 0; k < nlo && n < RP__LEASE_ADDRS; k++)
+        addr[n++] = lo[k];
+    for (int attempt = 0; attempt < RP__LEASE_PORT_TRIES && rec->naddr == 0; attempt++) {
+        in_port_t port = 0; /* the first address picks it, the others follow */
+        int taken = 0;
+        uint32_t told = 0, told_lo = 0;
+        for (uint32_t k = 0; k < n && !taken; k++) {
+            int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+            if (fd < 0)
+                continue;
+            struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = port};
+            sa.sin_addr.s_addr = addr[k];
+            socklen_t sl = sizeof sa;
+            if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, SOMAXCONN) != 0 ||
+                (port == 0 && getsockname(fd, (struct sockaddr *)&sa, &sl) != 0)) {
+                taken = errno == EADDRINUSE && port != 0; /* then another port for all */
+                close(fd);
+                continue; /* an address that cannot listen is not told */
+            }
+            port = sa.sin_port;
+            l->listen_fds[l->nlisten++] = fd;
+            rec->addr[told++] = addr[k];
+            told_lo += k >= first_lo;
+        }
+        if (taken || told == 0) {
+            unlisten(l);
+            continue;
+        }
+        rec->naddr = told;
+        rec->nlo = told_lo;
+        rec->port = port;
     }
-    rec->naddr = n;
-    rec->port = sa.sin_port;
+    if (rec->naddr == 0)
+        return;
     rec->cookie = make_cookie();
-    l->listen_fd = fd;
     l->cookie = rec->cookie;
 }
 
@@ -173,13 +202,14 @@ static int connect_any(const uint32_t *addr, uint32_t n, uint32_t port, double l
  * addresses come first; loopback only if none of them answers (a worker on
  * another host must not reach some other process on its own loopback). */
 static void lease_connect(rp__lease *l, const lease_rec *rec) {
-    lease_hello hello = {rec->cookie, l->rank, (int32_t)getpid()};
+    uint8_t hello[RP__HELLO_SIZE];
+    rp__hello_encode(hello, &(rp__hello){rec->cookie, l->rank, (int32_t)getpid()});
     uint32_t n = rec->naddr < RP__LEASE_ADDRS ? rec->naddr : RP__LEASE_ADDRS;
     uint32_t nlo = rec->nlo < n ? rec->nlo : n;
     int fd = connect_any(rec->addr, n - nlo, rec->port, RP__LEASE_CONNECT);
     if (fd < 0 && nlo > 0)
         fd = connect_any(rec->addr + (n - nlo), nlo, rec->port, RP__LEASE_CONNECT);
-    if (fd >= 0 && write(fd, &hello, sizeof hello) == (ssize_t)sizeof hello) {
+    if (fd >= 0 && write(fd, hello, sizeof hello) == (ssize_t)sizeof hello) {
         keepalive(fd);
         l->fd = fd;
         return;
@@ -193,7 +223,8 @@ static void lease_connect(rp__lease *l, const lease_rec *rec) {
 }
 
 int rp__lease_init(rp__lease *l, MPI_Comm comm, int rank, int size, int ok) {
-    l->fd = l->listen_fd = l->wake[0] = l->wake[1] = -1;
+    l->fd = l->wake[0] = l->wake[1] = -1;
+    l->nlisten = l->npending = 0;
     l->rank = rank;
     l->size = size;
     if (size < 2)
@@ -202,7 +233,8 @@ int rp__lease_init(rp__lease *l, MPI_Comm comm, int rank, int size, int ok) {
     memset(&rec, 0, sizeof rec);
     if (rank == 0 && ok) {
         l->fds = malloc((size_t)size * sizeof *l->fds);
-        if (l->fds != NULL && pipe2(l->wake, O_CLOEXEC | O_NONBLOCK) == 0)
+        l->pending = malloc(RP__LEASE_PENDING * sizeof *l->pending);
+        if (l->fds != NULL && l->pending != NULL && pipe2(l->wake, O_CLOEXEC | O_NONBLOCK) == 0)
             lease_listen(l, &rec);
         if (rec.naddr == 0)
             rp__log(RP_LOG_WARN,
@@ -219,54 +251,109 @@ int rp__lease_init(rp__lease *l, MPI_Comm comm, int rank, int size, int ok) {
     return 0;
 }
 
-/* Rank 0: read a new worker's hello and keep its connection. */
-static void lease_accept(rp__lease *l) {
-    int fd = accept4(l->listen_fd, NULL, NULL, SOCK_CLOEXEC);
-    if (fd < 0)
-        return;
-    /* The hello was written right after connect: it is here or nearly. */
-    struct timeval tv = {2, 0};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-    lease_hello h;
-    size_t got = 0;
-    while (got < sizeof h) {
-        ssize_t n = read(fd, (char *)&h + got, sizeof h - got);
-        if (n <= 0)
-            break;
-        got += (size_t)n;
+/* Rank 0: close a connection that is not a worker's lease, counted; the
+ * first is logged, so that a stream of them cannot fill the log. */
+static void turn_away(rp__lease *l, int fd, const char *why) {
+    close(fd);
+    if (l->rejected++ == 0)
+        fprintf(stderr,
+                "rankpool: lease listener: turned away a connection (%s); more are counted, "
+                "not logged\n",
+                why);
+}
+
+/* Rank 0: new connections on listening socket @p lfd wait for their hello. */
+static void lease_accept(rp__lease *l, int lfd) {
+    int fd;
+    while ((fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
+        if (l->npending == RP__LEASE_PENDING) {
+            turn_away(l, fd, "too many connections owe their hello");
+            continue;
+        }
+        l->pending[l->npending++] =
+            (rp__lease_pending){.fd = fd, .deadline = rp__now() + RP__LEASE_HELLO_TIME};
     }
-    if (got != sizeof h || h.cookie != l->cookie || h.rank < 1 || h.rank >= l->size ||
+}
+
+/* Rank 0: read what pending connection @p i sent, without blocking.
+ * Returns 1 when it is settled (kept as a lease, or turned away), else 0. */
+static int lease_hello(rp__lease *l, int i) {
+    rp__lease_pending *p = &l->pending[i];
+    ssize_t n = recv(p->fd, p->buf + p->got, sizeof p->buf - p->got, MSG_DONTWAIT);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return 0;
+    if (n <= 0) {
+        turn_away(l, p->fd, "closed before its hello");
+        return 1;
+    }
+    p->got += (size_t)n;
+    if (p->got < sizeof p->buf)
+        return 0;
+    rp__hello h;
+    if (rp__hello_decode(p->buf, p->got, &h) != 0 || h.cookie != l->cookie || h.rank >= l->size ||
         l->fds[h.rank] >= 0) {
-        close(fd); /* not one of ours, or a duplicate */
-        return;
+        turn_away(l, p->fd, "not one of this job's workers, or a duplicate");
+        return 1;
     }
-    keepalive(fd);
-    l->fds[h.rank] = fd;
+    keepalive(p->fd);
+    l->fds[h.rank] = p->fd;
     if (l->hooks.leased != NULL)
         l->hooks.leased(l->hooks.arg, h.rank, h.pid);
+    return 1;
+}
+
+/* Rank 0: the pending connections whose hello came whole, ended, or is
+ * overdue, settled; the milliseconds until the next deadline, or -1. */
+static int lease_pending(rp__lease *l, struct pollfd *p) {
+    double now = rp__now(), next = -1;
+    for (int i = 0; i < l->npending;) {
+        int settled = p != NULL && p[i].revents ? lease_hello(l, i) : 0;
+        if (!settled && now >= l->pending[i].deadline) {
+            turn_away(l, l->pending[i].fd, "no whole hello within a second");
+            settled = 1;
+        }
+        if (settled) {
+            l->pending[i] = l->pending[--l->npending];
+            if (p != NULL) /* keep p in step with the array: the last moved here */
+                p[i] = p[l->npending];
+            continue;
+        }
+        if (next < 0 || l->pending[i].deadline < next)
+            next = l->pending[i].deadline;
+        i++;
+    }
+    return next < 0 ? -1 : (int)((next - now) * 1000) + 1;
 }
 
 /* Rank 0's watch thread. */
 static void *watch_main(void *arg) {
     rp__lease *l = arg;
-    struct pollfd *p = malloc((size_t)(l->size + 1) * sizeof *p);
-    int *who = malloc((size_t)(l->size + 1) * sizeof *who);
+    int cap = 1 + RP__LEASE_ADDRS + RP__LEASE_PENDING + l->size;
+    struct pollfd *p = malloc((size_t)cap * sizeof *p);
+    int *who = malloc((size_t)cap * sizeof *who);
     if (p == NULL || who == NULL) {
         free(p);
         free(who);
         rp__log(RP_LOG_WARN, "no memory to watch the workers");
         return NULL;
     }
+    int wait_ms = -1;
     for (;;) {
         int n = 0;
         p[n++] = (struct pollfd){.fd = l->wake[0], .events = POLLIN};
-        p[n++] = (struct pollfd){.fd = l->listen_fd, .events = POLLIN};
+        int first_listen = n;
+        for (int k = 0; k < l->nlisten; k++)
+            p[n++] = (struct pollfd){.fd = l->listen_fds[k], .events = POLLIN};
+        int first_pending = n, npend = l->npending;
+        for (int k = 0; k < npend; k++)
+            p[n++] = (struct pollfd){.fd = l->pending[k].fd, .events = POLLIN};
+        int first_lease = n;
         for (int r = 1; r < l->size; r++)
             if (l->fds[r] >= 0) {
                 who[n] = r;
                 p[n++] = (struct pollfd){.fd = l->fds[r], .events = POLLIN};
             }
-        if (poll(p, (nfds_t)n, -1) < 0) {
+        if (poll(p, (nfds_t)n, wait_ms) < 0) {
             if (errno == EINTR)
                 continue;
             rp__log(RP_LOG_WARN, "poll on the worker leases failed: %s", strerror(errno));
@@ -279,9 +366,8 @@ static void *watch_main(void *arg) {
             if (__atomic_load_n(&l->stop, __ATOMIC_ACQUIRE))
                 break;
         }
-        if (p[1].revents & POLLIN)
-            lease_accept(l);
-        for (int k = 2; k < n; k++) {
+        /* The leases first: a loss is noticed whatever else arrives. */
+        for (int k = first_lease; k < n; k++) {
             if (!p[k].revents)
                 continue;
             int r = who[k];
@@ -298,6 +384,12 @@ static void *watch_main(void *arg) {
                 l->hooks.lost(l->hooks.arg, r,
                               got == 0 ? "its connection closed" : strerror(errno));
         }
+        wait_ms = lease_pending(l, p + first_pending);
+        for (int k = first_listen; k < first_pending; k++)
+            if (p[k].revents & POLLIN)
+                lease_accept(l, p[k].fd);
+        if (l->npending > npend) /* new ones: their deadline counts too */
+            wait_ms = lease_pending(l, NULL);
     }
     free(p);
     free(who);
@@ -349,7 +441,7 @@ int rp__lease_start(rp__lease *l, const rp__lease_hooks *hooks) {
             l->started = 1;
         return 0;
     }
-    if (l->listen_fd < 0)
+    if (l->nlisten == 0)
         return 0;
     if (pthread_create(&l->thread, NULL, watch_main, l) != 0) {
         rp__log(RP_LOG_WARN, "cannot start the thread that watches the workers");
@@ -383,12 +475,21 @@ void rp__lease_bye(rp__lease *l) {
     l->fd = -1;
 }
 
+/* Close the listening sockets and the connections that owe a hello. */
+static void close_listener(rp__lease *l) {
+    unlisten(l);
+    for (int i = 0; i < l->npending; i++)
+        close(l->pending[i].fd);
+    l->npending = 0;
+}
+
 void rp__lease_child(rp__lease *l) {
     l->started = 0; /* its thread is not in the child */
     for (int r = 0; l->fds != NULL && r < l->size; r++)
         if (l->fds[r] >= 0)
             close(l->fds[r]);
-    int *fds[] = {&l->listen_fd, &l->wake[0], &l->wake[1], &l->fd};
+    close_listener(l);
+    int *fds[] = {&l->wake[0], &l->wake[1], &l->fd};
     for (size_t k = 0; k < sizeof fds / sizeof *fds; k++)
         if (*fds[k] >= 0) {
             close(*fds[k]);
@@ -412,7 +513,14 @@ void rp__lease_fini(rp__lease *l) {
         }
     free(l->fds);
     l->fds = NULL;
-    int *fds[] = {&l->listen_fd, &l->wake[0], &l->wake[1], &l->fd};
+    close_listener(l);
+    free(l->pending);
+    l->pending = NULL;
+    if (l->rejected > 1)
+        fprintf(stderr, "rankpool: lease listener: %lu connections turned away in all\n",
+                l->rejected);
+    l->rejected = 0;
+    int *fds[] = {&l->wake[0], &l->wake[1], &l->fd};
     for (size_t k = 0; k < sizeof fds / sizeof *fds; k++)
         if (*fds[k] >= 0) {
             close(*fds[k]);

@@ -138,13 +138,28 @@ typedef struct rp__lease_hooks {
     void *arg;
 } rp__lease_hooks;
 
+/* Addresses rank 0 listens on for leases (and tells the workers). */
+#define RP__LEASE_ADDRS 16
+
+/** A connection to rank 0's lease listener that still owes its hello. */
+typedef struct rp__lease_pending {
+    int fd;
+    double deadline; /* rp__now() by which the hello must be whole */
+    size_t got;
+    uint8_t buf[RP__HELLO_SIZE];
+} rp__lease_pending;
+
 /** A runtime's worker leases (docs/recovery.md). */
 typedef struct rp__lease {
     int rank, size;
     int fd; /* worker: its connection to rank 0, or -1 */
     /* rank 0 */
-    int listen_fd;
-    int *fds; /* per rank: its connection, or -1 */
+    int nlisten;                     /* listening sockets, one per address told */
+    int listen_fds[RP__LEASE_ADDRS]; /* (all on one port) */
+    rp__lease_pending *pending;      /* new connections, read without blocking */
+    int npending;
+    unsigned long rejected; /* connections turned away (logged once) */
+    int *fds;               /* per rank: its connection, or -1 */
     uint64_t cookie;
     int wake[2]; /* wakes the watch thread */
     int stop;
@@ -182,6 +197,7 @@ typedef struct rp__shm {
     MPI_Win win;
     MPI_Comm node; /* rank 0's host: the window's communicator */
     int joined;    /* this rank is in the window */
+    int mapped;    /* rank 0 alone on its host: base is a shared mapping of its own */
     uint8_t *base; /* the arena, mapped; NULL if none here */
     size_t size;
     int direct; /* access with loads and stores (else through the manager) */

@@ -2,12 +2,15 @@
  * The shared window of Value and Array: the only MPI window calls.  One
  * arena per runtime: at init the ranks of rank 0's host make one
  * MPI_Win_allocate_shared window in which rank 0 holds every byte, and each
- * maps it with MPI_Win_shared_query.  See docs/arrays.md.
+ * maps it with MPI_Win_shared_query; rank 0 alone on its host maps shared
+ * memory of its own instead, which the processes it forks inherit.  See
+ * docs/arrays.md.
  */
 #include "net/net.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 int rp__shm_init(rp__shm *sh, MPI_Comm comm, int rank, size_t arena_size, int ok) {
     memset(sh, 0, sizeof *sh);
@@ -39,6 +42,25 @@ int rp__shm_init(rp__shm *sh, MPI_Comm comm, int rank, size_t arena_size, int ok
         return rc;
     }
     size_t size = (size_t)all[1];
+    int alone = 0;
+    MPI_Comm_size(node, &alone);
+    if (alone == 1) {
+        /* Rank 0 alone on its host (a one-rank job): it forks the Process
+         * children itself, and they must write the memory it reads.  MPI's
+         * window for one process may be private memory, which a fork copies;
+         * a shared mapping of our own is inherited as it is. */
+        void *m = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+        if (m == MAP_FAILED) {
+            MPI_Comm_free(&node);
+            return rp__err(RP_ENOMEM, "no shared mapping of %zu bytes for the arena", size);
+        }
+        sh->node = node;
+        sh->mapped = 1;
+        sh->base = m;
+        sh->size = size;
+        sh->direct = !remote;
+        return 0;
+    }
     void *mem = NULL;
     if (MPI_Win_allocate_shared(rank == 0 ? (MPI_Aint)size : 0, 1, MPI_INFO_NULL, node, &mem,
                                 &sh->win) != MPI_SUCCESS) {
@@ -62,6 +84,10 @@ int rp__shm_init(rp__shm *sh, MPI_Comm comm, int rank, size_t arena_size, int ok
 
 int rp__shm_fini(rp__shm *sh) {
     int rc = 0;
+    if (sh->mapped) {
+        munmap(sh->base, sh->size);
+        MPI_Comm_free(&sh->node);
+    }
     if (sh->joined) {
         if (MPI_Win_free(&sh->win) != MPI_SUCCESS)
             rc = rp__err(RP_EMPI, "MPI_Win_free failed");

@@ -31,6 +31,13 @@ const char *rp__op_name(int op) {
     return op_names[op];
 }
 
+const char *rp__kind_name(int kind) {
+    static const char *const names[] = {"object",    "dict",    "list",      "namespace",
+                                        "queue",     "lock",    "semaphore", "event",
+                                        "condition", "barrier", "pipe",      "array"};
+    return kind > 0 && kind <= RP_KIND_ARRAY ? names[kind] : names[0];
+}
+
 /* Explicit little-endian stores and loads: the layout does not depend on the
  * compiler's struct padding or the host's byte order.  memcpy of a fixed size
  * compiles to one unaligned load or store. */
@@ -594,4 +601,25 @@ int rp__batch_add(rp__buf *out, const void *msg, size_t len) {
 void rp__batch_finish(rp__buf *out, int kind, uint32_t count) {
     rp__hdr h = {.kind = (uint16_t)kind, .count = count, .body_len = out->len - RP__HDR_SIZE};
     rp__hdr_encode(out->p, &h);
+}
+
+/* ---- the lease hello ---------------------------------------------------- */
+
+void rp__hello_encode(void *out, const rp__hello *h) {
+    uint8_t *p = out;
+    put32(p, RP__HELLO_MAGIC);
+    put32(p + 4, (uint32_t)h->rank);
+    put32(p + 8, (uint32_t)h->pid);
+    put32(p + 12, 0);
+    put64(p + 16, h->cookie);
+}
+
+int rp__hello_decode(const void *buf, size_t len, rp__hello *h) {
+    const uint8_t *p = buf;
+    if (buf == NULL || len != RP__HELLO_SIZE || get32(p) != RP__HELLO_MAGIC || get32(p + 12) != 0)
+        return RP_EPROTO;
+    h->rank = (int32_t)get32(p + 4);
+    h->pid = (int32_t)get32(p + 8);
+    h->cookie = get64(p + 16);
+    return h->rank >= 1 && h->pid >= 1 ? 0 : RP_EPROTO;
 }

@@ -13,9 +13,9 @@
  * TASK body, fixed-size items (item_size > 0): count * item_size bytes.
  * TASK body, variable items (item_size == 0): count * u64 length, then each
  *   item's bytes padded to 16.
- * TASK flags: RP__TASK_DENSE (the answer may be dense), and above it the
- *   tries of its item that failed before (a chunk of one item sent again
- *   under rp_call_options.retries).
+ * TASK flags: RP__TASK_DENSE (the answer may be dense), RP__TASK_ISOLATE
+ *   (below), and above them the tries of its item that failed before (a
+ *   chunk of one item sent again under rp_call_options.retries).
  * RESULT body: count * {u8 status, 3 pad, i32 code, u64 length}, then each
  *   item's bytes (the result, or the failure message) padded to 16.  The
  *   header's code is the chunk's execution time in ns (clamped to INT32_MAX).
@@ -30,6 +30,9 @@
  * integer, the double's bits, or for bytes their length, followed by the bytes, a NUL and zeros up
  * to a multiple of 8.
  *
+ * TASK: flags RP__TASK_ISOLATE = run this chunk in a forked executor, and
+ *   a crash there fails the item as a loss: the chunk is a retry after its
+ *   worker was lost (the poison-task rule, docs/recovery.md).
  * POOL_INIT: flags RP__POOL_ISOLATE = run the pool's tasks in a forked
  *   executor; then job = maxtasksperchild (0: no limit) and start = the
  *   per-task timeout in microseconds (0: none).
@@ -90,12 +93,14 @@ typedef enum {
 
 /* POOL_INIT and PROC_START flags. */
 #define RP__POOL_ISOLATE 1u
-/* TASK flag: the answer may be dense (the manager copies the results out,
- * so they need not stay 16-byte aligned in the message).  The flags above it
- * count the tries of the chunk's item that failed before (retries). */
-#define RP__TASK_DENSE 1u
-#define RP__TASK_TRIES_SHIFT 1
 #define RP__PROC_DAEMON 1u
+/* TASK flags: the answer may be dense (the manager copies the results out,
+ * so they need not stay 16-byte aligned in the message); run the chunk in a
+ * forked executor (the poison-task rule).  The bits above them count the
+ * tries of the chunk's item that failed before (retries). */
+#define RP__TASK_DENSE 1u
+#define RP__TASK_ISOLATE 2u
+#define RP__TASK_TRIES_SHIFT 2
 /* Longest process name. */
 #define RP__MAX_PNAME 255u
 
@@ -105,7 +110,7 @@ const char *rp__msg_name(int kind);
 /* Shared-object operations (OBJ_REQ code) and the fields each takes. */
 #define RP__OP_MAP(X)                                                                              \
     X(OPEN)         /* name (bytes or none), kind, p1, p2 (ints); flags RP_CREATE/RP_EXCL */       \
-    X(DESTROY)      /* - */                                                                        \
+    X(DESTROY)      /* - ; an array: its offset, length, type, element size (as its handle) */     \
     X(LIST)         /* - ; reply: per object name, kind, len, mem, id */                           \
     X(MEMORY)       /* - ; reply: used, limit */                                                   \
     X(D_GET)        /* key ; reply: value */                                                       \
@@ -442,6 +447,58 @@ void rp__prec_encode(void *out, const rp__prec *p);
  * 1).  The strings point into @p buf.  Returns 0 or RP_EPROTO.
  */
 int rp__prec_decode(const void *buf, size_t len, rp__prec *p);
+
+/*
+ * A worker's hello on its lease connection (docs/recovery.md), the first
+ * bytes rank 0 reads from a TCP connection anyone could open:
+ *   u32 magic "RPL1" | i32 rank | i32 pid | u32 zero | u64 cookie
+ * (little-endian, 24 bytes).
+ */
+#define RP__HELLO_MAGIC 0x314c5052u /* "RPL1" */
+#define RP__HELLO_SIZE 24u
+
+typedef struct rp__hello {
+    uint64_t cookie;
+    int32_t rank;
+    int32_t pid;
+} rp__hello;
+
+/** Write @p h into RP__HELLO_SIZE bytes at @p out. */
+void rp__hello_encode(void *out, const rp__hello *h);
+
+/**
+ * Decode exactly @p len bytes as a hello: the size, the magic, the zero
+ * word, a rank >= 1 and a pid >= 1.  Returns 0 or RP_EPROTO (whether the
+ * cookie and rank belong to the job is for the caller to say).
+ */
+int rp__hello_decode(const void *buf, size_t len, rp__hello *h);
+
+/* ---- handles of shared objects -------------------------------------------- */
+
+/*
+ * A handle's id (an OBJ_REQ's job): which kind of object it names (8 bits,
+ * an rp_kind), its generation (32 bits: the store's serial at its creation,
+ * never 0; not reused while the serial counts up) and its slot in the
+ * store's table (24 bits).  Every call checks the kind before a request is
+ * made; the store checks the whole id.
+ */
+#define RP__ID_SLOTS (1u << 24)
+
+static inline uint64_t rp__id_make(int kind, uint32_t gen, uint32_t slot) {
+    return (uint64_t)(uint8_t)kind << 56 | (uint64_t)gen << 24 | (slot & (RP__ID_SLOTS - 1));
+}
+static inline int rp__id_kind(uint64_t id) {
+    return (int)(id >> 56);
+}
+static inline uint32_t rp__id_gen(uint64_t id) {
+    return (uint32_t)(id >> 24);
+}
+static inline uint32_t rp__id_slot(uint64_t id) {
+    return (uint32_t)(id & (RP__ID_SLOTS - 1));
+}
+
+/** "dict", "queue", ... (an rp_kind) for messages; "object" for others. */
+const char *rp__kind_name(int kind);
 
 /* ---- callers' tokens ----------------------------------------------------- */
 

@@ -517,6 +517,13 @@ int rp__host_run_chunk(rp__host *h, const void *msg, size_t mlen, const rp__hdr 
                        rp__cancel_fn poll_net, void *arg, rp__rwriter *w) {
     const rp__wenv *env = h->env;
     iso *p = find_iso(h, th->pool);
+    /* A chunk of a pool without isolation sent again after its worker was
+     * lost (RP__TASK_ISOLATE): an executor of its own, no limits, and a
+     * crash is its item's loss, not the worker's (the poison-task rule). */
+    iso once = {.pool = th->pool};
+    int suspect = p == NULL && (th->flags & RP__TASK_ISOLATE);
+    if (suspect)
+        p = &once;
     if (p == NULL || th->code < 0 || (size_t)th->code >= env->tasks->n)
         return RP_EPROTO;
     const char *tname = env->tasks->defs[th->code].name;
@@ -573,6 +580,17 @@ int rp__host_run_chunk(rp__host *h, const void *msg, size_t mlen, const rp__hdr 
                 net = now;
                 if (pr > 0)
                     active = now;
+                if (canceled) {
+                    /* Python's terminate(): the executor is killed at once,
+                     * with the task it runs; the items left are canceled
+                     * below. */
+                    kid_end(h, e, SIGKILL);
+                    rp__commit_failure(w, RP__ST_CANCELED, RP_ECANCELED,
+                                       "killed by pool terminate while it ran");
+                    done++;
+                    gone = 1;
+                    break;
+                }
             }
             void *res = NULL;
             size_t rlen = 0;
@@ -602,14 +620,6 @@ int rp__host_run_chunk(rp__host *h, const void *msg, size_t mlen, const rp__hdr 
                 got++;
                 h->k[e].ran++;
                 since = rp__now();
-                if (canceled && got < order[1]) {
-                    /* The pool was terminated: the item that ran finished;
-                     * the executor is on the next one, which is ended and
-                     * answered canceled below. */
-                    kid_end(h, e, SIGKILL);
-                    gone = 1;
-                    break;
-                }
                 continue;
             }
             if (r == 1) {
@@ -618,14 +628,23 @@ int rp__host_run_chunk(rp__host *h, const void *msg, size_t mlen, const rp__hdr 
             }
             /* End of stream: it crashed, or the task ended the process. */
             int st = kid_end(h, e, r < 0 ? SIGKILL : 0);
-            if (WIFSIGNALED(st))
+            const char *sig = WIFSIGNALED(st) && sigabbrev_np(WTERMSIG(st)) != NULL
+                                  ? sigabbrev_np(WTERMSIG(st))
+                                  : "?";
+            if (suspect && WIFSIGNALED(st)) /* it crashed twice: the first took its worker */
+                snprintf(why, sizeof why, "item %llu killed its worker with SIG%s",
+                         (unsigned long long)(th->start + done), sig);
+            else if (suspect)
+                snprintf(why, sizeof why, "item %llu ended its worker's process (status %d)",
+                         (unsigned long long)(th->start + done),
+                         WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+            else if (WIFSIGNALED(st))
                 snprintf(why, sizeof why, "task '%s' killed by signal %d (SIG%s)", tname,
-                         WTERMSIG(st),
-                         sigabbrev_np(WTERMSIG(st)) ? sigabbrev_np(WTERMSIG(st)) : "?");
+                         WTERMSIG(st), sig);
             else
                 snprintf(why, sizeof why, "task '%s' ended its process with status %d", tname,
                          WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-            rp__commit_failure(w, RP__ST_ERROR, RP_ECRASH, why);
+            rp__commit_failure(w, RP__ST_ERROR, suspect ? RP_ELOST : RP_ECRASH, why);
             done++;
             gone = 1;
             break;
@@ -633,6 +652,9 @@ int rp__host_run_chunk(rp__host *h, const void *msg, size_t mlen, const rp__hdr 
         if (!gone && p->max > 0 && h->k[e].ran >= p->max)
             kid_end(h, e, 0); /* maxtasksperchild: a fresh one next time */
     }
+    int e = suspect ? find_exec(h, th->pool) : -1;
+    if (e >= 0)
+        kid_end(h, e, 0); /* the pool's other chunks run in the rank again */
     double t1 = rp__now();
     rp__rwriter_finish(w, (int64_t)((t1 - t0) * 1e9));
     return 0;

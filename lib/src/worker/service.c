@@ -242,7 +242,7 @@ static int run_chunk(wstate *s, wmsg *m) {
     if (rc != 0)
         return answer_unreadable(s, m->batch);
     poll_state ps = {s, m->h.pool, rp__now_coarse()};
-    if (rp__host_isolated(s->host, m->h.pool))
+    if (rp__host_isolated(s->host, m->h.pool) || (m->h.flags & RP__TASK_ISOLATE))
         rc = rp__host_run_chunk(s->host, m->msg, RP__HDR_SIZE + (size_t)m->h.body_len, &m->h,
                                 chunk_net, &ps, &w);
     else
