@@ -386,29 +386,42 @@ int rp_array_set_f64(rp_runtime *rt, rp_array a, size_t i, double v) {
     return rc ? rc : set_bits(rt, &a, i, to_float(a.type, v));
 }
 
-int rp_array_fetch_add_i64(rp_runtime *rt, rp_array a, size_t i, int64_t delta, int64_t *old) {
-    uint64_t o;
-    int rc = want(&a, 1);
-    if (rc == 0)
-        rc = rmw(rt, &a, i, RP__RMW_FAA, (uint64_t)delta, 0, &o);
-    if (rc == 0 && old != NULL)
-        *old = from_int(a.type, o);
+/* An atomic on an integer element, its operands @p x, @p y already in the
+ * element's width (to_int); the old value (if @p old) in 64 bits. */
+static int rmw_i64(rp_runtime *rt, const rp_array *a, size_t i, int op, uint64_t x, uint64_t y,
+                   int64_t *old) {
+    uint64_t o = 0;
+    int rc = rmw(rt, a, i, op, x, y, &o);
+    if (rc >= 0 && old != NULL)
+        *old = from_int(a->type, o);
     return rc;
 }
 
-int rp_array_fetch_add_f64(rp_runtime *rt, rp_array a, size_t i, double delta, double *old) {
-    uint64_t o;
-    int rc = want(&a, 0);
+/* An atomic on a floating-point element: the type checked, the operands
+ * converted to it, the old value (if @p old) back as a double. */
+static int rmw_f64(rp_runtime *rt, const rp_array *a, size_t i, int op, double x, double y,
+                   double *old) {
+    uint64_t o = 0;
+    int rc = want(a, 0);
     if (rc == 0)
-        rc = rmw(rt, &a, i, RP__RMW_FADD, to_float(a.type, delta), 0, &o);
-    if (rc == 0 && old != NULL)
-        *old = from_float(a.type, o);
+        rc = rmw(rt, a, i, op, to_float(a->type, x), to_float(a->type, y), &o);
+    if (rc >= 0 && old != NULL)
+        *old = from_float(a->type, o);
     return rc;
+}
+
+int rp_array_fetch_add_i64(rp_runtime *rt, rp_array a, size_t i, int64_t delta, int64_t *old) {
+    int rc = want(&a, 1);
+    return rc ? rc : rmw_i64(rt, &a, i, RP__RMW_FAA, (uint64_t)delta, 0, old);
+}
+
+int rp_array_fetch_add_f64(rp_runtime *rt, rp_array a, size_t i, double delta, double *old) {
+    return rmw_f64(rt, &a, i, RP__RMW_FADD, delta, 0, old);
 }
 
 int rp_array_cas_i64(rp_runtime *rt, rp_array a, size_t i, int64_t expected, int64_t desired,
                      int64_t *old) {
-    uint64_t x = 0, y = 0, o = 0;
+    uint64_t x = 0, y = 0;
     int rc = want(&a, 1);
     if (rc == 0)
         rc = to_int(a.type, desired, &y);
@@ -422,43 +435,24 @@ int rp_array_cas_i64(rp_runtime *rt, rp_array a, size_t i, int64_t expected, int
             *old = cur;
         return rc;
     }
-    rc = rmw(rt, &a, i, RP__RMW_CAS, x, y, &o);
-    if (rc >= 0 && old != NULL)
-        *old = from_int(a.type, o);
-    return rc;
+    return rmw_i64(rt, &a, i, RP__RMW_CAS, x, y, old);
 }
 
 int rp_array_cas_f64(rp_runtime *rt, rp_array a, size_t i, double expected, double desired,
                      double *old) {
-    uint64_t o;
-    int rc = want(&a, 0);
-    if (rc == 0)
-        rc = rmw(rt, &a, i, RP__RMW_CAS, to_float(a.type, expected), to_float(a.type, desired), &o);
-    if (rc >= 0 && old != NULL)
-        *old = from_float(a.type, o);
-    return rc;
+    return rmw_f64(rt, &a, i, RP__RMW_CAS, expected, desired, old);
 }
 
 int rp_array_swap_i64(rp_runtime *rt, rp_array a, size_t i, int64_t v, int64_t *old) {
-    uint64_t x = 0, o = 0;
+    uint64_t x = 0;
     int rc = want(&a, 1);
     if (rc == 0)
         rc = to_int(a.type, v, &x);
-    if (rc == 0)
-        rc = rmw(rt, &a, i, RP__RMW_SWAP, x, 0, &o);
-    if (rc == 0 && old != NULL)
-        *old = from_int(a.type, o);
-    return rc;
+    return rc ? rc : rmw_i64(rt, &a, i, RP__RMW_SWAP, x, 0, old);
 }
 
 int rp_array_swap_f64(rp_runtime *rt, rp_array a, size_t i, double v, double *old) {
-    uint64_t o;
-    int rc = want(&a, 0);
-    if (rc == 0)
-        rc = rmw(rt, &a, i, RP__RMW_SWAP, to_float(a.type, v), 0, &o);
-    if (rc == 0 && old != NULL)
-        *old = from_float(a.type, o);
-    return rc;
+    return rmw_f64(rt, &a, i, RP__RMW_SWAP, v, 0, old);
 }
 
 /* ---- lock, pointer ------------------------------------------------------------------ */
