@@ -222,8 +222,11 @@ static int rmw(rp_runtime *rt, const rp_array *a, size_t i, int op, uint64_t x, 
 
 /* ---- elements and ranges ----------------------------------------------------------- */
 
-/* Copy @p n elements from @p start out to @p buf, or in from it (@p in). */
-static int copy_range(rp_runtime *rt, rp_array a, size_t start, size_t n, void *buf, int in) {
+/* Copy @p n elements from @p start out to @p buf, or in from it (@p in).
+ * @p one: the single element @p start, by one atomic load or store
+ * (rp_array_get, rp_array_set); else a copy between fences. */
+static int copy_range(rp_runtime *rt, rp_array a, size_t start, size_t n, void *buf, int in,
+                      int one) {
     uint8_t *data;
     int rc = locate(rt, &a, &data);
     if (rc < 0)
@@ -234,52 +237,37 @@ static int copy_range(rp_runtime *rt, rp_array a, size_t start, size_t n, void *
         return rp__err(RP_EINVAL, "NULL buffer");
     if (rc == 0)
         return in ? remote_write(rt, &a, start, n, buf) : remote_read(rt, &a, start, n, buf);
-    /* Fences order the copy with the caller's atomics and locks. */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (n > 0 && in)
-        memcpy(data + start * a.elem_size, buf, n * a.elem_size);
-    else if (n > 0)
-        memcpy(buf, data + start * a.elem_size, n * a.elem_size);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    uint8_t *at = data + start * a.elem_size;
+    if (one && in) {
+        rp__elem_store(at, a.elem_size, buf);
+    } else if (one) {
+        rp__elem_load(at, a.elem_size, buf);
+    } else {
+        /* Fences order the copy with the caller's atomics and locks. */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (n > 0 && in)
+            memcpy(at, buf, n * a.elem_size);
+        else if (n > 0)
+            memcpy(buf, at, n * a.elem_size);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    }
     return 0;
 }
 
 int rp_array_read(rp_runtime *rt, rp_array a, size_t start, size_t n, void *out) {
-    return copy_range(rt, a, start, n, out, 0);
+    return copy_range(rt, a, start, n, out, 0, 0);
 }
 
 int rp_array_write(rp_runtime *rt, rp_array a, size_t start, size_t n, const void *in) {
-    return copy_range(rt, a, start, n, (void *)in, 1);
+    return copy_range(rt, a, start, n, (void *)in, 1, 0);
 }
 
 int rp_array_get(rp_runtime *rt, rp_array a, size_t i, void *out) {
-    uint8_t *data;
-    int rc = locate(rt, &a, &data);
-    if (rc < 0)
-        return rc;
-    if (range(&a, i, 1) != 0)
-        return RP_ERANGE;
-    if (out == NULL)
-        return rp__err(RP_EINVAL, "NULL buffer");
-    if (rc == 0)
-        return remote_read(rt, &a, i, 1, out);
-    rp__elem_load(data + i * a.elem_size, a.elem_size, out);
-    return 0;
+    return copy_range(rt, a, i, 1, out, 0, 1);
 }
 
 int rp_array_set(rp_runtime *rt, rp_array a, size_t i, const void *in) {
-    uint8_t *data;
-    int rc = locate(rt, &a, &data);
-    if (rc < 0)
-        return rc;
-    if (range(&a, i, 1) != 0)
-        return RP_ERANGE;
-    if (in == NULL)
-        return rp__err(RP_EINVAL, "NULL buffer");
-    if (rc == 0)
-        return remote_write(rt, &a, i, 1, in);
-    rp__elem_store(data + i * a.elem_size, a.elem_size, in);
-    return 0;
+    return copy_range(rt, a, i, 1, (void *)in, 1, 1);
 }
 
 /* ---- typed access ------------------------------------------------------------------ */
@@ -336,18 +324,24 @@ static int want(const rp_array *a, int ints) {
                    ints ? "integers" : "floating point");
 }
 
-/* Element i's bits (zero-extended) into *bits, or set them. */
-static int get_bits(rp_runtime *rt, const rp_array *a, size_t i, uint64_t *bits) {
-    if (a->elem_size == 4) {
-        uint32_t w;
-        int rc = rp_array_get(rt, *a, i, &w);
-        if (rc == 0)
-            *bits = w;
+/* A typed read: its checks (want: integers or not, then the output
+ * pointer @p out), then element i's bits (zero-extended) into *bits. */
+static int get_bits(rp_runtime *rt, const rp_array *a, size_t i, int ints, const void *out,
+                    uint64_t *bits) {
+    int rc = want(a, ints);
+    if (rc == 0 && out == NULL)
+        rc = rp__err(RP_EINVAL, "NULL output pointer");
+    if (rc != 0)
         return rc;
-    }
-    return rp_array_get(rt, *a, i, bits);
+    if (a->elem_size != 4)
+        return rp_array_get(rt, *a, i, bits);
+    uint32_t w;
+    if ((rc = rp_array_get(rt, *a, i, &w)) == 0)
+        *bits = w;
+    return rc;
 }
 
+/* Set element i's bits. */
 static int set_bits(rp_runtime *rt, const rp_array *a, size_t i, uint64_t bits) {
     uint32_t w = (uint32_t)bits;
     return rp_array_set(rt, *a, i, a->elem_size == 4 ? (const void *)&w : (const void *)&bits);
@@ -355,10 +349,8 @@ static int set_bits(rp_runtime *rt, const rp_array *a, size_t i, uint64_t bits) 
 
 int rp_array_get_i64(rp_runtime *rt, rp_array a, size_t i, int64_t *out) {
     uint64_t b = 0;
-    int rc = want(&a, 1);
-    if (rc == 0 && out == NULL)
-        rc = rp__err(RP_EINVAL, "NULL output pointer");
-    if (rc == 0 && (rc = get_bits(rt, &a, i, &b)) == 0)
+    int rc = get_bits(rt, &a, i, 1, out, &b);
+    if (rc == 0)
         *out = from_int(a.type, b);
     return rc;
 }
@@ -373,10 +365,8 @@ int rp_array_set_i64(rp_runtime *rt, rp_array a, size_t i, int64_t v) {
 
 int rp_array_get_f64(rp_runtime *rt, rp_array a, size_t i, double *out) {
     uint64_t b = 0;
-    int rc = want(&a, 0);
-    if (rc == 0 && out == NULL)
-        rc = rp__err(RP_EINVAL, "NULL output pointer");
-    if (rc == 0 && (rc = get_bits(rt, &a, i, &b)) == 0)
+    int rc = get_bits(rt, &a, i, 0, out, &b);
+    if (rc == 0)
         *out = from_float(a.type, b);
     return rc;
 }
