@@ -7,28 +7,22 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const msg_names[RP__MSG_COUNT] = {"NONE",
-#define RP__MSG_STR(name) #name,
-                                                     RP__MSG_MAP(RP__MSG_STR)
-#undef RP__MSG_STR
-};
+#define RP__NAME_STR(name) #name,
+static const char *const msg_names[RP__MSG_COUNT] = {"NONE", RP__MSG_MAP(RP__NAME_STR)};
+static const char *const op_names[RP__OP_COUNT] = {"NONE", RP__OP_MAP(RP__NAME_STR)};
+#undef RP__NAME_STR
 
-const char *rp__msg_name(int kind) {
-    if (kind < 0 || kind >= RP__MSG_COUNT)
-        return "?";
-    return msg_names[kind];
+/* Entry @p i of a table of @p n names, or "?" outside it. */
+static const char *name_in(const char *const *names, int n, int i) {
+    return i >= 0 && i < n ? names[i] : "?";
 }
 
-static const char *const op_names[RP__OP_COUNT] = {"NONE",
-#define RP__OP_STR(name) #name,
-                                                   RP__OP_MAP(RP__OP_STR)
-#undef RP__OP_STR
-};
+const char *rp__msg_name(int kind) {
+    return name_in(msg_names, RP__MSG_COUNT, kind);
+}
 
 const char *rp__op_name(int op) {
-    if (op < 0 || op >= RP__OP_COUNT)
-        return "?";
-    return op_names[op];
+    return name_in(op_names, RP__OP_COUNT, op);
 }
 
 const char *rp__kind_name(int kind) {
