@@ -46,18 +46,11 @@ static int charge_item(rp__store *s, obj *o, const slot *v) {
 /* ---- item storage: a ring per queue or pipe end, a heap for priorities ---- */
 
 static int items_reserve(obj *o, int e) {
-    if (o->nitems[e] < o->capitems[e])
-        return 0;
-    size_t cap = o->capitems[e] ? o->capitems[e] * 2 : 8;
-    qitem *v = malloc(cap * sizeof *v);
+    qitem *v =
+        rp__ring_grow(o->items[e], &o->capitems[e], &o->headitem[e], o->nitems[e], sizeof *v, 8);
     if (v == NULL)
         return RP_ENOMEM;
-    for (size_t i = 0; i < o->nitems[e]; i++)
-        v[i] = o->items[e][(o->headitem[e] + i) % o->capitems[e]];
-    free(o->items[e]);
     o->items[e] = v;
-    o->capitems[e] = cap;
-    o->headitem[e] = 0;
     return 0;
 }
 

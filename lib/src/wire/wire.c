@@ -1,6 +1,7 @@
 /* The wire protocol: encode and validate.  See wire.h for the layout. */
 #include "wire/wire.h"
 
+#include "base/base.h"
 #include "rankpool.h"
 
 #include <stdint.h>
@@ -201,14 +202,10 @@ int rp__buf_reserve(rp__buf *b, size_t extra) {
     size_t need = b->len + extra;
     if (need <= b->cap)
         return 0;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < need)
-        cap *= 2;
-    uint8_t *p = realloc(b->p, cap);
+    uint8_t *p = rp__grow(b->p, &b->cap, need, 1, 256);
     if (p == NULL)
         return RP_ENOMEM;
     b->p = p;
-    b->cap = cap;
     return 0;
 }
 
