@@ -123,9 +123,9 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
     if (rp__deadline_of(timeout, "timeout", &dl) != 0)
         return RP_EINVAL;
     int rc = 0;
-    rp__rt_lock(res->rt);
+    rp__rt_lock(rt);
     if (res->nread == res->n) {
-        rp__rt_unlock(res->rt);
+        rp__rt_unlock(rt);
         return RP_EDONE;
     }
     /* In input order, wait for the next index; in completion order, for any. */
@@ -143,7 +143,7 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
     if (rt != NULL)
         rp__wait_end(rt, &wt);
     if (rc != 0) {
-        rp__rt_unlock(res->rt);
+        rp__rt_unlock(rt);
         return rc;
     }
     size_t i = res->order ? res->order[res->nread] : res->nread;
@@ -153,7 +153,7 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
     if (index)
         *index = i;
     rc = read_item(res, i, data, size);
-    rp__rt_unlock(res->rt);
+    rp__rt_unlock(rt);
     return rc;
 }
 
