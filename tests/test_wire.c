@@ -1,6 +1,7 @@
 /*
  * Unit tests without MPI: the wire protocol (encode, decode, every
- * validation), the executor writing results, chunk sizing, and the error table.
+ * validation), the executor writing results, chunk sizing, the error table,
+ * and the arrays that grow (base/grow.c).
  */
 #include "worker/worker.h"
 
@@ -492,6 +493,48 @@ static void test_error_table(void **state) {
     assert_string_equal(rp_last_error(), "");
 }
 
+static void test_growth(void **state) {
+    (void)state;
+    /* A plain array: untouched while it has room, then doubled (from
+     * first) until it holds what is needed. */
+    size_t cap = 0;
+    int *v = rp__grow(NULL, &cap, 1, sizeof *v, 4);
+    assert_non_null(v);
+    assert_int_equal(cap, 4);
+    for (int i = 0; i < 4; i++)
+        v[i] = i;
+    assert_ptr_equal(rp__grow(v, &cap, 4, sizeof *v, 4), v);
+    v = rp__grow(v, &cap, 17, sizeof *v, 4);
+    assert_non_null(v);
+    assert_int_equal(cap, 32);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(v[i], i);
+    /* a size that cannot be allocated: NULL, the array as it was */
+    assert_null(rp__grow(v, &cap, SIZE_MAX / 2, sizeof *v, 4));
+    assert_int_equal(cap, 32);
+    free(v);
+
+    /* A ring: room while not full; full, its elements come in order from
+     * index 0 of an array twice as large, wherever its head was. */
+    size_t rcap = 0, head = 0, len = 0;
+    int *r = rp__ring_grow(NULL, &rcap, &head, len, sizeof *r, 4);
+    assert_non_null(r);
+    assert_int_equal(rcap, 4);
+    for (int i = 0; i < 4; i++)
+        r[i] = -1;
+    head = 3; /* elements 10, 11, 12, 13 wrap around the end */
+    for (int i = 0; i < 4; i++)
+        r[(head + len++) % rcap] = 10 + i;
+    assert_ptr_equal(rp__ring_grow(r, &rcap, &head, 3, sizeof *r, 4), r);
+    r = rp__ring_grow(r, &rcap, &head, len, sizeof *r, 4);
+    assert_non_null(r);
+    assert_int_equal(rcap, 8);
+    assert_int_equal(head, 0);
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(r[i], 10 + i);
+    free(r);
+}
+
 static void test_task_find_and_fail(void **state) {
     (void)state;
     assert_int_equal(rp__task_find(&table, "t_index"), 2);
@@ -690,6 +733,7 @@ int main(void) {
         cmocka_unit_test(test_mutations_stay_in_bounds),
         cmocka_unit_test(test_default_chunksize),
         cmocka_unit_test(test_error_table),
+        cmocka_unit_test(test_growth),
         cmocka_unit_test(test_task_find_and_fail),
         cmocka_unit_test(test_placement_record),
         cmocka_unit_test(test_batches),

@@ -62,26 +62,29 @@ typedef struct rp_key {
     size_t len;
 } rp_key;
 
-/** An integer value. */
-static inline rp_value rp_int(int64_t i) {
+/** No value. */
+static inline rp_value rp_none(void) {
     rp_value v;
     memset(&v, 0, sizeof v);
+    return v;
+}
+/** An integer value. */
+static inline rp_value rp_int(int64_t i) {
+    rp_value v = rp_none();
     v.type = RP_T_INT;
     v.i = i;
     return v;
 }
 /** A double value. */
 static inline rp_value rp_double(double d) {
-    rp_value v;
-    memset(&v, 0, sizeof v);
+    rp_value v = rp_none();
     v.type = RP_T_DOUBLE;
     v.d = d;
     return v;
 }
 /** A byte-string value of @p len bytes at @p data (borrowed for the call). */
 static inline rp_value rp_bytes(const void *data, size_t len) {
-    rp_value v;
-    memset(&v, 0, sizeof v);
+    rp_value v = rp_none();
     v.type = RP_T_BYTES;
     v.data = data;
     v.len = len;
@@ -90,12 +93,6 @@ static inline rp_value rp_bytes(const void *data, size_t len) {
 /** A C string as a byte-string value (its bytes without the NUL). */
 static inline rp_value rp_str(const char *s) {
     return rp_bytes(s, s ? strlen(s) : 0);
-}
-/** No value. */
-static inline rp_value rp_none(void) {
-    rp_value v;
-    memset(&v, 0, sizeof v);
-    return v;
 }
 /** A C string as a key (its bytes without the NUL). */
 static inline rp_key rp_key_str(const char *s) {

@@ -1,7 +1,7 @@
 /*
  * The base layer: what every other layer uses and that needs nothing but
  * libc: the per-thread error detail, the logger, the options' sizes and
- * the version, and the clock.  No MPI, no threads of
+ * the version, the clock, and arrays that grow.  No MPI, no threads of
  * its own.  Not installed.
  */
 #ifndef RP_BASE_H
@@ -105,5 +105,25 @@ int rp__deadline_of(double timeout, const char *what, double *deadline);
  */
 long rp__timer_slack_tight(void);
 void rp__timer_slack_restore(long old);
+
+/* ---- grow.c ------------------------------------------------------------ */
+
+/**
+ * Room for @p need (>= 1) elements of @p size bytes in the array @p v of
+ * *@p cap elements: @p v itself if it has it, else @p v reallocated with
+ * its capacity doubled (from @p first if 0) until it holds them, and *cap
+ * updated.  NULL if out of memory: @p v and *cap are as they were.
+ */
+void *rp__grow(void *v, size_t *cap, size_t need, size_t size, size_t first);
+
+/**
+ * Room for one more element in a ring: @p len elements of @p size bytes
+ * from index *@p head (wrapping) in the array @p v of *@p cap.  Returns
+ * @p v itself if it has room; else a new array of twice the capacity (@p
+ * first if 0) that holds the elements in order from index 0, with *cap
+ * and *head (0) updated and @p v freed.  NULL if out of memory: the ring
+ * is as it was.
+ */
+void *rp__ring_grow(void *v, size_t *cap, size_t *head, size_t len, size_t size, size_t first);
 
 #endif /* RP_BASE_H */

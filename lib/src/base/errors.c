@@ -6,32 +6,30 @@
 
 static _Thread_local char last_error[512];
 
+/* Each code's name and message, at index -code (RP_OK at 0). */
+typedef struct err_row {
+    const char *name, *msg;
+} err_row;
+
+#define RP__ERR_ROW(name, value, msg) [-(value)] = {"RP_" #name, msg},
+static const err_row rows[-RP_ERR_LAST] = {[0] = {"RP_OK", "success"}, RP_ERRNO_MAP(RP__ERR_ROW)};
+#undef RP__ERR_ROW
+
+/* The row of @p code, or NULL for a code that is not one. */
+static const err_row *row_of(int code) {
+    if (code > 0 || code <= RP_ERR_LAST || rows[-code].name == NULL)
+        return NULL;
+    return &rows[-code];
+}
+
 const char *rp_strerror(int code) {
-    switch (code) {
-    case RP_OK:
-        return "success";
-#define RP__ERR_MSG(name, value, msg)                                                              \
-    case RP_##name:                                                                                \
-        return msg;
-        RP_ERRNO_MAP(RP__ERR_MSG)
-#undef RP__ERR_MSG
-    default:
-        return "unknown error";
-    }
+    const err_row *r = row_of(code);
+    return r != NULL ? r->msg : "unknown error";
 }
 
 const char *rp_err_name(int code) {
-    switch (code) {
-    case RP_OK:
-        return "RP_OK";
-#define RP__ERR_NAME(name, value, msg)                                                             \
-    case RP_##name:                                                                                \
-        return "RP_" #name;
-        RP_ERRNO_MAP(RP__ERR_NAME)
-#undef RP__ERR_NAME
-    default:
-        return "RP_UNKNOWN";
-    }
+    const err_row *r = row_of(code);
+    return r != NULL ? r->name : "RP_UNKNOWN";
 }
 
 const char *rp_last_error(void) {

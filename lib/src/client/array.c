@@ -222,8 +222,11 @@ static int rmw(rp_runtime *rt, const rp_array *a, size_t i, int op, uint64_t x, 
 
 /* ---- elements and ranges ----------------------------------------------------------- */
 
-/* Copy @p n elements from @p start out to @p buf, or in from it (@p in). */
-static int copy_range(rp_runtime *rt, rp_array a, size_t start, size_t n, void *buf, int in) {
+/* Copy @p n elements from @p start out to @p buf, or in from it (@p in).
+ * @p one: the single element @p start, by one atomic load or store
+ * (rp_array_get, rp_array_set); else a copy between fences. */
+static int copy_range(rp_runtime *rt, rp_array a, size_t start, size_t n, void *buf, int in,
+                      int one) {
     uint8_t *data;
     int rc = locate(rt, &a, &data);
     if (rc < 0)
@@ -234,52 +237,37 @@ static int copy_range(rp_runtime *rt, rp_array a, size_t start, size_t n, void *
         return rp__err(RP_EINVAL, "NULL buffer");
     if (rc == 0)
         return in ? remote_write(rt, &a, start, n, buf) : remote_read(rt, &a, start, n, buf);
-    /* Fences order the copy with the caller's atomics and locks. */
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
-    if (n > 0 && in)
-        memcpy(data + start * a.elem_size, buf, n * a.elem_size);
-    else if (n > 0)
-        memcpy(buf, data + start * a.elem_size, n * a.elem_size);
-    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    uint8_t *at = data + start * a.elem_size;
+    if (one && in) {
+        rp__elem_store(at, a.elem_size, buf);
+    } else if (one) {
+        rp__elem_load(at, a.elem_size, buf);
+    } else {
+        /* Fences order the copy with the caller's atomics and locks. */
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+        if (n > 0 && in)
+            memcpy(at, buf, n * a.elem_size);
+        else if (n > 0)
+            memcpy(buf, at, n * a.elem_size);
+        __atomic_thread_fence(__ATOMIC_SEQ_CST);
+    }
     return 0;
 }
 
 int rp_array_read(rp_runtime *rt, rp_array a, size_t start, size_t n, void *out) {
-    return copy_range(rt, a, start, n, out, 0);
+    return copy_range(rt, a, start, n, out, 0, 0);
 }
 
 int rp_array_write(rp_runtime *rt, rp_array a, size_t start, size_t n, const void *in) {
-    return copy_range(rt, a, start, n, (void *)in, 1);
+    return copy_range(rt, a, start, n, (void *)in, 1, 0);
 }
 
 int rp_array_get(rp_runtime *rt, rp_array a, size_t i, void *out) {
-    uint8_t *data;
-    int rc = locate(rt, &a, &data);
-    if (rc < 0)
-        return rc;
-    if (range(&a, i, 1) != 0)
-        return RP_ERANGE;
-    if (out == NULL)
-        return rp__err(RP_EINVAL, "NULL buffer");
-    if (rc == 0)
-        return remote_read(rt, &a, i, 1, out);
-    rp__elem_load(data + i * a.elem_size, a.elem_size, out);
-    return 0;
+    return copy_range(rt, a, i, 1, out, 0, 1);
 }
 
 int rp_array_set(rp_runtime *rt, rp_array a, size_t i, const void *in) {
-    uint8_t *data;
-    int rc = locate(rt, &a, &data);
-    if (rc < 0)
-        return rc;
-    if (range(&a, i, 1) != 0)
-        return RP_ERANGE;
-    if (in == NULL)
-        return rp__err(RP_EINVAL, "NULL buffer");
-    if (rc == 0)
-        return remote_write(rt, &a, i, 1, in);
-    rp__elem_store(data + i * a.elem_size, a.elem_size, in);
-    return 0;
+    return copy_range(rt, a, i, 1, (void *)in, 1, 1);
 }
 
 /* ---- typed access ------------------------------------------------------------------ */
@@ -336,18 +324,24 @@ static int want(const rp_array *a, int ints) {
                    ints ? "integers" : "floating point");
 }
 
-/* Element i's bits (zero-extended) into *bits, or set them. */
-static int get_bits(rp_runtime *rt, const rp_array *a, size_t i, uint64_t *bits) {
-    if (a->elem_size == 4) {
-        uint32_t w;
-        int rc = rp_array_get(rt, *a, i, &w);
-        if (rc == 0)
-            *bits = w;
+/* A typed read: its checks (want: integers or not, then the output
+ * pointer @p out), then element i's bits (zero-extended) into *bits. */
+static int get_bits(rp_runtime *rt, const rp_array *a, size_t i, int ints, const void *out,
+                    uint64_t *bits) {
+    int rc = want(a, ints);
+    if (rc == 0 && out == NULL)
+        rc = rp__err(RP_EINVAL, "NULL output pointer");
+    if (rc != 0)
         return rc;
-    }
-    return rp_array_get(rt, *a, i, bits);
+    if (a->elem_size != 4)
+        return rp_array_get(rt, *a, i, bits);
+    uint32_t w;
+    if ((rc = rp_array_get(rt, *a, i, &w)) == 0)
+        *bits = w;
+    return rc;
 }
 
+/* Set element i's bits. */
 static int set_bits(rp_runtime *rt, const rp_array *a, size_t i, uint64_t bits) {
     uint32_t w = (uint32_t)bits;
     return rp_array_set(rt, *a, i, a->elem_size == 4 ? (const void *)&w : (const void *)&bits);
@@ -355,10 +349,8 @@ static int set_bits(rp_runtime *rt, const rp_array *a, size_t i, uint64_t bits) 
 
 int rp_array_get_i64(rp_runtime *rt, rp_array a, size_t i, int64_t *out) {
     uint64_t b = 0;
-    int rc = want(&a, 1);
-    if (rc == 0 && out == NULL)
-        rc = rp__err(RP_EINVAL, "NULL output pointer");
-    if (rc == 0 && (rc = get_bits(rt, &a, i, &b)) == 0)
+    int rc = get_bits(rt, &a, i, 1, out, &b);
+    if (rc == 0)
         *out = from_int(a.type, b);
     return rc;
 }
@@ -373,10 +365,8 @@ int rp_array_set_i64(rp_runtime *rt, rp_array a, size_t i, int64_t v) {
 
 int rp_array_get_f64(rp_runtime *rt, rp_array a, size_t i, double *out) {
     uint64_t b = 0;
-    int rc = want(&a, 0);
-    if (rc == 0 && out == NULL)
-        rc = rp__err(RP_EINVAL, "NULL output pointer");
-    if (rc == 0 && (rc = get_bits(rt, &a, i, &b)) == 0)
+    int rc = get_bits(rt, &a, i, 0, out, &b);
+    if (rc == 0)
         *out = from_float(a.type, b);
     return rc;
 }
@@ -386,29 +376,42 @@ int rp_array_set_f64(rp_runtime *rt, rp_array a, size_t i, double v) {
     return rc ? rc : set_bits(rt, &a, i, to_float(a.type, v));
 }
 
-int rp_array_fetch_add_i64(rp_runtime *rt, rp_array a, size_t i, int64_t delta, int64_t *old) {
-    uint64_t o;
-    int rc = want(&a, 1);
-    if (rc == 0)
-        rc = rmw(rt, &a, i, RP__RMW_FAA, (uint64_t)delta, 0, &o);
-    if (rc == 0 && old != NULL)
-        *old = from_int(a.type, o);
+/* An atomic on an integer element, its operands @p x, @p y already in the
+ * element's width (to_int); the old value (if @p old) in 64 bits. */
+static int rmw_i64(rp_runtime *rt, const rp_array *a, size_t i, int op, uint64_t x, uint64_t y,
+                   int64_t *old) {
+    uint64_t o = 0;
+    int rc = rmw(rt, a, i, op, x, y, &o);
+    if (rc >= 0 && old != NULL)
+        *old = from_int(a->type, o);
     return rc;
 }
 
-int rp_array_fetch_add_f64(rp_runtime *rt, rp_array a, size_t i, double delta, double *old) {
-    uint64_t o;
-    int rc = want(&a, 0);
+/* An atomic on a floating-point element: the type checked, the operands
+ * converted to it, the old value (if @p old) back as a double. */
+static int rmw_f64(rp_runtime *rt, const rp_array *a, size_t i, int op, double x, double y,
+                   double *old) {
+    uint64_t o = 0;
+    int rc = want(a, 0);
     if (rc == 0)
-        rc = rmw(rt, &a, i, RP__RMW_FADD, to_float(a.type, delta), 0, &o);
-    if (rc == 0 && old != NULL)
-        *old = from_float(a.type, o);
+        rc = rmw(rt, a, i, op, to_float(a->type, x), to_float(a->type, y), &o);
+    if (rc >= 0 && old != NULL)
+        *old = from_float(a->type, o);
     return rc;
+}
+
+int rp_array_fetch_add_i64(rp_runtime *rt, rp_array a, size_t i, int64_t delta, int64_t *old) {
+    int rc = want(&a, 1);
+    return rc ? rc : rmw_i64(rt, &a, i, RP__RMW_FAA, (uint64_t)delta, 0, old);
+}
+
+int rp_array_fetch_add_f64(rp_runtime *rt, rp_array a, size_t i, double delta, double *old) {
+    return rmw_f64(rt, &a, i, RP__RMW_FADD, delta, 0, old);
 }
 
 int rp_array_cas_i64(rp_runtime *rt, rp_array a, size_t i, int64_t expected, int64_t desired,
                      int64_t *old) {
-    uint64_t x = 0, y = 0, o = 0;
+    uint64_t x = 0, y = 0;
     int rc = want(&a, 1);
     if (rc == 0)
         rc = to_int(a.type, desired, &y);
@@ -422,43 +425,24 @@ int rp_array_cas_i64(rp_runtime *rt, rp_array a, size_t i, int64_t expected, int
             *old = cur;
         return rc;
     }
-    rc = rmw(rt, &a, i, RP__RMW_CAS, x, y, &o);
-    if (rc >= 0 && old != NULL)
-        *old = from_int(a.type, o);
-    return rc;
+    return rmw_i64(rt, &a, i, RP__RMW_CAS, x, y, old);
 }
 
 int rp_array_cas_f64(rp_runtime *rt, rp_array a, size_t i, double expected, double desired,
                      double *old) {
-    uint64_t o;
-    int rc = want(&a, 0);
-    if (rc == 0)
-        rc = rmw(rt, &a, i, RP__RMW_CAS, to_float(a.type, expected), to_float(a.type, desired), &o);
-    if (rc >= 0 && old != NULL)
-        *old = from_float(a.type, o);
-    return rc;
+    return rmw_f64(rt, &a, i, RP__RMW_CAS, expected, desired, old);
 }
 
 int rp_array_swap_i64(rp_runtime *rt, rp_array a, size_t i, int64_t v, int64_t *old) {
-    uint64_t x = 0, o = 0;
+    uint64_t x = 0;
     int rc = want(&a, 1);
     if (rc == 0)
         rc = to_int(a.type, v, &x);
-    if (rc == 0)
-        rc = rmw(rt, &a, i, RP__RMW_SWAP, x, 0, &o);
-    if (rc == 0 && old != NULL)
-        *old = from_int(a.type, o);
-    return rc;
+    return rc ? rc : rmw_i64(rt, &a, i, RP__RMW_SWAP, x, 0, old);
 }
 
 int rp_array_swap_f64(rp_runtime *rt, rp_array a, size_t i, double v, double *old) {
-    uint64_t o;
-    int rc = want(&a, 0);
-    if (rc == 0)
-        rc = rmw(rt, &a, i, RP__RMW_SWAP, to_float(a.type, v), 0, &o);
-    if (rc == 0 && old != NULL)
-        *old = from_float(a.type, o);
-    return rc;
+    return rmw_f64(rt, &a, i, RP__RMW_SWAP, v, 0, old);
 }
 
 /* ---- lock, pointer ------------------------------------------------------------------ */

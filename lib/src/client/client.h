@@ -72,6 +72,24 @@ int rp__obj_open(rp_runtime *rt, const char *name, int flags, int kind, int64_t 
 /** Destroy the object of handle @p id, which must be one of @p kind (not an array). */
 int rp__obj_destroy(rp_runtime *rt, uint64_t id, int kind);
 
+/* ---- the runtime's lock, for handles that may outlive it ------------------ */
+
+/**
+ * Take @p rt's lock, or nothing if @p rt is NULL: a handle kept past
+ * rp_finalize (a result, an rp_as_completed, a process) is complete and
+ * detached, and needs no lock then.
+ */
+static inline void rp__rt_lock(rp_runtime *rt) {
+    if (rt != NULL)
+        pthread_mutex_lock(&rt->lock);
+}
+
+/** Release what rp__rt_lock took. */
+static inline void rp__rt_unlock(rp_runtime *rt) {
+    if (rt != NULL)
+        pthread_mutex_unlock(&rt->lock);
+}
+
 /* ---- progress.c: the bar of the call option `progress` ------------------ */
 
 /**

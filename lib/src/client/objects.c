@@ -196,34 +196,38 @@ int rp_dict_get(rp_runtime *rt, rp_dict d, rp_key k, rp_value *out) {
     return dict_call(rt, d, RP__OP_D_GET, k, NULL, 0, out, 1);
 }
 
+/* rp_dict_get into *v, whose type must be one of @p types (bits
+ * 1 << RP_T_...): else RP_ETYPE with @p msg, and nothing is kept. */
+static int get_typed(rp_runtime *rt, rp_dict d, rp_key k, unsigned types, const char *msg,
+                     rp_value *v) {
+    int rc = rp_dict_get(rt, d, k, v);
+    if (rc != 0)
+        return rc;
+    if ((types >> v->type & 1u) == 0) {
+        rp_value_free(v);
+        return rp__err(RP_ETYPE, "%s", msg);
+    }
+    return 0;
+}
+
 int rp_dict_get_int(rp_runtime *rt, rp_dict d, rp_key k, int64_t *out) {
     rp_value v;
     if (out == NULL)
         return rp__err(RP_EINVAL, "NULL output pointer");
-    int rc = rp_dict_get(rt, d, k, &v);
-    if (rc != 0)
-        return rc;
-    if (v.type != RP_T_INT) {
-        rp_value_free(&v);
-        return rp__err(RP_ETYPE, "the value is not an integer");
-    }
-    *out = v.i;
-    return 0;
+    int rc = get_typed(rt, d, k, 1u << RP_T_INT, "the value is not an integer", &v);
+    if (rc == 0)
+        *out = v.i;
+    return rc;
 }
 
 int rp_dict_get_double(rp_runtime *rt, rp_dict d, rp_key k, double *out) {
     rp_value v;
     if (out == NULL)
         return rp__err(RP_EINVAL, "NULL output pointer");
-    int rc = rp_dict_get(rt, d, k, &v);
-    if (rc != 0)
-        return rc;
-    if (v.type == RP_T_BYTES) {
-        rp_value_free(&v);
-        return rp__err(RP_ETYPE, "the value is bytes, not a number");
-    }
-    *out = v.type == RP_T_INT ? (double)v.i : v.d;
-    return 0;
+    int rc = get_typed(rt, d, k, ~(1u << RP_T_BYTES), "the value is bytes, not a number", &v);
+    if (rc == 0)
+        *out = v.type == RP_T_INT ? (double)v.i : v.d;
+    return rc;
 }
 
 int rp_dict_get_str(rp_runtime *rt, rp_dict d, rp_key k, char *buf, size_t cap) {
@@ -231,13 +235,9 @@ int rp_dict_get_str(rp_runtime *rt, rp_dict d, rp_key k, char *buf, size_t cap) 
     if (buf == NULL || cap == 0)
         return rp__err(RP_EINVAL, "no buffer");
     buf[0] = '\0';
-    int rc = rp_dict_get(rt, d, k, &v);
+    int rc = get_typed(rt, d, k, 1u << RP_T_BYTES, "the value is not a string", &v);
     if (rc != 0)
         return rc;
-    if (v.type != RP_T_BYTES) {
-        rp_value_free(&v);
-        return rp__err(RP_ETYPE, "the value is not a string");
-    }
     size_t n = v.len < cap ? v.len : cap - 1;
     memcpy(buf, v.data, n);
     buf[n] = '\0';

@@ -255,13 +255,11 @@ int rp_process_exitcode(const rp_process *p, int *code) {
     if (p == NULL || code == NULL)
         return rp__err(RP_EINVAL, "NULL argument");
     rp_runtime *rt = p->rt;
-    if (rt != NULL)
-        pthread_mutex_lock(&rt->lock);
+    rp__rt_lock(rt);
     int ended = p->state == P_ENDED;
     if (ended)
         *code = p->exitcode;
-    if (rt != NULL)
-        pthread_mutex_unlock(&rt->lock);
+    rp__rt_unlock(rt);
     return ended ? 0 : RP_ESTATE;
 }
 

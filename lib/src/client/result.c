@@ -25,17 +25,6 @@ static int is_ready(const rp_result *res) {
            (__atomic_load_n(&res->items_in, __ATOMIC_ACQUIRE) && rp__on_manager(res->rt));
 }
 
-/* A handle kept past rp_finalize is complete and detached: no lock then. */
-static void res_lock(const rp_result *res) {
-    if (res->rt != NULL)
-        pthread_mutex_lock(&res->rt->lock);
-}
-
-static void res_unlock(const rp_result *res) {
-    if (res->rt != NULL)
-        pthread_mutex_unlock(&res->rt->lock);
-}
-
 int rp_result_wait(rp_result *res, double timeout) {
     if (res == NULL)
         return rp__err(RP_EINVAL, "NULL result");
@@ -120,9 +109,9 @@ int rp_result_item(const rp_result *res, size_t i, const void **data, size_t *si
         return rp__err(RP_EINVAL, "NULL result");
     if (i >= res->n)
         return rp__err(RP_ERANGE, "item %zu of %zu", i, res->n);
-    res_lock(res);
+    rp__rt_lock(res->rt);
     int rc = read_item(res, i, data, size);
-    res_unlock(res);
+    rp__rt_unlock(res->rt);
     return rc;
 }
 
@@ -134,9 +123,9 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
     if (rp__deadline_of(timeout, "timeout", &dl) != 0)
         return RP_EINVAL;
     int rc = 0;
-    res_lock(res);
+    rp__rt_lock(rt);
     if (res->nread == res->n) {
-        res_unlock(res);
+        rp__rt_unlock(rt);
         return RP_EDONE;
     }
     /* In input order, wait for the next index; in completion order, for any. */
@@ -154,7 +143,7 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
     if (rt != NULL)
         rp__wait_end(rt, &wt);
     if (rc != 0) {
-        res_unlock(res);
+        rp__rt_unlock(rt);
         return rc;
     }
     size_t i = res->order ? res->order[res->nread] : res->nread;
@@ -164,7 +153,7 @@ int rp_result_next(rp_result *res, double timeout, size_t *index, const void **d
     if (index)
         *index = i;
     rc = read_item(res, i, data, size);
-    res_unlock(res);
+    rp__rt_unlock(rt);
     return rc;
 }
 
@@ -192,12 +181,8 @@ int rp_result_error(const rp_result *res, rp_task_error *err) {
 void rp_result_free(rp_result *res) {
     if (res == NULL)
         return;
-    rp_runtime *rt = res->rt;
-    if (rt == NULL) {
-        rp__job_unref(res);
-        return;
-    }
-    pthread_mutex_lock(&rt->lock);
+    rp_runtime *rt = res->rt; /* before the handle may go */
+    rp__rt_lock(rt);
     rp__job_unref(res);
-    pthread_mutex_unlock(&rt->lock);
+    rp__rt_unlock(rt);
 }

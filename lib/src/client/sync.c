@@ -28,12 +28,18 @@ static int call(rp_runtime *rt, int kind, int op, uint64_t id, int flags, const 
 }
 
 /* A call whose answer is only its code. */
-static int simple(rp_runtime *rt, int kind, int op, uint64_t id, int flags, const double *timeout) {
+static int plain(rp_runtime *rt, int kind, int op, uint64_t id, int flags, const rp_value *v,
+                 const int64_t *i, const double *timeout) {
     rp__call c;
-    int rc = call(rt, kind, op, id, flags, NULL, NULL, timeout, &c);
+    int rc = call(rt, kind, op, id, flags, v, i, timeout, &c);
     if (rc >= 0)
         free(c.rep);
     return rc;
+}
+
+/* plain, with no value and no integer. */
+static int simple(rp_runtime *rt, int kind, int op, uint64_t id, int flags, const double *timeout) {
+    return plain(rt, kind, op, id, flags, NULL, NULL, timeout);
 }
 
 /* A call that answers integers: up to @p n of them into @p out. */
@@ -65,11 +71,7 @@ int rp_queue_destroy(rp_runtime *rt, rp_queue q) {
 
 int rp_queue_put_priority(rp_runtime *rt, rp_queue q, int64_t priority, rp_value item,
                           double timeout) {
-    rp__call c;
-    int rc = call(rt, RP_KIND_QUEUE, RP__OP_Q_PUT, q.id, 0, &item, &priority, &timeout, &c);
-    if (rc >= 0)
-        free(c.rep);
-    return rc;
+    return plain(rt, RP_KIND_QUEUE, RP__OP_Q_PUT, q.id, 0, &item, &priority, &timeout);
 }
 
 int rp_queue_put(rp_runtime *rt, rp_queue q, rp_value item, double timeout) {
@@ -251,21 +253,13 @@ int rp_cond_wait_for(rp_runtime *rt, rp_cond c, rp_predicate pred, void *arg, do
 int rp_cond_notify(rp_runtime *rt, rp_cond c, int n) {
     if (n < 0)
         return rp__err(RP_EINVAL, "notify(n) needs n >= 0");
-    rp__call cl;
     int64_t v = n;
-    int rc = call(rt, RP_KIND_COND, RP__OP_COND_NOTIFY, c.id, 0, NULL, &v, NULL, &cl);
-    if (rc >= 0)
-        free(cl.rep);
-    return rc;
+    return plain(rt, RP_KIND_COND, RP__OP_COND_NOTIFY, c.id, 0, NULL, &v, NULL);
 }
 
 int rp_cond_notify_all(rp_runtime *rt, rp_cond c) {
-    rp__call cl;
     int64_t all = -1;
-    int rc = call(rt, RP_KIND_COND, RP__OP_COND_NOTIFY, c.id, 0, NULL, &all, NULL, &cl);
-    if (rc >= 0)
-        free(cl.rep);
-    return rc;
+    return plain(rt, RP_KIND_COND, RP__OP_COND_NOTIFY, c.id, 0, NULL, &all, NULL);
 }
 
 /* ---- barriers --------------------------------------------------------------------- */
@@ -330,11 +324,7 @@ int rp_pipe_destroy(rp_runtime *rt, rp_conn c) {
 }
 
 int rp_conn_send(rp_runtime *rt, rp_conn c, rp_value msg) {
-    rp__call cl;
-    int rc = call(rt, RP_KIND_PIPE, RP__OP_PIPE_SEND, c.id, conn_end(c), &msg, NULL, NULL, &cl);
-    if (rc >= 0)
-        free(cl.rep);
-    return rc;
+    return plain(rt, RP_KIND_PIPE, RP__OP_PIPE_SEND, c.id, conn_end(c), &msg, NULL, NULL);
 }
 
 int rp_conn_recv(rp_runtime *rt, rp_conn c, double timeout, rp_value *msg) {

@@ -77,17 +77,6 @@ int rp_wait(rp_result *const *res, size_t n, int when, double timeout) {
     return rc;
 }
 
-/* Lock the iterator's runtime, if it has one. */
-static void it_lock(const rp_as_completed *it) {
-    if (it->rt != NULL)
-        pthread_mutex_lock(&it->rt->lock);
-}
-
-static void it_unlock(const rp_as_completed *it) {
-    if (it->rt != NULL)
-        pthread_mutex_unlock(&it->rt->lock);
-}
-
 /* Add the checked handles (iterator's lock held). */
 static void add_locked(rp_as_completed *it, rp_result *const *res, size_t n) {
     for (size_t i = 0; i < n; i++) {
@@ -108,13 +97,13 @@ static int add_many(rp_as_completed *it, rp_result *const *res, size_t n) {
         return rp__err(RP_EINVAL, "a handle of another runtime than the iterator's");
     if (it->rt == NULL)
         it->rt = rt;
-    it_lock(it);
+    rp__rt_lock(it->rt);
     for (size_t i = 0; i < n && rc == 0; i++)
         if (res[i]->wset != NULL)
             rc = rp__err(RP_EINVAL, "handle %zu is in an iterator already", i);
     if (rc == 0)
         add_locked(it, res, n);
-    it_unlock(it);
+    rp__rt_unlock(it->rt);
     return rc;
 }
 
@@ -146,7 +135,7 @@ int rp_as_completed_next(rp_as_completed *it, double timeout, rp_result **res) {
         return RP_EINVAL;
     double dl = rp__deadline(timeout);
     int rc = 0;
-    it_lock(it);
+    rp__rt_lock(it->rt);
     rp__wait wt = RP__WAIT_INIT;
     while (it->ws.head == NULL && rc == 0) {
         if (it->pending == 0)
@@ -166,23 +155,23 @@ int rp_as_completed_next(rp_as_completed *it, double timeout, rp_result **res) {
         it->pending--;
         *res = r;
     }
-    it_unlock(it);
+    rp__rt_unlock(it->rt);
     return rc;
 }
 
 size_t rp_as_completed_pending(const rp_as_completed *it) {
     if (it == NULL)
         return 0;
-    it_lock(it);
+    rp__rt_lock(it->rt);
     size_t n = it->pending;
-    it_unlock(it);
+    rp__rt_unlock(it->rt);
     return n;
 }
 
 void rp_as_completed_free(rp_as_completed *it) {
     if (it == NULL)
         return;
-    it_lock(it);
+    rp__rt_lock(it->rt);
     for (rp_result *r = it->ws.head, *nx; r != NULL; r = nx) {
         nx = r->wnext;
         r->wnext = NULL;
@@ -196,7 +185,7 @@ void rp_as_completed_free(rp_as_completed *it) {
             if (r->wset == &it->ws)
                 r->wset = NULL;
     }
-    it_unlock(it);
+    rp__rt_unlock(it->rt);
     free(it);
 }
 
@@ -218,11 +207,9 @@ int rp_result_attempts(const rp_result *res, size_t i) {
         return rp__err(RP_EINVAL, "rp_result_attempts: NULL result");
     if (i >= res->n)
         return rp__err(RP_ERANGE, "item %zu of %zu", i, res->n);
-    if (res->rt != NULL)
-        pthread_mutex_lock(&res->rt->lock);
+    rp__rt_lock(res->rt);
     int rc = res->items[i].status == 0 ? rp__err(RP_ESTATE, "item %zu is not finished", i)
                                        : rp__item_attempts(res, i);
-    if (res->rt != NULL)
-        pthread_mutex_unlock(&res->rt->lock);
+    rp__rt_unlock(res->rt);
     return rc;
 }

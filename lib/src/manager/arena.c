@@ -31,14 +31,10 @@ void rp__arena_fini(rp__arena *a) {
 int rp__arena_alloc(rp__arena *a, size_t len, size_t *off) {
     /* Freeing may split nothing but can add a range: keep room for it now,
      * so that destroying an array never needs memory. */
-    if (a->nalloc + 2 > a->cap) {
-        size_t cap = a->cap * 2;
-        rp__range *v = realloc(a->free, cap * sizeof *v);
-        if (v == NULL)
-            return RP_ENOMEM;
-        a->free = v;
-        a->cap = cap;
-    }
+    rp__range *v = rp__grow(a->free, &a->cap, a->nalloc + 2, sizeof *v, 8);
+    if (v == NULL)
+        return RP_ENOMEM;
+    a->free = v;
     for (size_t i = 0; i < a->nfree; i++) {
         if (a->free[i].len < len)
             continue;

@@ -33,6 +33,40 @@ static int no_key(req *q, const rp__field *k) {
                     rp__obj_label(q->o, b, sizeof b));
 }
 
+/* Copy @p v into *@p n, charging @p cost to the object (nothing charged
+ * if it fails). */
+static int charged_copy(req *q, slot *n, const rp__field *v, size_t cost) {
+    int rc = rp__charge(q, q->o, cost);
+    if (rc != 0)
+        return rc;
+    if (rp__slot_set(n, v) != 0) {
+        rp__release(q->s, q->o, cost);
+        return rp__nomem(q);
+    }
+    return 0;
+}
+
+/* Replace the value in @p s (a dict's entry or a list's element) by @p v. */
+static int slot_replace(req *q, slot *s, const rp__field *v) {
+    size_t old = rp__slot_bytes(s);
+    slot n;
+    int rc = charged_copy(q, &n, v, rp__field_cost(v));
+    if (rc != 0)
+        return rc;
+    rp__slot_free(s);
+    *s = n;
+    rp__release(q->s, q->o, old);
+    return 0;
+}
+
+/* Write an entry's value into the answer, or none if there is no entry. */
+static void put_entry(req *q, const entry *e) {
+    if (e != NULL)
+        rp__put_slot(&q->w, &e->v);
+    else
+        rp__fw_none(&q->w);
+}
+
 /* ---- dict operations ------------------------------------------------------ */
 
 /* Set key k to value v, inserting or replacing. */
@@ -41,22 +75,13 @@ static int dict_put(req *q, const rp__field *k, const rp__field *v) {
     size_t pos;
     uint64_t h = rp__hash_bytes(k->p, k->len);
     entry *e = rp__map_find_h(m, k->p, k->len, h, &pos);
-    size_t old = e ? rp__slot_bytes(&e->v) : 0;
-    size_t add = e ? rp__field_cost(v) : k->len + rp__field_cost(v) + RP__ENTRY_COST;
-    int rc = rp__charge(q, q->o, add);
+    if (e != NULL)
+        return slot_replace(q, &e->v, v);
+    size_t add = k->len + rp__field_cost(v) + RP__ENTRY_COST;
+    slot n;
+    int rc = charged_copy(q, &n, v, add);
     if (rc != 0)
         return rc;
-    slot n;
-    if (rp__slot_set(&n, v) != 0) {
-        rp__release(q->s, q->o, add);
-        return rp__nomem(q);
-    }
-    if (e != NULL) {
-        rp__slot_free(&e->v);
-        e->v = n;
-        rp__release(q->s, q->o, old);
-        return 0;
-    }
     if ((rc = rp__map_insert(m, k->p, k->len, h, &n)) != 0) {
         rp__slot_free(&n);
         rp__release(q->s, q->o, add);
@@ -72,16 +97,23 @@ static void dict_del_at(req *q, size_t pos) {
     rp__map_remove(m, pos);
 }
 
-int rp__op_d_get(req *q) {
+/* The entry of the request's key field, its position into *pos (if
+ * @p pos); fails the request on a bad key or a missing one (RP_ENOKEY). */
+static int key_entry(req *q, entry **e, size_t *pos) {
     rp__field k;
     int rc = key_arg(q, &k);
     if (rc != 0)
         return rc;
-    entry *e = rp__map_find(&q->o->m, k.p, k.len, NULL);
-    if (e == NULL)
-        return no_key(q, &k);
-    rp__put_slot(&q->w, &e->v);
-    return 0;
+    *e = rp__map_find(&q->o->m, k.p, k.len, pos);
+    return *e != NULL ? 0 : no_key(q, &k);
+}
+
+int rp__op_d_get(req *q) {
+    entry *e;
+    int rc = key_entry(q, &e, NULL);
+    if (rc == 0)
+        rp__put_slot(&q->w, &e->v);
+    return rc;
 }
 
 int rp__op_d_set(req *q) {
@@ -91,15 +123,12 @@ int rp__op_d_set(req *q) {
 }
 
 int rp__op_d_del(req *q) {
-    rp__field k;
-    int rc = key_arg(q, &k);
-    if (rc != 0)
-        return rc;
+    entry *e;
     size_t pos;
-    if (rp__map_find(&q->o->m, k.p, k.len, &pos) == NULL)
-        return no_key(q, &k);
-    dict_del_at(q, pos);
-    return 0;
+    int rc = key_entry(q, &e, &pos);
+    if (rc == 0)
+        dict_del_at(q, pos);
+    return rc;
 }
 
 int rp__op_d_contains(req *q) {
@@ -132,14 +161,11 @@ int rp__op_d_setdefault(req *q) {
 }
 
 int rp__op_d_pop(req *q) {
-    rp__field k;
-    int rc = key_arg(q, &k);
+    entry *e;
+    size_t pos;
+    int rc = key_entry(q, &e, &pos);
     if (rc != 0)
         return rc;
-    size_t pos;
-    entry *e = rp__map_find(&q->o->m, k.p, k.len, &pos);
-    if (e == NULL)
-        return no_key(q, &k);
     rp__put_slot(&q->w, &e->v);
     if (q->w.err == 0) /* the value must reach the caller before it goes */
         dict_del_at(q, pos);
@@ -202,11 +228,7 @@ int rp__op_d_getmany(req *q) {
     for (uint32_t i = 0; i < q->h->count; i++) {
         if ((rc = key_arg(q, &k)) != 0)
             return rc;
-        entry *e = rp__map_find(&q->o->m, k.p, k.len, NULL);
-        if (e != NULL)
-            rp__put_slot(&q->w, &e->v);
-        else
-            rp__fw_none(&q->w);
+        put_entry(q, rp__map_find(&q->o->m, k.p, k.len, NULL));
     }
     return 0;
 }
@@ -256,10 +278,7 @@ int rp__op_d_cas(req *q) {
     size_t pos;
     entry *e = rp__map_find(&q->o->m, k.p, k.len, &pos);
     int match = e ? rp__slot_equals(&e->v, &expect) : expect.type == RP__F_NONE;
-    if (e != NULL)
-        rp__put_slot(&q->w, &e->v);
-    else
-        rp__fw_none(&q->w);
+    put_entry(q, e);
     if (q->w.err != 0 || !match)
         return 0;
     if (want.type == RP__F_NONE) {
@@ -277,11 +296,7 @@ int rp__op_d_swap(req *q) {
     int rc = key_value_args(q, &k, &v);
     if (rc != 0)
         return rc;
-    entry *e = rp__map_find(&q->o->m, k.p, k.len, NULL);
-    if (e != NULL)
-        rp__put_slot(&q->w, &e->v);
-    else
-        rp__fw_none(&q->w);
+    put_entry(q, rp__map_find(&q->o->m, k.p, k.len, NULL));
     if (q->w.err != 0)
         return 0;
     /* The old value is already copied into the reply: replace it now. */
@@ -390,19 +405,7 @@ int rp__op_l_set(req *q) {
         rc = rp__value_arg(q, &v, 0);
     if (rc != 0)
         return rc;
-    slot *s = &q->o->l.v[at];
-    size_t old = rp__slot_bytes(s);
-    if ((rc = rp__charge(q, q->o, rp__field_cost(&v))) != 0)
-        return rc;
-    slot n;
-    if (rp__slot_set(&n, &v) != 0) {
-        rp__release(q->s, q->o, rp__field_cost(&v));
-        return rp__nomem(q);
-    }
-    rp__slot_free(s);
-    *s = n;
-    rp__release(q->s, q->o, old);
-    return 0;
+    return slot_replace(q, &q->o->l.v[at], &v);
 }
 
 int rp__op_l_pop(req *q) {

@@ -20,14 +20,10 @@ static int tries_alloc(rp_result *job) {
 int rp__job_redo(rp_result *job, size_t start, uint32_t count, int tries) {
     rp_pool *p = job->pool;
     int queued = rp__job_undispatched(job) > 0;
-    if (job->nredo == job->capredo) {
-        size_t cap = job->capredo ? job->capredo * 2 : 4;
-        rp__redo *v = realloc(job->redo, cap * sizeof *v);
-        if (v == NULL)
-            return RP_ENOMEM;
-        job->redo = v;
-        job->capredo = cap;
-    }
+    rp__redo *v = rp__grow(job->redo, &job->capredo, job->nredo + 1, sizeof *v, 4);
+    if (v == NULL)
+        return RP_ENOMEM;
+    job->redo = v;
     job->redo[job->nredo++] = (rp__redo){start, count, tries};
     if (!queued) { /* first in line: what was sent once goes before the rest */
         job->qnext = p->qhead;

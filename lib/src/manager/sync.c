@@ -46,18 +46,11 @@ static int charge_item(rp__store *s, obj *o, const slot *v) {
 /* ---- item storage: a ring per queue or pipe end, a heap for priorities ---- */
 
 static int items_reserve(obj *o, int e) {
-    if (o->nitems[e] < o->capitems[e])
-        return 0;
-    size_t cap = o->capitems[e] ? o->capitems[e] * 2 : 8;
-    qitem *v = malloc(cap * sizeof *v);
+    qitem *v =
+        rp__ring_grow(o->items[e], &o->capitems[e], &o->headitem[e], o->nitems[e], sizeof *v, 8);
     if (v == NULL)
         return RP_ENOMEM;
-    for (size_t i = 0; i < o->nitems[e]; i++)
-        v[i] = o->items[e][(o->headitem[e] + i) % o->capitems[e]];
-    free(o->items[e]);
     o->items[e] = v;
-    o->capitems[e] = cap;
-    o->headitem[e] = 0;
     return 0;
 }
 
@@ -111,17 +104,39 @@ static qitem items_take(obj *o, int e) {
     return it;
 }
 
-/* Answer a getter with an item taken from end e; its memory is released. */
-static void give_item(rp__store *s, obj *o, int e, waiter *wt) {
+/* Take the next item of end e into an answer @p w (with its priority if
+ * @p prio: a queue's get); its memory is released. */
+static void take_item(rp__store *s, obj *o, int e, rp__fwriter *w, int prio) {
     qitem it = items_take(o, e);
     rp__release(s, o, rp__slot_bytes(&it.v) + RP__ELEM_COST);
+    rp__put_slot(w, &it.v);
+    if (prio)
+        rp__fw_int(w, it.prio);
+    rp__slot_free(&it.v);
+}
+
+/* Answer a parked getter with the next item of end e. */
+static void give_item(rp__store *s, obj *o, int e, waiter *wt) {
     rp__fwriter w;
     rp__answer_begin(wt, &w);
-    rp__put_slot(&w, &it.v);
-    if (wt->op == RP__OP_Q_GET)
-        rp__fw_int(&w, it.prio);
-    rp__slot_free(&it.v);
+    take_item(s, o, e, &w, wt->op == RP__OP_Q_GET);
     rp__answer(s, wt, &w, 0);
+}
+
+/* Put the value of request @p q into end e as a new item, charged to the
+ * object (nothing charged or kept if it fails). */
+static int put_item(req *q, int e, const rp__field *v, int64_t prio) {
+    obj *o = q->o;
+    int rc = rp__charge(q, o, rp__field_cost(v) + RP__ELEM_COST);
+    if (rc != 0)
+        return rc;
+    qitem it = {.prio = prio};
+    if (items_reserve(o, e) != 0 || rp__slot_set(&it.v, v) != 0) {
+        rp__release(q->s, o, rp__field_cost(v) + RP__ELEM_COST);
+        return rp__nomem(q);
+    }
+    items_add(o, e, it);
+    return 0;
 }
 
 /* ---- queues -------------------------------------------------------------------- */
@@ -191,14 +206,8 @@ int rp__op_q_put(req *q) {
     if ((rc = rp__count_room(q, o->unfinished, "the count of unfinished items")) != 0)
         return rc;
     if (q_room(o) && o->w[Q_PUTTERS].head == NULL) {
-        if ((rc = rp__charge(q, o, rp__field_cost(&v) + RP__ELEM_COST)) != 0)
+        if ((rc = put_item(q, 0, &v, prio)) != 0)
             return rc;
-        qitem it = {.prio = prio};
-        if (items_reserve(o, 0) != 0 || rp__slot_set(&it.v, &v) != 0) {
-            rp__release(q->s, o, rp__field_cost(&v) + RP__ELEM_COST);
-            return rp__nomem(q);
-        }
-        items_add(o, 0, it);
         o->unfinished++;
         q_serve(q->s, o);
         return 0;
@@ -226,11 +235,7 @@ int rp__op_q_get(req *q) {
     obj *o = q->o;
     char b[120];
     if (o->nitems[0] > 0 && o->w[Q_GETTERS].head == NULL) {
-        qitem it = items_take(o, 0);
-        rp__release(q->s, o, rp__slot_bytes(&it.v) + RP__ELEM_COST);
-        rp__put_slot(&q->w, &it.v);
-        rp__fw_int(&q->w, it.prio);
-        rp__slot_free(&it.v);
+        take_item(q->s, o, 0, &q->w, 1);
         q_serve(q->s, o); /* a parked put may go in now */
         return 0;
     }
@@ -527,6 +532,12 @@ static int pipe_end(req *q, int sending, int *e) {
     return 0;
 }
 
+/* The fields of a receive or a poll: the receiving end, the timeout. */
+static int recv_args(req *q, int *e, double *timeout) {
+    int rc = pipe_end(q, 0, e);
+    return rc != 0 ? rc : timeout_arg(q, timeout);
+}
+
 /* Let the receivers and pollers parked on end e go on, in order. */
 static void pipe_serve(rp__store *s, obj *o, int e) {
     waiter *w;
@@ -554,31 +565,20 @@ int rp__op_pipe_send(req *q) {
     int peer = 1 - e;
     if (o->closed[peer])
         return rp__fail(q, RP_EEOF, "the other end is closed");
-    if ((rc = rp__charge(q, o, rp__field_cost(&v) + RP__ELEM_COST)) != 0)
+    if ((rc = put_item(q, peer, &v, 0)) != 0)
         return rc;
-    qitem it = {.prio = 0};
-    if (items_reserve(o, peer) != 0 || rp__slot_set(&it.v, &v) != 0) {
-        rp__release(q->s, o, rp__field_cost(&v) + RP__ELEM_COST);
-        return rp__nomem(q);
-    }
-    items_add(o, peer, it);
     pipe_serve(q->s, o, peer);
     return 0;
 }
 
 int rp__op_pipe_recv(req *q) {
     double timeout;
-    int e, rc = pipe_end(q, 0, &e);
-    if (rc == 0)
-        rc = timeout_arg(q, &timeout);
+    int e, rc = recv_args(q, &e, &timeout);
     if (rc != 0)
         return rc;
     obj *o = q->o;
     if (o->nitems[e] > 0 && o->w[e].head == NULL) {
-        qitem it = items_take(o, e);
-        rp__release(q->s, o, rp__slot_bytes(&it.v) + RP__ELEM_COST);
-        rp__put_slot(&q->w, &it.v);
-        rp__slot_free(&it.v);
+        take_item(q->s, o, e, &q->w, 0);
         return 0;
     }
     if (o->closed[1 - e])
@@ -590,9 +590,7 @@ int rp__op_pipe_recv(req *q) {
 
 int rp__op_pipe_poll(req *q) {
     double timeout;
-    int e, rc = pipe_end(q, 0, &e);
-    if (rc == 0)
-        rc = timeout_arg(q, &timeout);
+    int e, rc = recv_args(q, &e, &timeout);
     if (rc != 0)
         return rc;
     obj *o = q->o;

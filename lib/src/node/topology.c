@@ -329,33 +329,18 @@ int rp__placement_resolve(int opt_policy, int opt_granularity, const char *env,
 }
 
 const char *rp_placement_name(int policy) {
-    switch (policy) {
-    case RP_PLACE_DEFAULT:
-        return "default";
-    case RP_PLACE_COMPACT:
-        return "compact";
-    case RP_PLACE_SCATTER:
-        return "scatter";
-    case RP_PLACE_NONE:
-        return "none";
-    case RP_PLACE_MPIRUN:
-        return "mpirun";
-    default:
-        return "unknown";
-    }
+    static const char *const names[] = {[RP_PLACE_DEFAULT] = "default",
+                                        [RP_PLACE_COMPACT] = "compact",
+                                        [RP_PLACE_SCATTER] = "scatter",
+                                        [RP_PLACE_NONE] = "none",
+                                        [RP_PLACE_MPIRUN] = "mpirun"};
+    return policy >= 0 && policy <= RP_PLACE_MPIRUN ? names[policy] : "unknown";
 }
 
 const char *rp_granularity_name(int granularity) {
-    switch (granularity) {
-    case RP_GRAIN_DEFAULT:
-        return "default";
-    case RP_GRAIN_CORE:
-        return "core";
-    case RP_GRAIN_PU:
-        return "pu";
-    default:
-        return "unknown";
-    }
+    static const char *const names[] = {
+        [RP_GRAIN_DEFAULT] = "default", [RP_GRAIN_CORE] = "core", [RP_GRAIN_PU] = "pu"};
+    return granularity >= 0 && granularity <= RP_GRAIN_PU ? names[granularity] : "unknown";
 }
 
 int rp_cpu_count(void) {

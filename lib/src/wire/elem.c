@@ -42,71 +42,52 @@ int rp__rmw_check(int type, int op) {
     }
 }
 
-static uint32_t fadd32(uint32_t *e, uint32_t x) {
-    float d, f;
-    memcpy(&d, &x, sizeof d);
-    uint32_t cur = __atomic_load_n(e, __ATOMIC_RELAXED), next;
-    do {
-        memcpy(&f, &cur, sizeof f);
-        f += d;
-        memcpy(&next, &f, sizeof next);
-    } while (!__atomic_compare_exchange_n(e, &cur, next, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
-    return cur;
-}
+/*
+ * One read-modify-write on an element of @p U bits (@p F its floating-point
+ * type): FAA adds as unsigned (it wraps, as the atomics of signed types
+ * do), FADD adds as @p F by compare-and-swap on the bits, CAS swaps in @p y
+ * if the element holds @p x, SWAP stores @p x.  The old bits go to *old;
+ * returns 1 if a CAS swapped, else 0.  Defined once for each width.
+ */
+#define RP__RMW_WIDTH(name, U, F)                                                                  \
+    static int name(U *e, int op, U x, U y, uint64_t *old) {                                       \
+        U v = x, next;                                                                             \
+        F d, f;                                                                                    \
+        int swapped = 0;                                                                           \
+        switch (op) {                                                                              \
+        case RP__RMW_FAA:                                                                          \
+            v = __atomic_fetch_add(e, x, __ATOMIC_SEQ_CST);                                        \
+            break;                                                                                 \
+        case RP__RMW_FADD:                                                                         \
+            memcpy(&d, &x, sizeof d);                                                              \
+            v = __atomic_load_n(e, __ATOMIC_RELAXED);                                              \
+            do {                                                                                   \
+                memcpy(&f, &v, sizeof f);                                                          \
+                f += d;                                                                            \
+                memcpy(&next, &f, sizeof next);                                                    \
+            } while (                                                                              \
+                !__atomic_compare_exchange_n(e, &v, next, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)); \
+            break;                                                                                 \
+        case RP__RMW_CAS:                                                                          \
+            swapped =                                                                              \
+                __atomic_compare_exchange_n(e, &v, y, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);      \
+            break;                                                                                 \
+        default:                                                                                   \
+            v = __atomic_exchange_n(e, x, __ATOMIC_SEQ_CST);                                       \
+            break;                                                                                 \
+        }                                                                                          \
+        *old = v;                                                                                  \
+        return swapped;                                                                            \
+    }
 
-static uint64_t fadd64(uint64_t *e, uint64_t x) {
-    double d, f;
-    memcpy(&d, &x, sizeof d);
-    uint64_t cur = __atomic_load_n(e, __ATOMIC_RELAXED), next;
-    do {
-        memcpy(&f, &cur, sizeof f);
-        f += d;
-        memcpy(&next, &f, sizeof next);
-    } while (!__atomic_compare_exchange_n(e, &cur, next, 0, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED));
-    return cur;
-}
+RP__RMW_WIDTH(rmw32, uint32_t, float)
+RP__RMW_WIDTH(rmw64, uint64_t, double)
+#undef RP__RMW_WIDTH
 
 int rp__rmw(void *p, int type, int op, uint64_t x, uint64_t y, uint64_t *old) {
-    int swapped = 0;
-    if (type == RP_ELEM_INT32 || type == RP_ELEM_FLOAT) {
-        uint32_t *e = p, v = 0, want = (uint32_t)x;
-        switch (op) {
-        case RP__RMW_FAA: /* unsigned: wraps, as the atomics of signed types do */
-            v = __atomic_fetch_add(e, want, __ATOMIC_SEQ_CST);
-            break;
-        case RP__RMW_FADD:
-            v = fadd32(e, want);
-            break;
-        case RP__RMW_CAS:
-            v = want;
-            swapped = __atomic_compare_exchange_n(e, &v, (uint32_t)y, 0, __ATOMIC_SEQ_CST,
-                                                  __ATOMIC_SEQ_CST);
-            break;
-        default:
-            v = __atomic_exchange_n(e, want, __ATOMIC_SEQ_CST);
-            break;
-        }
-        *old = v;
-        return swapped;
-    }
-    uint64_t *e = p, v = 0;
-    switch (op) {
-    case RP__RMW_FAA:
-        v = __atomic_fetch_add(e, x, __ATOMIC_SEQ_CST);
-        break;
-    case RP__RMW_FADD:
-        v = fadd64(e, x);
-        break;
-    case RP__RMW_CAS:
-        v = x;
-        swapped = __atomic_compare_exchange_n(e, &v, y, 0, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
-        break;
-    default:
-        v = __atomic_exchange_n(e, x, __ATOMIC_SEQ_CST);
-        break;
-    }
-    *old = v;
-    return swapped;
+    if (type == RP_ELEM_INT32 || type == RP_ELEM_FLOAT)
+        return rmw32(p, op, (uint32_t)x, (uint32_t)y, old);
+    return rmw64(p, op, x, y, old);
 }
 
 void rp__elem_load(const void *p, size_t size, void *out) {

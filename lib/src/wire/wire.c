@@ -1,34 +1,29 @@
 /* The wire protocol: encode and validate.  See wire.h for the layout. */
 #include "wire/wire.h"
 
+#include "base/base.h"
 #include "rankpool.h"
 
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const msg_names[RP__MSG_COUNT] = {"NONE",
-#define RP__MSG_STR(name) #name,
-                                                     RP__MSG_MAP(RP__MSG_STR)
-#undef RP__MSG_STR
-};
+#define RP__NAME_STR(name) #name,
+static const char *const msg_names[RP__MSG_COUNT] = {"NONE", RP__MSG_MAP(RP__NAME_STR)};
+static const char *const op_names[RP__OP_COUNT] = {"NONE", RP__OP_MAP(RP__NAME_STR)};
+#undef RP__NAME_STR
 
-const char *rp__msg_name(int kind) {
-    if (kind < 0 || kind >= RP__MSG_COUNT)
-        return "?";
-    return msg_names[kind];
+/* Entry @p i of a table of @p n names, or "?" outside it. */
+static const char *name_in(const char *const *names, int n, int i) {
+    return i >= 0 && i < n ? names[i] : "?";
 }
 
-static const char *const op_names[RP__OP_COUNT] = {"NONE",
-#define RP__OP_STR(name) #name,
-                                                   RP__OP_MAP(RP__OP_STR)
-#undef RP__OP_STR
-};
+const char *rp__msg_name(int kind) {
+    return name_in(msg_names, RP__MSG_COUNT, kind);
+}
 
 const char *rp__op_name(int op) {
-    if (op < 0 || op >= RP__OP_COUNT)
-        return "?";
-    return op_names[op];
+    return name_in(op_names, RP__OP_COUNT, op);
 }
 
 const char *rp__kind_name(int kind) {
@@ -207,14 +202,10 @@ int rp__buf_reserve(rp__buf *b, size_t extra) {
     size_t need = b->len + extra;
     if (need <= b->cap)
         return 0;
-    size_t cap = b->cap ? b->cap : 256;
-    while (cap < need)
-        cap *= 2;
-    uint8_t *p = realloc(b->p, cap);
+    uint8_t *p = rp__grow(b->p, &b->cap, need, 1, 256);
     if (p == NULL)
         return RP_ENOMEM;
     b->p = p;
-    b->cap = cap;
     return 0;
 }
 

@@ -59,9 +59,11 @@ typedef struct iso {
 struct rp__host {
     const rp__wenv *env;
     kid *k;
-    int n, cap;
+    int n;
+    size_t cap;
     iso *iso;
-    int niso, capiso;
+    int niso;
+    size_t capiso;
     struct pollfd *pfd;
     int cappfd;
     rp__sendq sendq;
@@ -87,14 +89,10 @@ rp__host *rp__host_new(const rp__wenv *env) {
 /* Room for one more child, made before forking: a forked child must always
  * be recorded.  0 or RP_ENOMEM. */
 static int kid_room(rp__host *h) {
-    if (h->n < h->cap)
-        return 0;
-    int cap = h->cap ? h->cap * 2 : 8;
-    kid *v = realloc(h->k, (size_t)cap * sizeof *v);
+    kid *v = rp__grow(h->k, &h->cap, (size_t)h->n + 1, sizeof *v, 8);
     if (v == NULL)
         return RP_ENOMEM;
     h->k = v;
-    h->cap = cap;
     return 0;
 }
 
@@ -427,14 +425,10 @@ void rp__host_pool(rp__host *h, const rp__hdr *m) {
     }
     if (!(m->flags & RP__POOL_ISOLATE) || find_iso(h, m->pool) != NULL)
         return;
-    if (h->niso == h->capiso) {
-        int cap = h->capiso ? h->capiso * 2 : 4;
-        iso *v = realloc(h->iso, (size_t)cap * sizeof *v);
-        if (v == NULL)
-            return; /* its tasks then run in the rank: not isolated, not lost */
-        h->iso = v;
-        h->capiso = cap;
-    }
+    iso *v = rp__grow(h->iso, &h->capiso, (size_t)h->niso + 1, sizeof *v, 4);
+    if (v == NULL)
+        return; /* its tasks then run in the rank: not isolated, not lost */
+    h->iso = v;
     h->iso[h->niso++] = (iso){.pool = m->pool, .max = m->job, .timeout = (double)m->start * 1e-6};
 }
 

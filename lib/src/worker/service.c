@@ -61,18 +61,10 @@ typedef struct wstate {
 } wstate;
 
 static int ring_push(ring *r, void *msg, const rp__hdr *h, int batch, wbatch *owner) {
-    if (r->len == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 8;
-        wmsg *v = malloc(cap * sizeof *v);
-        if (v == NULL)
-            return RP_ENOMEM;
-        for (size_t i = 0; i < r->len; i++)
-            v[i] = r->v[(r->head + i) % r->cap];
-        free(r->v);
-        r->v = v;
-        r->cap = cap;
-        r->head = 0;
-    }
+    wmsg *v = rp__ring_grow(r->v, &r->cap, &r->head, r->len, sizeof *v, 8);
+    if (v == NULL)
+        return RP_ENOMEM;
+    r->v = v;
     r->v[(r->head + r->len) % r->cap] = (wmsg){msg, *h, batch, owner};
     r->len++;
     return 0;
@@ -109,14 +101,10 @@ static void set_canceled(wstate *s, uint32_t pool, int on) {
     }
     if (is_canceled(s, pool))
         return;
-    if (s->ncanceled == s->capcanceled) {
-        size_t cap = s->capcanceled ? s->capcanceled * 2 : 4;
-        uint32_t *v = realloc(s->canceled, cap * sizeof *v);
-        if (v == NULL)
-            return; /* the chunks then run instead of being skipped: slower, not wrong */
-        s->canceled = v;
-        s->capcanceled = cap;
-    }
+    uint32_t *v = rp__grow(s->canceled, &s->capcanceled, s->ncanceled + 1, sizeof *v, 4);
+    if (v == NULL)
+        return; /* the chunks then run instead of being skipped: slower, not wrong */
+    s->canceled = v;
     s->canceled[s->ncanceled++] = pool;
 }
 
