@@ -295,18 +295,13 @@ int rp__handle_lost(rp_runtime *rt, int *ranks, int cap) {
 
 /* Make room for one more chunk in flight (before sending it). */
 static int fifo_reserve(rp__worker *w) {
-    if (w->len == w->cap) {
-        int cap = w->cap ? w->cap * 2 : 4;
-        rp__chunk *f = malloc((size_t)cap * sizeof *f);
-        if (f == NULL)
-            return RP_ENOMEM;
-        for (int i = 0; i < w->len; i++)
-            f[i] = w->fifo[(w->head + i) % w->cap];
-        free(w->fifo);
-        w->fifo = f;
-        w->cap = cap;
-        w->head = 0;
-    }
+    size_t cap = (size_t)w->cap, head = (size_t)w->head;
+    rp__chunk *f = rp__ring_grow(w->fifo, &cap, &head, (size_t)w->len, sizeof *f, 4);
+    if (f == NULL)
+        return RP_ENOMEM;
+    w->fifo = f;
+    w->cap = (int)cap; /* (at most RP__MAX_DEPTH chunks: far from INT_MAX) */
+    w->head = (int)head;
     return 0;
 }
 

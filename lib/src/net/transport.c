@@ -20,14 +20,10 @@
  * between the processes), so the copy here is cheaper up to a megabyte. */
 #define RP__GATHER_MAX ((size_t)1 << 20)
 static int sendq_push(rp__sendq *q, MPI_Request req, void *owned) {
-    if (q->n == q->cap) {
-        size_t cap = q->cap ? q->cap * 2 : 16;
-        rp__send *v = realloc(q->v, cap * sizeof *v);
-        if (v == NULL)
-            return RP_ENOMEM;
-        q->v = v;
-        q->cap = cap;
-    }
+    rp__send *v = rp__grow(q->v, &q->cap, q->n + 1, sizeof *v, 16);
+    if (v == NULL)
+        return RP_ENOMEM;
+    q->v = v;
     q->v[q->n].req = req;
     q->v[q->n].owned = owned;
     q->n++;
