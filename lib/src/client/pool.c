@@ -228,7 +228,6 @@ static int job_submit(rp_pool *pool, rp_result *job, size_t default_chunk, rp_re
         rp__job_unref(job); /* never linked: no lock needed */
         return rc;
     }
-    job->id = __atomic_add_fetch(&rt->next_job, 1, __ATOMIC_RELAXED);
     job->refs = res ? 2 : 1;
     job->chunksize = job->call.chunksize ? job->call.chunksize : default_chunk;
     if (pool->timing)

@@ -506,15 +506,15 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi, rp__tbatch *bt) {
         rc = cut_batch(rt, wi, bt, whole, c.est_ns);
         if (rc == 0 && bt->n == 0)
             rc = rp__batch_begin(&bt->b);
-        if (rc == 0)
-            rc = rp__buf_reserve(&bt->b, rp__pad(whole));
+        if (rc == 0) /* (+ 16: the padding is written as 16 zero bytes, without a loop) */
+            rc = rp__buf_reserve(&bt->b, rp__pad(whole) + RP__ALIGN);
         if (rc == 0) {
             uint8_t *at = bt->b.p + bt->b.len;
             if (bt->n == 0)
                 bt->first_len = whole;
             rp__hdr_encode(at, &h);
             write_body(job, start, count, table, at + RP__HDR_SIZE);
-            memset(at + whole, 0, rp__pad(whole) - whole);
+            memset(at + whole, 0, RP__ALIGN);
             bt->b.len += rp__pad(whole);
             bt->n++;
             bt->est_ns += c.est_ns;
@@ -600,7 +600,7 @@ int rp__dispatch(rp_runtime *rt) {
             rt->touched = NULL;
         }
     }
-    int ntouched = 0, rc = 0;
+    int ntouched = 0, rc = 0, backlog = 0;
     for (rp_pool *p = rt->pools; p && rc == 0; p = p->next) {
         int wi;
         while (rc == 0 && p->qhead && (wi = pick_worker(rt, p)) >= 0) {
@@ -619,7 +619,9 @@ int rp__dispatch(rp_runtime *rt) {
             rp__pool_stop(p, RP_ELOST, "every worker of the pool was lost");
             sent++;
         }
+        backlog |= p->qhead != NULL;
     }
+    rt->backlog = backlog;
     for (int k = 0; k < ntouched; k++) {
         rp__tbatch *bt = &rt->batches[rt->touched[k]];
         int frc = rt->fatal ? 0 : flush_batch(rt, rt->touched[k], bt);

@@ -333,6 +333,7 @@ static rp_result *subs_take(rp_runtime *rt) {
 /* One submitted call into its pool (lock held). */
 static void file_job(rp_runtime *rt, rp_result *job) {
     rp_pool *pool = job->pool;
+    job->id = ++rt->next_job; /* here, not by the submitters: no shared counter for them */
     if (job->refs > 1) {
         /* A handle the user holds: rp_finalize detaches it.  A call without
          * one ends before its pool does, so it need not be listed. */

@@ -374,9 +374,14 @@ static double sleep_limit(const rp_runtime *rt) {
 }
 
 /* Calls filed into their pools in one pass: a flood of submissions is
- * filed a part at a time, so the calls are still in the cache when they are
- * sent, and results are read in between. */
+ * filed a part at a time, so that the calls are still in the cache when
+ * they are sent, and results are read in between; while the workers are
+ * full (a backlog), only a trickle, so that filed calls do not pile up and
+ * go cold before a worker has room, while a pool of other workers still
+ * gets its calls. */
 #define RP__DRAIN_PASS 512
+#define RP__DRAIN_TRICKLE 32
+#define DRAIN_MAX(rt) ((rt)->backlog ? RP__DRAIN_TRICKLE : RP__DRAIN_PASS)
 
 /* Messages taken off the network in one pass before the lock is taken to
  * handle them. */
@@ -445,7 +450,7 @@ int rp__drive(rp_runtime *rt) {
     if (rt->size == 1 || rt->fatal || pthread_mutex_trylock(&rt->prog) != 0)
         return -1;
     int progress = net_pass(rt, NULL);
-    progress += (int)rp__drain_some(rt, RP__DRAIN_PASS);
+    progress += (int)rp__drain_some(rt, DRAIN_MAX(rt));
     progress += rp__dispatch(rt);
     pthread_mutex_unlock(&rt->prog);
     return progress + finish_jobs(rt, 0);
@@ -565,7 +570,7 @@ void *rp__manager_main(void *arg) {
             progress++;
         }
         if (drives) {
-            progress += (int)rp__drain_some(rt, RP__DRAIN_PASS);
+            progress += (int)rp__drain_some(rt, DRAIN_MAX(rt));
             progress += rp__dispatch(rt);
             progress += rp__run_local(rt);
             pthread_mutex_unlock(&rt->prog);

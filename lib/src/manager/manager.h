@@ -334,7 +334,6 @@ struct rp_runtime {
      * linked by snext through a stub call: producers swap subs_in, the
      * consumer reads from subs_out */
     rp_result *subs_in; /* the newest (atomic) */
-    uint64_t next_job;  /* (atomic) */
     RP__CACHE_PAD(pad_subs);
     int mgr_asleep; /* the manager waits on rt->wake: submitters signal it (atomic) */
     int drivers;    /* callers driving progress in rp__wait_step (atomic) */
@@ -355,7 +354,9 @@ struct rp_runtime {
     int shutdown_failed; /* SHUTDOWN may not have reached every worker */
     rp_pool *pools;
     uint32_t next_pool;
-    uint64_t results; /* RESULT messages handled, for rp__worker.seq */
+    uint64_t results;  /* RESULT messages handled, for rp__worker.seq */
+    uint64_t next_job; /* the last call's id (given when it is filed) */
+    int backlog;       /* a pool had calls left that no worker had room for (rp__dispatch) */
     rp__ctrl *ctrl_head, *ctrl_tail;
     rp_result *completed, *completed_tail; /* all items in: callbacks to run, in order */
     size_t inflight;                       /* chunks on workers */
