@@ -68,7 +68,7 @@ function theirs(workload, who, key, unit, status) {
 # how far past the target it is (> 1: met, whichever way the goal points)
 function goal(text, short, r, cmp, target) {
     if (r == "") {
-        printf "  %-58s %10s  %s\n", text, "-", "not measured (peer missing or failed)"
+        printf "  %-58s %10s  %s\n", text, "-", "not measured (see the table above)"
         return
     }
     met = cmp == ">=" ? r >= target : r <= target
@@ -154,6 +154,11 @@ END {
     for (i = 1; i <= 2; i++) {
         wq = "queue " (qs[i] == 8 ? "8 B" : "4 KiB") " items w->w"
         q = "queue_w2w_" qs[i] "B_bounded"
+        if (workers < 2) { # worker to worker needs two
+            emit(wq, "rankpool", "", "items/s", "", "", "", "n/a (1 worker)")
+            RATIO[wq, "python mp.Queue"] = ""
+            continue
+        }
         mine(wq, "sync" SUBSEP "rankpool" SUBSEP q, "items/s")
         theirs(wq, "python mp.Queue", "sync" SUBSEP "python" SUBSEP q, "items/s", py)
     }

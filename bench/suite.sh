@@ -127,7 +127,12 @@ peer main st_mpi4py bench_mpirun "$np" "$mpy" -m mpi4py.futures "$bench_dir/py_m
     --tasks "$mpi4py_tasks" --reps "$reps"
 run main bench_mpirun "$np" "$idle_exe" "$idle"
 run dict env "${dict_env[@]}" "PYTHON=$python" "$bench_dir/dict.sh" "$build"
-run sync env "${sync_env[@]}" "PYTHON=$python" "$bench_dir/sync.sh" "$build"
+# Worker-to-worker queues need two workers.
+if ((workers >= 2)); then
+    run sync env "${sync_env[@]}" "PYTHON=$python" "$bench_dir/sync.sh" "$build"
+else
+    echo "# queues: worker to worker needs two workers (NP >= 3); not measured"
+fi
 for ((w = 1; w <= wmax; w++)); do
     echo "# scaling: $w workers"
     run "scale w=$w" bench_mpirun $((w + 1)) "$pool" --tasks "$s_tasks" --primes "$s_primes" \
