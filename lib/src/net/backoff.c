@@ -26,24 +26,32 @@ static inline void cpu_relax(void) {
 #endif
 }
 
+/* While spinning, the clock is read every this many polls: a read costs
+ * about as much as the poll itself. */
+#define RP__CLOCK_EVERY 8u
+
 void rp__backoff_reset(rp__backoff *b) {
     b->slept = 0;
     b->idle_since = 0;
     b->sleep = 0;
     b->spins = 0;
+    b->now = 0;
 }
 
 int rp__backoff_sleeps(const rp__backoff *b, const rp_options *opt) {
-    return b->idle_since != 0 && rp__now() - b->idle_since >= opt->idle_spin;
+    return b->idle_since != 0 && b->now - b->idle_since >= opt->idle_spin;
 }
 
 void rp__backoff_idle(rp__backoff *b, const rp_options *opt, double limit, pthread_mutex_t *m,
                       pthread_cond_t *cv) {
-    double now = rp__now();
     if (b->idle_since == 0) {
-        b->idle_since = now;
+        b->now = b->idle_since = rp__now();
         b->sleep = 10e-6;
+        b->spins = 0;
+    } else if (++b->spins % RP__CLOCK_EVERY == 0 || b->now - b->idle_since >= opt->idle_spin) {
+        b->now = rp__now();
     }
+    double now = b->now;
     if (now - b->idle_since < opt->idle_spin) {
         /* Spinning: let the caller's other threads take the lock, and now
          * and then let other ranks sharing this core run (a syscall each

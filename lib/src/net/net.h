@@ -28,6 +28,7 @@ typedef struct rp__backoff {
     unsigned spins;    /* polls since idle_since */
     int slept;         /* slept since the caller last looked (see rp__recv_any) */
     double sleep;      /* next sleep, seconds */
+    double now;        /* the clock, read every few polls while spinning */
 } rp__backoff;
 
 void rp__backoff_reset(rp__backoff *b);
