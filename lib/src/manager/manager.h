@@ -511,7 +511,7 @@ typedef struct rp__wait {
 } rp__wait;
 
 #define RP__WAIT_INIT                                                                              \
-    { {0, 0, 0, 0, 0}, 0, 0 }
+    { {0, 0, 0, 0, 0, 0}, 0, 0 }
 
 /**
  * One step of a wait (lock held) until the caller's condition holds or

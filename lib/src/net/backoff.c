@@ -36,10 +36,17 @@ void rp__backoff_reset(rp__backoff *b) {
     b->sleep = 0;
     b->spins = 0;
     b->now = 0;
+    b->fresh = 0;
 }
 
-int rp__backoff_sleeps(const rp__backoff *b, const rp_options *opt) {
-    return b->idle_since != 0 && b->now - b->idle_since >= opt->idle_spin;
+int rp__backoff_sleeps(rp__backoff *b, const rp_options *opt) {
+    if (b->idle_since == 0)
+        return 0;
+    /* The answer must hold for the next rp__backoff_idle: it uses this
+     * reading of the clock (a caller announces a sleep on it). */
+    b->now = rp__now();
+    b->fresh = 1;
+    return b->now - b->idle_since >= opt->idle_spin;
 }
 
 void rp__backoff_idle(rp__backoff *b, const rp_options *opt, double limit, pthread_mutex_t *m,
@@ -48,6 +55,8 @@ void rp__backoff_idle(rp__backoff *b, const rp_options *opt, double limit, pthre
         b->now = b->idle_since = rp__now();
         b->sleep = 10e-6;
         b->spins = 0;
+    } else if (b->fresh) {
+        b->fresh = 0;
     } else if (++b->spins % RP__CLOCK_EVERY == 0 || b->now - b->idle_since >= opt->idle_spin) {
         b->now = rp__now();
     }

@@ -29,13 +29,14 @@ typedef struct rp__backoff {
     int slept;         /* slept since the caller last looked (see rp__recv_any) */
     double sleep;      /* next sleep, seconds */
     double now;        /* the clock, read every few polls while spinning */
+    int fresh;         /* now was just read by rp__backoff_sleeps */
 } rp__backoff;
 
 void rp__backoff_reset(rp__backoff *b);
 
 /** Would the next rp__backoff_idle sleep (rather than spin)?  A loop that
  *  must announce its sleep asks first. */
-int rp__backoff_sleeps(const rp__backoff *b, const rp_options *opt);
+int rp__backoff_sleeps(rp__backoff *b, const rp_options *opt);
 
 /**
  * Called when a loop iteration found nothing to do.  Sleeps per the policy,
