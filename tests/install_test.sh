@@ -95,10 +95,10 @@ cc "$tmp/readme.c" $(pkg-config --cflags --libs rankpool) -Wl,-rpath,"$libdir" -
 
 # Each program runs (one rank: no mpirun needed); shared ones use the
 # installed library, static ones none.
-run() { # EXE EXPECTED LINKAGE
+run() { # EXE EXPECTED LINKAGE [ARGS...]
     [ -x "$1" ] || return 0 # reported above
     local out
-    out=$("$1" 2>&1) || true
+    out=$("$1" "${@:4}" 2>&1 </dev/null) || true
     if [ "$out" != "$2" ] && ! grep -q -- "$2" <<<"$out"; then
         bad "$1 printed '$out'"
     elif [ "$3" = shared ] && [ "$(realpath "$(ldd "$1" | awk '/librankpool/ {print $3}')")" != \
@@ -121,7 +121,9 @@ run "$tmp/readme" "[1, 4, 9]" shared
 # The installed programs (when the apps were built), their man pages, the docs.
 if [ -x "$prefix/bin/rankpool-info" ]; then
     run "$prefix/bin/rankpool-info" "prefetch  *2  *default  *RP_PREFETCH" shared
-    for m in rankpool-info rankpool-topo; do
+    # rankpool-run: installed, linked to the installed library, and its --help runs.
+    run "$prefix/bin/rankpool-run" "usage" shared --help
+    for m in rankpool-info rankpool-topo rankpool-run; do
         page=$prefix/share/man/man1/$m.1
         [ -f "$page" ] && man -l "$page" 2>/dev/null | grep -q "^NAME" && ok || bad "no man page $m"
     done
