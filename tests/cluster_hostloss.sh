@@ -59,6 +59,16 @@ job=
 # shellcheck disable=SC2317 # called by the trap
 cleanup() {
     ip link set "$link" up 2>/dev/null || true
+    # The next test must find the network as it was: the link carrying
+    # again, and no host remembering the cut-off one as unreachable (a failed
+    # neighbour entry cost the next job's daemons their first connections).
+    for _ in $(seq 30); do
+        [[ $(cat "/sys/class/net/$link/operstate" 2>/dev/null) == up ]] && break
+        sleep 0.1
+    done
+    for i in $(existing_hosts); do
+        ip -n "$(host_name "$i")" neigh flush all 2>/dev/null || true
+    done
     if [[ -n $job ]] && kill -0 "$job" 2>/dev/null; then
         kill -TERM "$job" 2>/dev/null || true
     fi
