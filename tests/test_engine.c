@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "mpi_cases.h"
+
 static rp_runtime *rt;
 
 static int twice(rp_task_ctx *ctx, const void *arg, size_t size) {
@@ -258,24 +260,11 @@ int main(int argc, char **argv) {
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
     opt.ntasks = sizeof tasks / sizeof tasks[0];
-    int rc = rp_init(&rt, &argc, &argv, &opt);
-    if (rc != 0) {
-        fprintf(stderr, "rp_init: %s: %s\n", rp_err_name(rc), rp_last_error());
-        return 1;
-    }
-    int failed = 0;
-    if (rp_is_manager(rt)) {
-        const struct CMUnitTest cases[] = {
-            cmocka_unit_test(test_many_producers),
-            cmocka_unit_test(test_drivers_contend),
-            cmocka_unit_test(test_burst_then_wait),
-        };
-        failed = cmocka_run_group_tests(cases, NULL, NULL);
-    }
-    rc = rp_finalize(rt);
-    if (rc != 0) {
-        fprintf(stderr, "rp_finalize: %s\n", rp_err_name(rc));
-        failed++;
-    }
+    const struct CMUnitTest cases[] = {
+        cmocka_unit_test(test_many_producers),
+        cmocka_unit_test(test_drivers_contend),
+        cmocka_unit_test(test_burst_then_wait),
+    };
+    int failed = RP_TEST_RUN_CASES(&rt, &argc, &argv, &opt, cases);
     return failed ? 1 : 0;
 }

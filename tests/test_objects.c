@@ -16,6 +16,8 @@
 
 #include <cmocka.h>
 
+#include "mpi_cases.h"
+
 static rp_runtime *rt;
 
 #define K(s) rp_key_str(s)
@@ -442,24 +444,11 @@ int main(int argc, char **argv) {
     opt.ntasks = sizeof tasks / sizeof tasks[0];
     opt.obj_key_max = 1024;
     opt.obj_mem_max = (size_t)8 << 20;
-    int rc = rp_init(&rt, &argc, &argv, &opt);
-    if (rc != 0) {
-        fprintf(stderr, "rp_init: %s: %s\n", rp_err_name(rc), rp_last_error());
-        return 1;
-    }
-    int failed = 0;
-    if (rp_is_manager(rt)) {
-        const struct CMUnitTest cases[] = {
-            cmocka_unit_test(test_battery_on_rank0), cmocka_unit_test(test_battery_on_workers),
-            cmocka_unit_test(test_seed_counter),     cmocka_unit_test(test_memory_full_on_worker),
-            cmocka_unit_test(test_stress),           cmocka_unit_test(test_from_callbacks),
-        };
-        failed = cmocka_run_group_tests(cases, NULL, NULL);
-    }
-    rc = rp_finalize(rt);
-    if (rc != 0) {
-        fprintf(stderr, "rp_finalize: %s\n", rp_err_name(rc));
-        failed++;
-    }
+    const struct CMUnitTest cases[] = {
+        cmocka_unit_test(test_battery_on_rank0), cmocka_unit_test(test_battery_on_workers),
+        cmocka_unit_test(test_seed_counter),     cmocka_unit_test(test_memory_full_on_worker),
+        cmocka_unit_test(test_stress),           cmocka_unit_test(test_from_callbacks),
+    };
+    int failed = RP_TEST_RUN_CASES(&rt, &argc, &argv, &opt, cases);
     return failed ? 1 : 0;
 }

@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "mpi_cases.h"
+
 static rp_runtime *rt;
 
 /* ---- task functions (the same table on every rank) ----------------------- */
@@ -873,42 +875,29 @@ int main(int argc, char **argv) {
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
     opt.ntasks = sizeof tasks / sizeof tasks[0];
-    int rc = rp_init(&rt, &argc, &argv, &opt);
-    if (rc != 0) {
-        fprintf(stderr, "rp_init: %s: %s\n", rp_err_name(rc), rp_last_error());
-        return 1;
-    }
-    int failed = 0;
-    if (rp_is_manager(rt)) {
-        const struct CMUnitTest cases[] = {
-            cmocka_unit_test(test_runtime_queries),
-            cmocka_unit_test(test_map_seed),
-            cmocka_unit_test(test_map_chunksizes),
-            cmocka_unit_test(test_map_big_records),
-            cmocka_unit_test(test_starmap_variable),
-            cmocka_unit_test(test_apply),
-            cmocka_unit_test(test_apply_async_callbacks),
-            cmocka_unit_test(test_map_async_failure),
-            cmocka_unit_test(test_imap_orders),
-            cmocka_unit_test(test_variable_results_in_handle),
-            cmocka_unit_test(test_bad_arguments),
-            cmocka_unit_test(test_timeouts),
-            cmocka_unit_test(test_terminate),
-            cmocka_unit_test(test_initializer),
-            cmocka_unit_test(test_two_pools),
-            cmocka_unit_test(test_callback_cannot_block),
-            cmocka_unit_test(test_blocking_from_callback),
-            cmocka_unit_test(test_blocking_timeouts),
-            cmocka_unit_test(test_terminate_inside_a_chunk),
-            cmocka_unit_test(test_many_small_calls),
-            cmocka_unit_test(test_pool_stats),
-        };
-        failed = cmocka_run_group_tests(cases, NULL, NULL);
-    }
-    rc = rp_finalize(rt);
-    if (rc != 0) {
-        fprintf(stderr, "rp_finalize: %s\n", rp_err_name(rc));
-        failed++;
-    }
+    const struct CMUnitTest cases[] = {
+        cmocka_unit_test(test_runtime_queries),
+        cmocka_unit_test(test_map_seed),
+        cmocka_unit_test(test_map_chunksizes),
+        cmocka_unit_test(test_map_big_records),
+        cmocka_unit_test(test_starmap_variable),
+        cmocka_unit_test(test_apply),
+        cmocka_unit_test(test_apply_async_callbacks),
+        cmocka_unit_test(test_map_async_failure),
+        cmocka_unit_test(test_imap_orders),
+        cmocka_unit_test(test_variable_results_in_handle),
+        cmocka_unit_test(test_bad_arguments),
+        cmocka_unit_test(test_timeouts),
+        cmocka_unit_test(test_terminate),
+        cmocka_unit_test(test_initializer),
+        cmocka_unit_test(test_two_pools),
+        cmocka_unit_test(test_callback_cannot_block),
+        cmocka_unit_test(test_blocking_from_callback),
+        cmocka_unit_test(test_blocking_timeouts),
+        cmocka_unit_test(test_terminate_inside_a_chunk),
+        cmocka_unit_test(test_many_small_calls),
+        cmocka_unit_test(test_pool_stats),
+    };
+    int failed = RP_TEST_RUN_CASES(&rt, &argc, &argv, &opt, cases);
     return failed ? 1 : 0;
 }

@@ -24,6 +24,8 @@
 
 #include <cmocka.h>
 
+#include "mpi_cases.h"
+
 static rp_runtime *rt;
 
 static void sleep_ms(int ms) {
@@ -686,35 +688,22 @@ int main(int argc, char **argv) {
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
     opt.ntasks = sizeof tasks / sizeof tasks[0];
-    int rc = rp_init(&rt, &argc, &argv, &opt);
-    if (rc != 0) {
-        fprintf(stderr, "rp_init: %s: %s\n", rp_err_name(rc), rp_last_error());
-        return 1;
-    }
-    int failed = 0;
-    if (rp_is_manager(rt)) {
-        const struct CMUnitTest cases[] = {
-            cmocka_unit_test(test_start_join_exitcodes),
-            cmocka_unit_test(test_value_process),
-            cmocka_unit_test(test_terminate_kill_alive),
-            cmocka_unit_test(test_many_processes),
-            cmocka_unit_test(test_lock_owners),
-            cmocka_unit_test(test_daemon_children),
-            cmocka_unit_test(test_run_method),
-            cmocka_unit_test(test_killed_waiter_takes_nothing),
-            cmocka_unit_test(test_isolated_segv),
-            cmocka_unit_test(test_isolated_abort),
-            cmocka_unit_test(test_isolated_timeout),
-            cmocka_unit_test(test_maxtasksperchild),
-            cmocka_unit_test(test_destroy_running),
-        };
-        failed = cmocka_run_group_tests(cases, NULL, NULL);
-    }
-    rc = rp_finalize(rt);
-    if (rc != 0) {
-        fprintf(stderr, "rp_finalize: %s\n", rp_err_name(rc));
-        failed++;
-    }
+    const struct CMUnitTest cases[] = {
+        cmocka_unit_test(test_start_join_exitcodes),
+        cmocka_unit_test(test_value_process),
+        cmocka_unit_test(test_terminate_kill_alive),
+        cmocka_unit_test(test_many_processes),
+        cmocka_unit_test(test_lock_owners),
+        cmocka_unit_test(test_daemon_children),
+        cmocka_unit_test(test_run_method),
+        cmocka_unit_test(test_killed_waiter_takes_nothing),
+        cmocka_unit_test(test_isolated_segv),
+        cmocka_unit_test(test_isolated_abort),
+        cmocka_unit_test(test_isolated_timeout),
+        cmocka_unit_test(test_maxtasksperchild),
+        cmocka_unit_test(test_destroy_running),
+    };
+    int failed = RP_TEST_RUN_CASES(&rt, &argc, &argv, &opt, cases);
     /* Every child of this rank was reaped. */
     if (zombies() != 0) {
         fprintf(stderr, "zombies left after finalize\n");

@@ -17,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "mpi_cases.h"
+
 static rp_runtime *rt;
 
 static double now(void) {
@@ -530,28 +532,15 @@ int main(int argc, char **argv) {
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
     opt.ntasks = sizeof tasks / sizeof tasks[0];
-    int rc = rp_init(&rt, &argc, &argv, &opt);
-    if (rc != 0) {
-        fprintf(stderr, "rp_init: %s: %s\n", rp_err_name(rc), rp_last_error());
-        return 1;
-    }
-    int failed = 0;
-    if (rp_is_manager(rt)) {
-        const struct CMUnitTest cases[] = {
-            cmocka_unit_test(test_remote_get),
-            cmocka_unit_test(test_lock_across_ranks),
-            cmocka_unit_test(test_barrier_and_event),
-            cmocka_unit_test(test_stress_exactly_once),
-            cmocka_unit_test(test_pipe_across_ranks),
-            cmocka_unit_test(test_callback_may_not_wait),
-            cmocka_unit_test(test_waiting_worker_gets_no_work),
-        };
-        failed = cmocka_run_group_tests(cases, NULL, NULL);
-    }
-    rc = rp_finalize(rt);
-    if (rc != 0) {
-        fprintf(stderr, "rp_finalize: %s\n", rp_err_name(rc));
-        failed++;
-    }
+    const struct CMUnitTest cases[] = {
+        cmocka_unit_test(test_remote_get),
+        cmocka_unit_test(test_lock_across_ranks),
+        cmocka_unit_test(test_barrier_and_event),
+        cmocka_unit_test(test_stress_exactly_once),
+        cmocka_unit_test(test_pipe_across_ranks),
+        cmocka_unit_test(test_callback_may_not_wait),
+        cmocka_unit_test(test_waiting_worker_gets_no_work),
+    };
+    int failed = RP_TEST_RUN_CASES(&rt, &argc, &argv, &opt, cases);
     return failed ? 1 : 0;
 }

@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "mpi_cases.h"
+
 static rp_runtime *rt;
 
 /* Sleeps the given number of milliseconds; a negative number fails at once. */
@@ -306,24 +308,11 @@ int main(int argc, char **argv) {
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
     opt.ntasks = sizeof tasks / sizeof tasks[0];
-    int rc = rp_init(&rt, &argc, &argv, &opt);
-    if (rc != 0) {
-        fprintf(stderr, "rp_init: %s: %s\n", rp_err_name(rc), rp_last_error());
-        return 1;
-    }
-    int failed = 0;
-    if (rp_is_manager(rt)) {
-        const struct CMUnitTest cases[] = {
-            cmocka_unit_test(test_wait_modes),      cmocka_unit_test(test_as_completed),
-            cmocka_unit_test(test_cancel),          cmocka_unit_test(test_retries),
-            cmocka_unit_test(test_progress_format), cmocka_unit_test(test_progress_bar),
-        };
-        failed = cmocka_run_group_tests(cases, NULL, NULL);
-    }
-    rc = rp_finalize(rt);
-    if (rc != 0) {
-        fprintf(stderr, "rp_finalize: %s\n", rp_err_name(rc));
-        failed++;
-    }
+    const struct CMUnitTest cases[] = {
+        cmocka_unit_test(test_wait_modes),      cmocka_unit_test(test_as_completed),
+        cmocka_unit_test(test_cancel),          cmocka_unit_test(test_retries),
+        cmocka_unit_test(test_progress_format), cmocka_unit_test(test_progress_bar),
+    };
+    int failed = RP_TEST_RUN_CASES(&rt, &argc, &argv, &opt, cases);
     return failed ? 1 : 0;
 }

@@ -30,16 +30,19 @@ struct rr_output {
     double t0, last_draw;
 };
 
-double rr_wall(void) {
+/* Seconds on clock @p id. */
+static double clock_seconds(clockid_t id) {
     struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+double rr_wall(void) {
+    return clock_seconds(CLOCK_REALTIME);
+}
+
 double rr_mono(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return clock_seconds(CLOCK_MONOTONIC);
 }
 
 rr_output *rr_output_new(const rr_opts *o, size_t total) {
