@@ -96,15 +96,44 @@ static int fail(const char *what, int rc) {
     return rc;
 }
 
-/* One timing of the map: rank 0's CPU and the wall time it took. */
-static int tasks_once(rp_pool *pool, const config *cf, int64_t *in, double *cpu, double *wall) {
-    rp_call_options co = RP_CALL_OPTIONS_INIT;
-    co.chunksize = (size_t)cf->chunk;
-    double c0 = bench_cpu_seconds(), t0 = bench_now();
-    int rc = rp_pool_map(pool, "nap", in, (size_t)cf->tasks, sizeof *in, NULL, 0, &co);
-    *wall = bench_now() - t0;
-    *cpu = bench_cpu_seconds() - c0;
+/* One timed step of a measurement, doing a fixed number of units. */
+typedef int (*step_fn)(void *ctx);
+
+/* Runs @p step @p reps times (after one untimed warm-up run); the median,
+ * min and max of rank 0's CPU microseconds per unit (@p units a step) into
+ * @p cpu_us and of units per second into @p rate. */
+static int timed(step_fn step, void *ctx, long long reps, double units, bench_stats *cpu_us,
+                 bench_stats *rate) {
+    double *c = calloc((size_t)reps, sizeof *c), *r = calloc((size_t)reps, sizeof *r);
+    int rc = c == NULL || r == NULL ? RP_ENOMEM : step(ctx);
+    for (long long i = 0; rc == 0 && i < reps; i++) {
+        double c0 = bench_cpu_seconds(), t0 = bench_now();
+        rc = step(ctx);
+        r[i] = units / (bench_now() - t0);
+        c[i] = (bench_cpu_seconds() - c0) / units * 1e6;
+    }
+    if (rc == 0) {
+        *cpu_us = bench_summarize(c, (size_t)reps);
+        *rate = bench_summarize(r, (size_t)reps);
+    }
+    free(c);
+    free(r);
     return rc;
+}
+
+typedef struct map_step {
+    rp_pool *pool;
+    const char *task;
+    const void *in;
+    size_t n, size, chunk;
+} map_step;
+
+/* One map of the step's items, results dropped. */
+static int map_once(void *ctx) {
+    const map_step *m = ctx;
+    rp_call_options co = RP_CALL_OPTIONS_INIT;
+    co.chunksize = m->chunk;
+    return rp_pool_map(m->pool, m->task, m->in, m->n, m->size, NULL, 0, &co);
 }
 
 static int run_tasks(rp_runtime *rt, const config *cf) {
@@ -113,34 +142,23 @@ static int run_tasks(rp_runtime *rt, const config *cf) {
     if (rc != 0)
         return fail("rp_pool_create", rc);
     int64_t *in = malloc((size_t)cf->tasks * sizeof *in);
-    double *cpu = calloc((size_t)cf->reps, sizeof *cpu),
-           *rate = calloc((size_t)cf->reps, sizeof *rate);
-    if (in == NULL || cpu == NULL || rate == NULL)
+    if (in == NULL)
         rc = RP_ENOMEM;
     for (long long i = 0; rc == 0 && i < cf->tasks; i++)
         in[i] = cf->nap;
-    double wall;
-    if (rc == 0) /* warm-up: the workers' first chunks, the pool's buffers */
-        rc = tasks_once(pool, cf, in, &cpu[0], &wall);
-    for (long long r = 0; rc == 0 && r < cf->reps; r++) {
-        rc = tasks_once(pool, cf, in, &cpu[r], &wall);
-        cpu[r] = cpu[r] / (double)cf->tasks * 1e6;
-        rate[r] = (double)cf->tasks / wall;
-    }
-    if (rc == 0) {
-        bench_stats c = bench_summarize(cpu, (size_t)cf->reps);
-        bench_stats w = bench_summarize(rate, (size_t)cf->reps);
+    map_step m = {pool, "nap", in, (size_t)cf->tasks, sizeof *in, (size_t)cf->chunk};
+    bench_stats c, w;
+    if (rc == 0)
+        rc = timed(map_once, &m, cf->reps, (double)cf->tasks, &c, &w);
+    if (rc == 0)
         printf("scale tasks ranks=%d workers=%d tasks=%lld chunk=%lld nap_us=%lld "
                "rank0_cpu_us_per_task=%.3f min=%.3f max=%.3f tasks_per_s=%.0f min=%.0f max=%.0f "
                "rank0_busy=%.2f\n",
                rp_size(rt), rp_pool_workers(pool), cf->tasks, cf->chunk, cf->nap, c.median, c.min,
                c.max, w.median, w.min, w.max, c.median * 1e-6 * w.median);
-    } else {
+    else
         fail("map", rc);
-    }
     free(in);
-    free(cpu);
-    free(rate);
     rp_pool_destroy(pool);
     return rc;
 }
@@ -156,34 +174,23 @@ static int run_objects(rp_runtime *rt, const config *cf) {
     hammer_arg *in = calloc((size_t)w, sizeof *in);
     if (in == NULL)
         rc = RP_ENOMEM;
-    rp_call_options co = RP_CALL_OPTIONS_INIT;
-    co.chunksize = 1;
+    map_step m = {pool, "hammer", in, (size_t)w, sizeof *in, 1};
+    /* Each worker's key, so that the gets find it. */
+    for (int i = 0; rc == 0 && i < w; i++)
+        in[i] = (hammer_arg){d, 1, 1};
+    if (rc == 0)
+        rc = map_once(&m);
     for (int set = 0; rc == 0 && set < 2; set++) {
-        /* A first round sets each worker's key and warms up. */
-        for (int i = 0; i < w; i++)
-            in[i] = (hammer_arg){d, 1, 1};
-        rc = rp_pool_map(pool, "hammer", in, (size_t)w, sizeof *in, NULL, 0, &co);
-        double *cpu = calloc((size_t)cf->reps, sizeof *cpu),
-               *rate = calloc((size_t)cf->reps, sizeof *rate);
         for (int i = 0; i < w; i++)
             in[i] = (hammer_arg){d, cf->ops, set};
-        for (long long r = 0; rc == 0 && r < cf->reps; r++) {
-            double c0 = bench_cpu_seconds(), t0 = bench_now();
-            rc = rp_pool_map(pool, "hammer", in, (size_t)w, sizeof *in, NULL, 0, &co);
-            double wall = bench_now() - t0, n = (double)cf->ops * w;
-            cpu[r] = (bench_cpu_seconds() - c0) / n * 1e6;
-            rate[r] = n / wall;
-        }
-        if (rc == 0) {
-            bench_stats c = bench_summarize(cpu, (size_t)cf->reps);
-            bench_stats t = bench_summarize(rate, (size_t)cf->reps);
+        bench_stats c, t;
+        if (rc == 0)
+            rc = timed(map_once, &m, cf->reps, (double)cf->ops * w, &c, &t);
+        if (rc == 0)
             printf("scale objects ranks=%d workers=%d op=%s ops=%lld rank0_cpu_us_per_op=%.3f "
                    "min=%.3f max=%.3f ops_per_s=%.0f min=%.0f max=%.0f rank0_busy=%.2f\n",
                    rp_size(rt), w, set ? "set" : "get", cf->ops * w, c.median, c.min, c.max,
                    t.median, t.min, t.max, c.median * 1e-6 * t.median);
-        }
-        free(cpu);
-        free(rate);
     }
     if (rc != 0)
         fail("objects", rc);
