@@ -86,6 +86,8 @@ struct bi_row {
     /* The code in a task, when it differs (else want): a function of the
      * context, e.g. RP_ENOTMANAGER on a worker rank. */
     int (*want_in)(const bi *b, const bi_row *r);
+    /* the answer everywhere, when it depends on the job's layout (NULL: want) */
+    int (*want_job)(const bi *b, const bi_row *r);
     int only; /* 0: everywhere; BI_MAIN: rank 0's main only (it uses
                  rank 0's pointers); BI_ONE_RANK: one-rank jobs only */
     /* inputs */

@@ -15,7 +15,16 @@ static int d_array_open(bi *b, const bi_row *r) {
     /* .n: the type; .i: the element size; .t > 0: a length of SIZE_MAX / 4. */
     int rc = rp_array_open(BI_RT, BI_STR(NULL), RP_CREATE, (rp_elem)r->n, (size_t)r->i,
                            r->t > 0 ? SIZE_MAX / 4 : 2, BI_OUT(&a));
+    if (rc == 0 && r->s == S_OTHERKIND)
+        rp_array_destroy(b->rt, a); /* (with servers: arrays' names are rank 0's own) */
     return rc;
+}
+/* Value and Array live on rank 0 with their memory; with server ranks the
+ * other objects' names hash to the servers (docs/scale.md), so an array
+ * may share a name with a queue there. */
+static int kind_clash(const bi *b, const bi_row *r) {
+    (void)r;
+    return rp_server_count(b->rt) > 0 ? 0 : RP_ETYPE;
 }
 static int d_value_open(bi *b, const bi_row *r) {
     rp_array a;
@@ -106,7 +115,7 @@ const bi_row bi_rows_array[] = {
     {"rp_array_open", d_array_open, "SIZE_MAX / 4 doubles (the size overflows)", .want = RP_ETOOBIG,
      .n = RP_ELEM_DOUBLE, .t = 1},
     {"rp_array_open", d_array_open, "a name that holds a queue", .want = RP_ETYPE,
-     .n = RP_ELEM_INT64, .s = S_OTHERKIND},
+     .n = RP_ELEM_INT64, .s = S_OTHERKIND, .want_job = kind_clash},
     {"rp_array_open", d_array_open, "empty name", .want = RP_EINVAL, .n = RP_ELEM_INT64,
      .s = S_EMPTY},
     {"rp_value_open", d_value_open, "NULL runtime", .want = RP_EINVAL, .rt = 1,

@@ -87,7 +87,8 @@ static int d_queries(bi *b, const bi_row *r) {
     (void)b;
     (void)r;
     return rp_is_manager(NULL) != 0 || rp_rank(NULL) != -1 || rp_size(NULL) != 0 ||
-           rp_worker_count(NULL) != 0 || rp_workers_lost(NULL) != 0 || rp_interrupted(NULL) != 0;
+           rp_worker_count(NULL) != 0 || rp_workers_lost(NULL) != 0 || rp_interrupted(NULL) != 0 ||
+           rp_server_count(NULL) != 0;
 }
 static int d_placement_get(bi *b, const bi_row *r) {
     rp_placement_info info;
@@ -412,6 +413,7 @@ const bi_row bi_rows_runtime[] = {
     {"rp_rank", d_queries, "NULL runtime", .want = 0},
     {"rp_size", d_queries, "NULL runtime", .want = 0},
     {"rp_worker_count", d_queries, "NULL runtime", .want = 0},
+    {"rp_server_count", d_queries, "NULL runtime", .want = 0},
     {"rp_workers_lost", d_queries, "NULL runtime", .want = 0},
     {"rp_interrupted", d_queries, "NULL runtime", .want = 0},
     {"rp_placement_get", d_placement_get, "NULL runtime", .want = RP_EINVAL, .rt = 1},

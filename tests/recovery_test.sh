@@ -5,7 +5,7 @@
 #   recovery_test.sh MODE TEST_BINARY MPIEXEC [MPIEXEC_FLAGS...]
 #
 # MODE: kill_recovery, poison, kill_default, hang, sigint_mpirun, sigterm_rank0,
-# second_signal, lease_flood.  The job's processes carry RP_RECOVERY_TAG in their
+# second_signal, lease_flood, server_lost.  The job's processes carry RP_RECOVERY_TAG in their
 # environment, so leftovers are found even when other tests run at once.
 set -u
 mode=$1 bin=$2 mpiexec=$3
@@ -120,6 +120,19 @@ lease_flood)
         fail "turned-away connections not logged exactly once"
     expect "connections turned away in all"
     grep "flood:" "$out"
+    ;;
+server_lost)
+    # A server rank (docs/scale.md) is killed: its objects are reported
+    # lost, by name, to rank 0 and to the tasks; nothing is made anew.
+    start 4 --enable-recovery "$bin" server
+    finish 90
+    expect "server rank 1 \\(pid [0-9]+\\) lost"
+    expect "the task waiting in the server's queue: RP_ELOST"
+    expect "rank 0's dict get: RP_ELOST \\(server rank 1 was lost"
+    expect "a task's dict open: RP_ELOST"
+    expect "a new named dict: RP_ELOST"
+    expect "the pool after the server's loss: 300 results correct"
+    expect "server lost: every call on its objects failed with RP_ELOST"
     ;;
 kill_default)
     start 4 "$bin" kill 10000

@@ -206,6 +206,8 @@ static void note(tally *t, const char *fmt, ...) {
 }
 
 static int row_want(const bi *b, const bi_row *r) {
+    if (r->want_job != NULL)
+        return r->want_job(b, r);
     return b->where == BI_TASK && r->want_in != NULL ? r->want_in(b, r) : r->want;
 }
 

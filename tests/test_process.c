@@ -444,7 +444,7 @@ static void test_lock_owners(void **state) {
     assert_int_equal(rp_lock_open(rt, NULL, 0, 0, &a.l), 0);
     assert_int_equal(rp_queue_open(rt, NULL, 0, RP_QUEUE_FIFO, 0, &a.q), 0);
     rp_process_options o = RP_PROCESS_OPTIONS_INIT;
-    o.rank = rp_size(rt) > 1 ? 1 : 0;
+    o.rank = rp_size(rt) > 1 ? 1 + rp_server_count(rt) : 0; /* the first worker rank */
     rp_process *h = make("p_hold", &a, &o);
     assert_int_equal(rp_process_start(h), 0);
     int64_t held = 0;

@@ -20,6 +20,10 @@
  *                                the map returns RP_EINTR, rank 0 finalizes.
  *   test_recovery stubborn       as signal, but main ignores the stop and
  *                                sleeps on: a second signal must end it.
+ *   test_recovery server         server rank 1 (opt.servers = 1) is killed
+ *                                while a task waits in its queue: every
+ *                                call on its objects fails with RP_ELOST
+ *                                naming it; the pools go on.
  *   test_recovery flood          connections that say nothing, garbage, or
  *                                close at once stream into the lease
  *                                listener while worker rank 2 is killed:
@@ -75,6 +79,30 @@ static int nap(rp_task_ctx *ctx, const void *arg, size_t size) {
         return rp_fail(ctx, 1, "nap wants an int");
     nap_ms(*(const int *)arg);
     return rp_return(ctx, NULL, 0);
+}
+
+/* A task on the server's objects (docs/scale.md): opens the queue "srv-q"
+ * and waits for an item (timeout 60 s), or with an argument of 1 opens the
+ * dict "srv-d" and reads "k".  Returns the call's code. */
+static int on_server(rp_task_ctx *ctx, const void *arg, size_t size) {
+    rp_runtime *rt = rp_task_runtime(ctx);
+    int32_t rc;
+    if (size == sizeof(int) && *(const int *)arg == 1) {
+        rp_dict d;
+        int64_t v = 0;
+        rc = rp_dict_open(rt, "srv-d", 0, &d);
+        if (rc == 0)
+            rc = rp_dict_get_int(rt, d, rp_key_str("k"), &v);
+        if (rc == 0 && v != 7)
+            rc = -1000;
+    } else {
+        rp_queue q;
+        rp_value item;
+        rc = rp_queue_open(rt, "srv-q", 0, RP_QUEUE_FIFO, 0, &q);
+        if (rc == 0 && (rc = rp_queue_get(rt, q, 60.0, &item, NULL)) == 0)
+            rp_value_free(&item);
+    }
+    return rp_return(ctx, &rc, sizeof rc);
 }
 
 #define FAIL(...)                                                                                  \
@@ -482,6 +510,87 @@ static int run_flood(rp_runtime *rt) {
     return 0;
 }
 
+/* One server (rank 1) holds every named object; it is killed while a task
+ * waits in its queue: every call on its objects, from rank 0 and from the
+ * tasks, fails with RP_ELOST naming it, nothing is made anew empty, and
+ * the pools and rank 0's arrays go on. */
+static int run_server(rp_runtime *rt) {
+    if (rp_server_count(rt) != 1 || rp_size(rt) < 4)
+        FAIL("server needs 4 ranks and 1 server, has %d and %d", rp_size(rt), rp_server_count(rt));
+    rp_dict d;
+    rp_queue q;
+    int rc = rp_dict_open(rt, "srv-d", RP_CREATE, &d);
+    if (rc == 0)
+        rc = rp_dict_set(rt, d, rp_key_str("k"), rp_int(7));
+    if (rc == 0)
+        rc = rp_queue_open(rt, "srv-q", RP_CREATE, RP_QUEUE_FIFO, 0, &q);
+    if (rc != 0)
+        FAIL("objects on the server: %s", rp_err_name(rc));
+    rp_pool *pool = NULL;
+    if ((rc = rp_pool_create(rt, NULL, &pool)) != 0)
+        FAIL("rp_pool_create: %s", rp_err_name(rc));
+    int one = 1, zero = 0;
+    int32_t got = -1;
+    rc = rp_pool_apply(pool, "on_server", &one, sizeof one, &got, sizeof got, NULL, NULL);
+    if (rc != 0 || got != 0)
+        FAIL("a task reading the server's dict: %s, %d", rp_err_name(rc), got);
+    rp_result *waiter = NULL;
+    if ((rc = rp_pool_apply_async(pool, "on_server", &zero, sizeof zero, NULL, &waiter)) != 0)
+        FAIL("apply_async: %s", rp_err_name(rc));
+    int pid = 0;
+    for (int k = 0; k < 500 && pid == 0; k++) {
+        pthread_mutex_lock(&rt->lock);
+        pid = rt->workers[0].pid; /* rank 1's, from its lease */
+        pthread_mutex_unlock(&rt->lock);
+        nap_ms(10);
+    }
+    nap_ms(300); /* the task waits in the queue by now */
+    if (pid == 0)
+        FAIL("no lease from the server");
+    printf("killing server rank 1 (pid %d)\n", pid);
+    fflush(stdout);
+    kill(pid, SIGKILL);
+    double t0 = now();
+    while (!__atomic_load_n(&rt->servers.lost[1], __ATOMIC_ACQUIRE) && now() - t0 < 30)
+        nap_ms(1);
+    const void *data = NULL;
+    size_t dlen = 0;
+    rc = rp_result_get(waiter, 30.0, &data, &dlen);
+    got = rc == 0 && dlen == sizeof got ? *(const int32_t *)data : -1;
+    printf("the task waiting in the server's queue: %s\n", rp_err_name(got));
+    if (rc != 0 || got != RP_ELOST)
+        FAIL("the waiting task: %s, its call %s", rp_err_name(rc), rp_err_name(got));
+    rp_result_free(waiter);
+    int64_t v;
+    rc = rp_dict_get_int(rt, d, rp_key_str("k"), &v);
+    printf("rank 0's dict get: %s (%s)\n", rp_err_name(rc), rp_last_error());
+    if (rc != RP_ELOST || strstr(rp_last_error(), "server rank 1") == NULL)
+        FAIL("rank 0's call on the lost server's dict");
+    rc = rp_pool_apply(pool, "on_server", &one, sizeof one, &got, sizeof got, NULL, NULL);
+    printf("a task's dict open: %s\n", rp_err_name(got));
+    if (rc != 0 || got != RP_ELOST)
+        FAIL("a task's call on the lost server: %s, %s", rp_err_name(rc), rp_err_name(got));
+    rp_dict fresh;
+    rc = rp_dict_open(rt, "another", RP_CREATE, &fresh);
+    printf("a new named dict: %s\n", rp_err_name(rc));
+    if (rc != RP_ELOST)
+        FAIL("a named open on the lost server made an object anew: %s", rp_err_name(rc));
+    rp_array val;
+    double x = 0;
+    if ((rc = rp_value_open(rt, NULL, 0, RP_ELEM_DOUBLE, &val)) != 0 ||
+        (rc = rp_array_set_f64(rt, val, 0, 2.5)) != 0 ||
+        (rc = rp_array_get_f64(rt, val, 0, &x)) != 0 || x != 2.5)
+        FAIL("a Value on rank 0 after the loss: %s", rp_err_name(rc));
+    if (rp_workers_lost(rt) != 0)
+        FAIL("a lost server counted as a lost worker");
+    if (check_map(pool, 300, "the pool after the server's loss") != 0)
+        return 1;
+    rp_array_destroy(rt, val);
+    rp_pool_destroy(pool);
+    printf("server lost: every call on its objects failed with RP_ELOST\n");
+    return 0;
+}
+
 static int body(rp_runtime *rt, int argc, char **argv, void *user) {
     (void)user;
     printf("rank 0 pid %d\n", (int)getpid());
@@ -495,16 +604,20 @@ static int body(rp_runtime *rt, int argc, char **argv, void *user) {
         return run_poison(rt);
     if (strcmp(mode, "flood") == 0)
         return run_flood(rt);
+    if (strcmp(mode, "server") == 0)
+        return run_server(rt);
     if (strcmp(mode, "signal") == 0 || strcmp(mode, "stubborn") == 0)
         return run_signal(rt, mode[1] == 't');
     FAIL("unknown mode '%s'", mode);
 }
 
 int main(int argc, char **argv) {
-    static const rp_task_def tasks[] = {RP_TASK(square), RP_TASK(nap), RP_TASK(poison)};
+    static const rp_task_def tasks[] = {RP_TASK(square), RP_TASK(nap), RP_TASK(poison),
+                                        RP_TASK(on_server)};
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
-    opt.ntasks = 3;
+    opt.ntasks = 4;
+    opt.servers = argc > 1 && strcmp(argv[1], "server") == 0; /* every rank sees argv */
     opt.shutdown_timeout = 1.0;
     opt.lost_retries = 1;
     return rp_main(&argc, &argv, &opt, body, NULL);

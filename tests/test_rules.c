@@ -35,7 +35,7 @@ static int setup(void **state) {
     rt = calloc(1, sizeof *rt);
     rp_options o = RP_OPTIONS_INIT;
     rt->opt = o;
-    rt->store = rp__store_new(&o);
+    rt->store = rp__store_new(&o, 0);
     /* Arrays in memory of the store's own; this runtime maps none, so
      * element calls go through the store, as from another host. */
     arena = calloc(1, ARENA);

@@ -25,7 +25,7 @@ static rp_runtime *fake_rt(size_t key_max, size_t value_max, size_t mem_max) {
     if (mem_max)
         o.obj_mem_max = mem_max;
     rt->opt = o;
-    rt->store = rp__store_new(&o);
+    rt->store = rp__store_new(&o, 0);
     assert_non_null(rt->store);
     return rt;
 }

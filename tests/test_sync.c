@@ -26,7 +26,7 @@ static int setup(void **state) {
     rp_options o = RP_OPTIONS_INIT;
     o.obj_mem_max = (size_t)1 << 20;
     rt->opt = o;
-    rt->store = rp__store_new(&o);
+    rt->store = rp__store_new(&o, 0);
     return rt->store ? 0 : -1;
 }
 

@@ -63,13 +63,15 @@ static int prepare_manager(rp_runtime *rt) {
     rt->nworkers = rt->size > 1 ? rt->size - 1 : 1;
     rt->workers = calloc((size_t)rt->nworkers, sizeof *rt->workers);
     rt->task_ns = calloc(rt->tasks.n ? rt->tasks.n : 1, sizeof *rt->task_ns);
-    rt->store = rp__store_new(&rt->opt);
+    rt->store = rp__store_new(&rt->opt, 0);
     if (rt->workers == NULL || rt->task_ns == NULL || rt->store == NULL)
         return RP_ENOMEM;
     rt->obj_deadline = -1;
     rp__store_set_notify(rt->store, rp__objects_ready, rt);
-    for (int i = 0; i < rt->nworkers; i++)
+    for (int i = 0; i < rt->nworkers; i++) {
         rt->workers[i].rank = rt->size > 1 ? i + 1 : 0;
+        rt->workers[i].server = rt->size > 1 && i < rt->nservers;
+    }
     return 0;
 }
 
@@ -142,6 +144,13 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
                          .tasks = &rt->tasks,
                          .lease = &rt->lease};
 
+    /* Servers (docs/scale.md): at least one worker stays. */
+    rt->nservers = rt->opt.servers < rt->size - 1 ? rt->opt.servers : rt->size - 2;
+    if (rt->nservers < 0)
+        rt->nservers = 0;
+    rt->servers.n = rt->nservers;
+    rt->env.servers = &rt->servers;
+
     rp__log_set_rank(rt->rank);
     if (local == 0 && rt->opt.log_level != RP_LOG_DEFAULT)
         rp_log_set_level(rt->opt.log_level);
@@ -176,10 +185,10 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
     int lease = rp__lease_init(&rt->lease, rt->comm, rt->rank, rt->size, local == 0);
     if (local == 0)
         local = lease;
-    uint64_t h = local == 0 ? table_hash(&rt->opt) : 0;
-    uint64_t v[3] = {h, ~h, (uint64_t)(-local)}, all[3];
+    uint64_t h = local == 0 ? table_hash(&rt->opt) : 0, k = (uint64_t)rt->opt.servers;
+    uint64_t v[5] = {h, ~h, (uint64_t)(-local), k, ~k}, all[5];
     int rc = local;
-    if (MPI_Allreduce(v, all, 3, MPI_UINT64_T, MPI_MAX, rt->comm) != MPI_SUCCESS)
+    if (MPI_Allreduce(v, all, 5, MPI_UINT64_T, MPI_MAX, rt->comm) != MPI_SUCCESS)
         rc = rp__err(RP_EMPI, "MPI_Allreduce in init failed");
     else if (rc == 0 && all[2] != 0)
         rc = rp__err(-(int)all[2], "another rank failed to initialize (%s)",
@@ -187,6 +196,9 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
     else if (rc == 0 && all[0] != ~all[1])
         rc = rp__err(RP_EMISMATCH, "ranks registered different task tables (%zu tasks here)",
                      rt->opt.ntasks);
+    else if (rc == 0 && all[3] != ~all[4])
+        rc = rp__err(RP_EMISMATCH, "ranks asked for different numbers of servers (%d here)",
+                     rt->opt.servers);
     if (rc == 0)
         rp__placement_start(&rt->place); /* warnings and the OMP hint, once init succeeds */
     if (rc == 0 && rt->rank == 0)
@@ -209,8 +221,11 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
     if (rt->opt.handle_signals)
         rp__signals_install(rt->rank != 0);
     if (rt->rank == 0)
-        rp__log(RP_LOG_INFO, "rankpool %s up: %d rank(s), %d worker(s), %zu task(s)",
-                rp_version_string(), rt->size, rp_worker_count(rt), rt->tasks.n);
+        rp__log(RP_LOG_INFO, "rankpool %s up: %d rank(s), %d server(s), %d worker(s), %zu task(s)",
+                rp_version_string(), rt->size, rt->nservers, rp_worker_count(rt), rt->tasks.n);
+    if (rt->rank == 0 && rt->nservers < rt->opt.servers)
+        rp__log(RP_LOG_INFO, "servers = %d asked, %d used: a job of %d rank(s) keeps a worker",
+                rt->opt.servers, rt->nservers, rt->size);
     rp__config_log(&rt->opt, sources);
     *out = rt;
     rp__err_clear();
@@ -257,6 +272,8 @@ int rp_serve(rp_runtime *rt) {
     if (rt->served)
         return rp__err(RP_ESTATE, "rp_serve called twice");
     rt->served = 1;
+    if (rt->rank <= rt->nservers)
+        return rp__server_serve(rt);
     int rc = rp__worker_serve(&rt->env);
     rt->peers_lost |= rt->env.peers_lost;
     return rc;
@@ -308,8 +325,9 @@ static void end_job(rp_runtime *rt) {
         const rp__worker *w = &rt->workers[i];
         stuck += w->stuck;
         if (rp__worker_gone(w))
-            at += (size_t)snprintf(list + at, sizeof list - at, "%s%d (%s)", at ? ", " : "",
-                                   w->rank, w->lost ? "lost" : "did not stop");
+            at +=
+                (size_t)snprintf(list + at, sizeof list - at, "%s%d (%s)", at ? ", " : "", w->rank,
+                                 w->lost ? (w->server ? "server, lost" : "lost") : "did not stop");
     }
     if (rp__recovery_enabled()) {
         rp__log(RP_LOG_WARN, "finishing without worker rank(s) %s", list);
@@ -439,7 +457,7 @@ int rp_workers_lost(rp_runtime *rt) {
     if (rt == NULL || rt->rank != 0)
         return 0;
     pthread_mutex_lock(&rt->lock);
-    int n = rt->nlost;
+    int n = rt->nlost - rt->nsrv_lost;
     pthread_mutex_unlock(&rt->lock);
     return n;
 }
@@ -447,7 +465,11 @@ int rp_workers_lost(rp_runtime *rt) {
 int rp_worker_count(const rp_runtime *rt) {
     if (rt == NULL)
         return 0;
-    return rt->size > 1 ? rt->size - 1 : 1;
+    return rt->size > 1 ? rt->size - 1 - rt->nservers : 1;
+}
+
+int rp_server_count(const rp_runtime *rt) {
+    return rt ? rt->nservers : 0;
 }
 
 int rp_interrupted(const rp_runtime *rt) {

@@ -73,7 +73,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     opt.obj_key_max = 64;
     opt.obj_value_max = 4096;
     opt.obj_mem_max = 1u << 20;
-    rp__store *s = rp__store_new(&opt);
+    rp__store *s = rp__store_new(&opt, 0);
     CHECK(s != NULL);
     void *arena = calloc(1, ARENA_SIZE);
     CHECK(arena != NULL && rp__store_set_arena(s, arena, ARENA_SIZE) == 0);

@@ -335,13 +335,15 @@ typedef struct rp_obj_info {
 /**
  * List every object the manager holds, in creation order: @p *out receives
  * @p *n entries in one allocation (names included) that the caller releases
- * with free().
+ * with free().  With server ranks (rp_options.servers), rank 0's objects
+ * come first, then each server's, each in creation order.
  */
 int rp_obj_list(rp_runtime *rt, rp_obj_info **out, size_t *n);
 
 /**
  * Memory the manager's objects hold (what obj_mem_max limits) into @p used,
- * and the limit into @p limit; either may be NULL.
+ * and the limit into @p limit; either may be NULL.  With server ranks each
+ * of them and rank 0 has obj_mem_max of its own: both figures are the sums.
  */
 int rp_obj_memory(rp_runtime *rt, size_t *used, size_t *limit);
 

@@ -70,13 +70,20 @@ typedef struct rp_options {
      *  default RP_LOG_DEFAULT, which leaves it as RP_LOG_LEVEL or rp_log_set_level
      *  made it. */
     int log_level;
+    /** Ranks 1..servers serve the shared objects instead of rank 0 (0..255;
+     *  default 0: rank 0 serves them all, as in a small job).  Each named
+     *  object lives on the server its name hashes to; Value and Array stay on
+     *  rank 0.  Those ranks run no tasks: rp_worker_count counts the others.
+     *  A job keeps at least one worker: with fewer ranks the value is
+     *  lowered.  Every rank must give the same value.  See docs/scale.md. */
+    int servers;
 } rp_options;
 
 /** Default options. */
 #define RP_OPTIONS_INIT                                                                            \
     {                                                                                              \
         sizeof(rp_options), NULL, 0, 2, 200e-6, 1e-3, 5e-3, (size_t)1 << 16, (size_t)1 << 26,      \
-            (size_t)1 << 30, 0, 0, (size_t)1 << 26, 2, 10.0, 1, 0                                  \
+            (size_t)1 << 30, 0, 0, (size_t)1 << 26, 2, 10.0, 1, 0, 0                               \
     }
 
 /**
@@ -112,6 +119,7 @@ int rp_init_comm(rp_runtime **rt, MPI_Comm comm, const rp_options *opts);
 
 /**
  * Worker ranks: serve tasks until the manager calls rp_finalize(), then return 0.
+ * Server ranks (opt.servers) serve their shared objects until then instead.
  * On the manager rank it returns 0 at once.  rp_finalize() calls it on workers
  * that did not, so calling it is optional.  Returns RP_EMPI if the
  * communicator failed, RP_ESTATE if called twice.
@@ -158,8 +166,14 @@ int rp_rank(const rp_runtime *rt);
 /** Number of ranks in the runtime's communicator. */
 int rp_size(const rp_runtime *rt);
 
-/** Number of workers a pool can use: size-1, or 1 in single-rank mode (rank 0 runs tasks). */
+/** Number of workers a pool can use: size-1 less the server ranks, or 1 in
+ *  single-rank mode (rank 0 runs tasks). */
 int rp_worker_count(const rp_runtime *rt);
+
+/** Number of server ranks (ranks 1..n serve the shared objects; see
+ *  rp_options.servers and docs/scale.md): 0 when rank 0 serves them all,
+ *  and for a NULL runtime. */
+int rp_server_count(const rp_runtime *rt);
 
 /*
  * Lost workers (docs/recovery.md).  Every worker holds a TCP connection to
@@ -188,7 +202,9 @@ int rp_worker_count(const rp_runtime *rt);
  * program.  A worker whose rank 0 is gone ends its own process.
  */
 
-/** Workers lost so far (or given up on at shutdown); rank 0 only, else 0. */
+/** Workers lost so far (or given up on at shutdown); rank 0 only, else 0.
+ *  A lost server rank is not counted here: its objects' calls fail with
+ *  RP_ELOST naming it (docs/scale.md). */
 int rp_workers_lost(rp_runtime *rt);
 
 /*

@@ -15,6 +15,7 @@ void rp__call_begin(rp__call *c, int kind, int op, uint64_t id, int flags) {
     rp__fw_init(&c->w, &h);
     c->kind = kind;
     c->rep = NULL;
+    c->dest = -1;
 }
 
 int rp__handle_check(uint64_t id, int kind) {
@@ -76,6 +77,16 @@ int rp__call_run(rp_runtime *rt, rp__call *c) {
     }
     void *rep = NULL;
     size_t len = 0;
+    /* Where the object lives: the handle says (docs/scale.md). */
+    int dest = c->dest >= 0 ? c->dest : rp__id_home(c->w.h.job);
+    if (dest > rt->nservers) {
+        rp__buf_free(&c->w.buf);
+        return rp__err(RP_EBADF,
+                       "%#llx is not a handle: it names rank %d, and the job has %d "
+                       "server rank(s)",
+                       (unsigned long long)c->w.h.job, dest, rt->nservers);
+    }
+    c->w.h.item_size = (uint32_t)dest;
     c->w.h.pool = rp__caller_token();
     if (rp__in_child()) {
         /* A forked child: the rank that hosts it relays the call (its copy
@@ -84,6 +95,14 @@ int rp__call_run(rp_runtime *rt, rp__call *c) {
         if ((rc = rp__fw_finish(&c->w)) != 0)
             return rp__err(rc, "request too large or out of memory");
         rc = rp__child_rpc(c->w.buf.p, c->w.buf.len, &rep, &len);
+    } else if (rt->store != NULL && dest != 0) {
+        /* Rank 0's call to a server goes out with the engine's next pass.
+         * The manager thread may not wait: the server answers at once. */
+        if (rp__on_manager(rt))
+            c->w.h.flags |= RP__REQ_NOWAIT;
+        if ((rc = rp__fw_finish(&c->w)) != 0)
+            return rp__err(rc, "request too large or out of memory");
+        rc = rp__remote_call(rt, dest, c->w.buf.p, c->w.buf.len, &rep, &len);
     } else if (rt->store != NULL) {
         if ((rc = rp__fw_finish(&c->w)) != 0)
             return rp__err(rc, "request too large or out of memory");
@@ -98,8 +117,8 @@ int rp__call_run(rp_runtime *rt, rp__call *c) {
         pthread_mutex_lock(&rt->client_lock);
         c->w.h.start = ++rt->client_seq;
         if ((rc = rp__fw_finish(&c->w)) == 0)
-            rc = rp__rpc(rt->comm, &rt->opt, c->w.buf.p, c->w.buf.len, c->w.h.start,
-                         rp__host_relay(), &rep, &len);
+            rc = rp__rpc(rt->comm, &rt->opt, dest, &rt->servers, c->w.buf.p, c->w.buf.len,
+                         c->w.h.start, rp__host_relay(), &rep, &len);
         pthread_mutex_unlock(&rt->client_lock);
         if (rc == RP_ETOOBIG || rc == RP_ENOMEM)
             return rp__err(rc, "request too large or out of memory");
@@ -172,6 +191,17 @@ int rp__call_open(rp_runtime *rt, rp__call *c, const char *name, int flags, int 
     if (flags & ~(RP_CREATE | RP_EXCL))
         return rp__err(RP_EINVAL, "unknown open flags %#x", (unsigned)flags);
     rp__call_begin(c, 0, RP__OP_OPEN, 0, name ? flags : RP_CREATE);
+    /* A named object lives where its name hashes to; an anonymous one on
+     * the servers in turn; Value and Array with their memory, on rank 0. */
+    if (kind == RP_KIND_ARRAY || rt == NULL || rt->nservers == 0)
+        c->dest = 0;
+    else if (name != NULL)
+        c->dest = rp__name_home(name, strlen(name), rt->nservers);
+    else
+        c->dest =
+            1 +
+            (int)((__atomic_fetch_add(&rt->next_home, 1, __ATOMIC_RELAXED) + (unsigned)rt->rank) %
+                  (unsigned)rt->nservers);
     if (name != NULL)
         rp__fw_bytes(&c->w, name, strlen(name));
     else

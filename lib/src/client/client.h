@@ -20,6 +20,7 @@ typedef struct rp__call {
     rp__hdr rh;    /* the answer's header */
     rp__freader r; /* its fields */
     void *rep;     /* the answer message */
+    int dest;      /* the rank that serves it (-1: the one its handle names) */
 } rp__call;
 
 /**

@@ -103,57 +103,80 @@ int rp_obj_list(rp_runtime *rt, rp_obj_info **out, size_t *n) {
         *n = 0;
     if (out == NULL || n == NULL)
         return rp__err(RP_EINVAL, "NULL output pointer");
-    rp__call c;
-    rp__call_begin(&c, 0, RP__OP_LIST, 0, 0);
-    int rc = rp__call_run(rt, &c);
+    if (rt == NULL)
+        return rp__err(RP_EINVAL, "NULL runtime");
+    /* Every rank that holds objects answers for its own: rank 0, then the
+     * servers (docs/scale.md). */
+    int homes = rt->nservers + 1, rc = 0;
+    rp__call *c = calloc((size_t)homes, sizeof *c);
+    if (c == NULL)
+        return rp__err(RP_ENOMEM, "no memory for the object list");
+    size_t count = 0, names = 0;
+    int got = 0;
+    for (; got < homes; got++) {
+        rp__call_begin(&c[got], 0, RP__OP_LIST, 0, 0);
+        c[got].dest = got;
+        if ((rc = rp__call_run(rt, &c[got])) < 0)
+            break;
+        rp__freader r = c[got].r;
+        rp__field f;
+        count += c[got].rh.count / 5;
+        for (size_t i = 0; i < c[got].rh.count && rp__freader_next(&r, &f); i++)
+            if (i % 5 == 0)
+                names += f.len + 1;
+    }
+    rp_obj_info *v = rc < 0 ? NULL : malloc(count * sizeof *v + names + 1);
+    if (rc >= 0 && v == NULL)
+        rc = rp__err(RP_ENOMEM, "no memory for the object list");
+    char *text = v != NULL ? (char *)(v + count) : NULL;
+    size_t at = 0;
+    for (int h = 0; h < got; h++) {
+        for (size_t i = 0; v != NULL && i < c[h].rh.count / 5; i++) {
+            rp__field fl[5];
+            for (int k = 0; k < 5; k++)
+                if (!rp__freader_next(&c[h].r, &fl[k]))
+                    memset(&fl[k], 0, sizeof fl[k]);
+            memcpy(text, fl[0].p ? fl[0].p : "", fl[0].len);
+            text[fl[0].len] = '\0';
+            v[at++] = (rp_obj_info){.name = text,
+                                    .kind = (rp_kind)fl[1].i,
+                                    .len = (size_t)fl[2].i,
+                                    .mem = (size_t)fl[3].i,
+                                    .id = (uint64_t)fl[4].i};
+            text += fl[0].len + 1;
+        }
+        free(c[h].rep);
+    }
+    free(c);
     if (rc < 0)
         return rc;
-    size_t count = c.rh.count / 5, names = 0;
-    rp__freader r = c.r;
-    rp__field f;
-    for (size_t i = 0; i < count * 5 && rp__freader_next(&r, &f); i++)
-        if (i % 5 == 0)
-            names += f.len + 1;
-    rp_obj_info *v = malloc(count * sizeof *v + names + 1);
-    if (v == NULL) {
-        free(c.rep);
-        return rp__err(RP_ENOMEM, "no memory for the object list");
-    }
-    char *text = (char *)(v + count);
-    for (size_t i = 0; i < count; i++) {
-        rp__field fl[5];
-        for (int k = 0; k < 5; k++)
-            if (!rp__freader_next(&c.r, &fl[k]))
-                memset(&fl[k], 0, sizeof fl[k]);
-        memcpy(text, fl[0].p ? fl[0].p : "", fl[0].len);
-        text[fl[0].len] = '\0';
-        v[i] = (rp_obj_info){.name = text,
-                             .kind = (rp_kind)fl[1].i,
-                             .len = (size_t)fl[2].i,
-                             .mem = (size_t)fl[3].i,
-                             .id = (uint64_t)fl[4].i};
-        text += fl[0].len + 1;
-    }
-    free(c.rep);
     *out = v;
     *n = count;
     return 0;
 }
 
 int rp_obj_memory(rp_runtime *rt, size_t *used, size_t *limit) {
-    rp__call c;
-    rp__call_begin(&c, 0, RP__OP_MEMORY, 0, 0);
-    int rc = rp__call_run(rt, &c);
-    if (rc < 0)
-        return rc;
-    rp_value u, l;
-    rp__call_next(&c, &u);
-    rp__call_next(&c, &l);
+    if (rt == NULL)
+        return rp__err(RP_EINVAL, "NULL runtime");
+    size_t u = 0, l = 0;
+    for (int h = 0; h <= rt->nservers; h++) {
+        rp__call c;
+        rp__call_begin(&c, 0, RP__OP_MEMORY, 0, 0);
+        c.dest = h;
+        int rc = rp__call_run(rt, &c);
+        if (rc < 0)
+            return rc;
+        rp_value vu, vl;
+        rp__call_next(&c, &vu);
+        rp__call_next(&c, &vl);
+        u += (size_t)vu.i;
+        l = (size_t)vl.i > SIZE_MAX - l ? SIZE_MAX : l + (size_t)vl.i;
+        free(c.rep);
+    }
     if (used)
-        *used = (size_t)u.i;
+        *used = u;
     if (limit)
-        *limit = (size_t)l.i;
-    free(c.rep);
+        *limit = l;
     return 0;
 }
 

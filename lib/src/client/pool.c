@@ -62,7 +62,7 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
     rp_pool *p = calloc(1, sizeof *p);
     /* Lost workers are never given to a new pool. */
     pthread_mutex_lock(&rt->lock);
-    int live = rt->nworkers - rt->nlost;
+    int live = rp__workers_live(rt);
     pthread_mutex_unlock(&rt->lock);
     if (live < 1)
         live = 1; /* refused below, under the lock */
@@ -92,13 +92,13 @@ int rp_pool_create(rp_runtime *rt, const rp_pool_options *opts, rp_pool **out) {
     int rc = taken ? 0 : RP_ENOMEM;
     if (rc == 0 && rt->interrupted)
         rc = rp__err(RP_EINTR, "the pools were stopped by signal %d", rt->interrupted);
-    if (rc == 0 && rt->nlost >= rt->nworkers)
+    if (rc == 0 && rp__workers_live(rt) == 0)
         rc = rp__err(RP_ELOST, "every worker was lost");
     int got = 0;
     for (int k = 0; k < n && rc == 0; k++, got++) {
         int best = -1;
         for (int i = 0; i < rt->nworkers; i++) {
-            if (taken[i])
+            if (taken[i] || rt->workers[i].server)
                 continue;
             const rp__worker *w = &rt->workers[i], *b = best < 0 ? NULL : &rt->workers[best];
             int dead = rp__worker_gone(w), bdead = b && rp__worker_gone(b);

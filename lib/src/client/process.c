@@ -50,6 +50,9 @@ int rp_process_create(rp_runtime *rt, const char *target, const void *arg, size_
         return rp__err(RP_ENOTASK, "no task named '%s'", target ? target : "(null)");
     if (opts->rank != -1 && (opts->rank < (rt->size > 1 ? 1 : 0) || opts->rank >= rt->size))
         return rp__err(RP_EINVAL, "no worker rank %d", opts->rank);
+    if (opts->rank > 0 && opts->rank <= rt->nservers)
+        return rp__err(RP_EINVAL, "rank %d is a server rank (rp_options.servers), not a worker",
+                       opts->rank);
     if (arg_size > RP__MAX_PARG)
         return rp__err(RP_ETOOBIG, "a process argument of %zu bytes", arg_size);
     if (opts->name != NULL && strlen(opts->name) > RP__MAX_PNAME)
@@ -103,11 +106,11 @@ int rp_process_set_daemon(rp_process *p, int daemon) {
 
 /* The worker rank with the fewest running processes, then the fewest pool
  * chunks in flight (a worker busy with a task forks only between items),
- * lowest rank first; never a lost one (lock held). */
+ * lowest rank first; never a lost one, nor a server (lock held). */
 static int least_loaded(rp_runtime *rt) {
-    int best = 1;
+    int best = rt->nservers + 1;
     long best_n = -1;
-    for (int r = 1; r < rt->size; r++) {
+    for (int r = rt->nservers + 1; r < rt->size; r++) {
         if (rp__worker_gone(&rt->workers[r - 1]))
             continue; /* gone, or given up on */
         long n = 0;

@@ -213,7 +213,8 @@ void rp__worker_lost(void *arg, int rank, const char *why) {
         w->lost_at = rp__now();
         rt->nlost++;
         rt->lost_pending = 1;
-        rp__log(RP_LOG_WARN, "worker rank %d (pid %d) lost: %s", rank, w->pid, why);
+        rp__log(w->server ? RP_LOG_ERROR : RP_LOG_WARN, "%s rank %d (pid %d) lost: %s",
+                w->server ? "server" : "worker", rank, w->pid, why);
         pthread_cond_signal(&rt->wake);
     }
     pthread_mutex_unlock(&rt->lock);
@@ -256,6 +257,48 @@ static void requeue(rp_runtime *rt, rp__chunk *c, int rank) {
     rp__wake_next(rt, job);
 }
 
+int rp__workers_live(const rp_runtime *rt) {
+    int n = 0;
+    for (int i = 0; i < rt->nworkers; i++)
+        n += !rt->workers[i].server && !rp__worker_gone(&rt->workers[i]);
+    return n;
+}
+
+/* Tell every rank still there but rank 0 (message @p h). */
+static void tell_all(rp_runtime *rt, const rp__hdr *h) {
+    for (int i = 0; i < rt->nworkers; i++)
+        if (!rp__worker_gone(&rt->workers[i]))
+            rp__ctrl_push(rt, i, h, NULL, 0);
+}
+
+/*
+ * Server rank @p rank is gone, and the objects it held with it (lock
+ * held): rank 0's calls to it fail with RP_ELOST naming it, and so do
+ * every rank's from now on (SERVER_LOST), never answered by an empty
+ * object made anew.
+ */
+static void server_lost(rp_runtime *rt, int rank) {
+    rt->nsrv_lost++;
+    __atomic_store_n(&rt->servers.lost[rank], 1, __ATOMIC_RELEASE);
+    for (rp__rcall *c = rt->rcalls; c; c = c->next)
+        if (c->dest == rank && !c->done) {
+            c->rc = RP_ELOST;
+            c->done = 1;
+        }
+    rp__hdr h = {.kind = RP__MSG_SERVER_LOST, .job = (uint64_t)rank};
+    tell_all(rt, &h);
+    rp__log(RP_LOG_ERROR, "server rank %d lost: calls on the objects it held fail with RP_ELOST%s",
+            rank,
+            rp__recovery_enabled() ? "" : "; without mpirun --enable-recovery the job now ends");
+}
+
+void rp__forward_drop(rp_runtime *rt, int rank, int code) {
+    rp__hdr h = {.kind = RP__MSG_DROP, .job = (uint64_t)(int64_t)rank, .code = code};
+    for (int i = 0; i < rt->nservers; i++)
+        if (!rp__worker_gone(&rt->workers[i]))
+            rp__ctrl_push(rt, i, &h, NULL, 0);
+}
+
 int rp__handle_lost(rp_runtime *rt, int *ranks, int cap) {
     int n = 0;
     rt->lost_pending = 0;
@@ -269,6 +312,11 @@ int rp__handle_lost(rp_runtime *rt, int *ranks, int cap) {
         }
         w->lost = 2;
         ranks[n++] = w->rank;
+        if (w->server) {
+            server_lost(rt, w->rank);
+            continue;
+        }
+        rp__forward_drop(rt, w->rank, RP_ELOST); /* its calls parked on the servers */
         int chunks = w->len;
         size_t items = 0;
         while (w->len > 0) {

@@ -31,7 +31,100 @@ static void interrupt(rp_runtime *rt, int sig) {
     rp__log(RP_LOG_WARN, "signal %d: stopping the pools (a second one ends the program)", sig);
     for (rp_pool *p = rt->pools; p; p = p->next)
         rp__pool_stop(p, RP_EINTR, why);
+    rp__forward_drop(rt, -1, RP_EINTR);
     pthread_cond_broadcast(&rt->done);
+}
+
+/* An answer from server rank @p src to one of rank 0's calls (lock held).
+ * Takes @p msg. */
+static void rcall_answer(rp_runtime *rt, const rp__hdr *h, void *msg, size_t len, int src) {
+    for (rp__rcall *c = rt->rcalls; h != NULL && c; c = c->next)
+        if (c->seq == h->start && c->dest == src && !c->done) {
+            c->rep = msg;
+            c->rep_len = len;
+            c->done = 1;
+            pthread_cond_broadcast(&rt->done);
+            return;
+        }
+    rp__log(RP_LOG_WARN, "stray OBJ_REP from server rank %d dropped", src);
+    free(msg);
+}
+
+/* Send rank 0's object calls to the servers (lock held). */
+static int send_rcalls(rp_runtime *rt) {
+    int n = 0;
+    for (rp__rcall *c = rt->rcalls; c; c = c->next) {
+        if (c->req == NULL || c->done)
+            continue;
+        rp__iov iov = {c->req, c->len};
+        int rc = rt->fatal ? RP_EMPI
+                           : rp__send_iov(rt->comm, c->dest, RP__MSG_OBJ_REQ, &iov, 1, c->req, NULL,
+                                          &rt->sendq);
+        if (rt->fatal)
+            free(c->req);
+        c->req = NULL;
+        if (rc == RP_EMPI) {
+            c->rc = RP_EMPI;
+            c->done = 1;
+            rp__set_fatal(rt, RP_EMPI);
+        }
+        n++;
+    }
+    return n;
+}
+
+int rp__remote_call(rp_runtime *rt, int dest, void *req, size_t len, void **rep, size_t *rep_len) {
+    rp__rcall c = {.dest = dest, .req = req, .len = len};
+    rp__hdr h;
+    *rep = NULL;
+    pthread_mutex_lock(&rt->lock);
+    if (rp__server_gone(&rt->servers, dest) || rt->fatal) {
+        int rc = rt->fatal ? rp__err(RP_EMPI, "the communicator failed") : RP_ELOST;
+        pthread_mutex_unlock(&rt->lock);
+        free(req);
+        return rc;
+    }
+    c.seq = ++rt->rcall_seq;
+    rp__hdr_decode(req, len, &h); /* written by the caller: well formed */
+    h.start = c.seq;
+    rp__hdr_encode(req, &h);
+    c.next = rt->rcalls;
+    rt->rcalls = &c;
+    if (rp__on_manager(rt)) {
+        /* A callback: the server answers at once (RP__REQ_NOWAIT); drive the
+         * engine until it is here, or leave it to the thread that drives. */
+        rp__backoff b;
+        rp__backoff_reset(&b);
+        while (!c.done && !rt->fatal) {
+            if (rp__drive(rt) > 0) {
+                rp__backoff_reset(&b);
+                continue;
+            }
+            pthread_mutex_unlock(&rt->lock);
+            rp__backoff_idle(&b, &rt->opt, 0, NULL, NULL);
+            pthread_mutex_lock(&rt->lock);
+        }
+    } else {
+        rp__wait w = RP__WAIT_INIT;
+        rp__wake_manager(rt);
+        while (!c.done && !rt->fatal)
+            rp__wait_step(rt, -1, &w);
+        rp__wait_end(rt, &w);
+    }
+    for (rp__rcall **pp = &rt->rcalls; *pp; pp = &(*pp)->next)
+        if (*pp == &c) {
+            *pp = c.next;
+            break;
+        }
+    pthread_mutex_unlock(&rt->lock);
+    free(c.req); /* never sent (the communicator failed) */
+    if (!c.done || c.rc == RP_EMPI)
+        return rp__err(RP_EMPI, "the communicator failed");
+    if (c.rc == RP_ELOST)
+        return rp__err(RP_ELOST, "server rank %d was lost, and the objects it held with it", dest);
+    *rep = c.rep;
+    *rep_len = c.rep_len;
+    return 0;
 }
 
 /* A RESULTS message from worker index @p wi (@p h NULL: its header did not
@@ -89,6 +182,18 @@ static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) 
             rp__handle_ack(rt, src - 1, &h, (char *)msg + RP__HDR_SIZE, (size_t)h.body_len);
         else
             rp__handle_bad_ack(rt, src - 1);
+    } else if (tag == RP__MSG_OBJ_REP && src <= rt->nservers) {
+        rcall_answer(rt, ok ? &h : NULL, msg, len, src);
+        return;
+    } else if (tag == RP__MSG_PARKED && ok && src <= rt->nservers) {
+        /* A worker's task waits in a server's object, or goes on. */
+        if (h.job > (uint64_t)rt->nservers && h.job < (uint64_t)rt->size) {
+            rp__worker *w = &rt->workers[h.job - 1];
+            if (h.code > 0)
+                w->parked++;
+            else if (w->parked > 0)
+                w->parked--;
+        }
     } else if (tag == RP__MSG_SHUTDOWN && ok && rt->stop) {
         rt->workers[src - 1].bye = 1; /* it leaves its service loop */
     } else {
@@ -99,29 +204,17 @@ static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) 
 
 /*
  * A shared-object request from rank @p src: executed on the store and
- * answered at once, without the pool lock (the store has its own).  One
- * that cannot be read is still answered, with sequence number 0, which the
- * caller (it has one call outstanding) takes as the answer to its call.
+ * answered at once, without the pool lock (the store has its own).
  */
 static void serve_obj(rp_runtime *rt, void *msg, size_t len, int src) {
-    rp__hdr h = {0};
+    rp__hdr h;
     void *rep = NULL;
     size_t rlen = 0;
-    int rc;
-    rp__caller who = {.rank = src};
     if (__atomic_load_n(&rt->workers[src - 1].lost, __ATOMIC_ACQUIRE)) {
         free(msg); /* sent before it died: nobody waits for the answer */
         return;
     }
-    if (msg != NULL && rp__hdr_decode(msg, len, &h) == 0 && h.kind == RP__MSG_OBJ_REQ) {
-        rc = rp__store_exec(rt->store, &h, (uint8_t *)msg + RP__HDR_SIZE, &who, &rep, &rlen);
-    } else {
-        static int logged;
-        if (!logged++)
-            rp__log(RP_LOG_WARN, "unreadable object request from rank %d", src);
-        rp__hdr bad = {.kind = RP__MSG_OBJ_REQ, .code = RP__OP_NONE, .body_len = 0};
-        rc = rp__store_exec(rt->store, &bad, NULL, &who, &rep, &rlen);
-    }
+    int rc = rp__store_serve(rt->store, msg, len, src, &h, &rep, &rlen);
     free(msg);
     if (rc == RP__PARKED && (h.pool & RP__TOK_PROC))
         return; /* a process of that rank waits, not its tasks: answered from the outbox */
@@ -396,7 +489,7 @@ static double sleep_limit(const rp_runtime *rt) {
  * Returns how much happened.
  */
 static int net_pass(rp_runtime *rt, rp__backoff *b) {
-    int progress = send_ctrl(rt);
+    int progress = send_ctrl(rt) + (rt->rcalls != NULL ? send_rcalls(rt) : 0);
     if (rt->size == 1 || rt->fatal)
         return progress;
     pthread_mutex_unlock(&rt->lock);
@@ -462,7 +555,7 @@ void rp__wake_manager(rp_runtime *rt) {
 }
 
 int rp__engine_busy(rp_runtime *rt) {
-    if (rt->inflight > 0 || rt->ctrl_head != NULL || rt->completed != NULL ||
+    if (rt->inflight > 0 || rt->ctrl_head != NULL || rt->completed != NULL || rt->rcalls != NULL ||
         rt->obj_deadline >= 0 || __atomic_load_n(&rt->obj_pending, __ATOMIC_SEQ_CST) ||
         rt->lost_pending || rp__subs_pending(rt))
         return 1;

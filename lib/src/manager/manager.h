@@ -22,8 +22,9 @@
 
 typedef struct rp__store rp__store;
 
-/** A new, empty store with the limits of @p opt.  NULL if out of memory. */
-rp__store *rp__store_new(const rp_options *opt);
+/** A new, empty store with the limits of @p opt, on rank @p home (rank 0
+ *  or a server rank: its handles name it).  NULL if out of memory. */
+rp__store *rp__store_new(const rp_options *opt, int home);
 
 /** Free the store and every object in it.  NULL-safe. */
 void rp__store_free(rp__store *s);
@@ -57,6 +58,21 @@ typedef struct rp__outmsg {
  */
 int rp__store_exec(rp__store *s, const rp__hdr *h, const void *body, const rp__caller *who,
                    void **rep, size_t *rep_len);
+
+/**
+ * A received OBJ_REQ message @p msg (@p len bytes; NULL: it could not be
+ * stored) from rank @p src, executed as rp__store_exec does for a remote
+ * caller; its decoded header goes to *h (zeroed if it did not decode).  One
+ * that cannot be read is still answered, with sequence number 0, which the
+ * caller takes as the answer to its one call outstanding.  The flag
+ * RP__REQ_NOWAIT makes a request that would wait fail at once.
+ */
+int rp__store_serve(rp__store *s, const void *msg, size_t len, int src, rp__hdr *h, void **rep,
+                    size_t *rep_len);
+
+/** A PROC_EXIT message from rank @p src: the ended child's parked calls
+ *  are answered canceled.  Other messages are ignored. */
+void rp__store_drop_child(rp__store *s, const void *msg, size_t len, int src);
 
 /**
  * Expire the remote waiters whose deadline has passed (their answers go to
@@ -238,6 +254,7 @@ typedef struct rp__worker {
     uint64_t seq;     /* when it last answered (rt->results): warm workers first */
     int parked;       /* its object requests the manager holds (its task waits) */
     int pid;          /* its process id, from its lease (0: no lease) */
+    int server;       /* a server rank (docs/scale.md): it runs no tasks */
     int lost;         /* 1: gone, its work not yet re-sent; 2: gone and handled */
     int stuck;        /* still running a task at shutdown: given up on */
     int bye;          /* it answered SHUTDOWN */
@@ -245,6 +262,19 @@ typedef struct rp__worker {
     rp__chunk *fifo;  /* in flight, in send order (workers answer in order) */
     int head, len, cap;
 } rp__worker;
+
+/** Rank 0's object call to a server, waiting for its answer (loop.c). */
+typedef struct rp__rcall {
+    struct rp__rcall *next;
+    uint64_t seq;
+    int dest;
+    void *req; /* to send (NULL once sent) */
+    size_t len;
+    void *rep; /* the answer, or NULL */
+    size_t rep_len;
+    int rc; /* 0, or why it failed (RP_ELOST, RP_EMPI) */
+    int done;
+} rp__rcall;
 
 /** Is worker @p w out of the job (lost, or given up on at shutdown)?  Lock held. */
 static inline int rp__worker_gone(const rp__worker *w) {
@@ -323,11 +353,14 @@ struct rp_runtime {
     rp__wenv env;  /* what the worker layer sees of this runtime */
     pthread_t mgr; /* manager side (rank 0) */
     int mgr_started;
-    int fatal;       /* the communicator failed (set_fatal): all work was failed (atomic) */
-    int interrupted; /* the signal that stopped the pools, or 0 (atomic) */
-    rp__worker *workers;
-    int nworkers;
-    double *task_ns; /* per task: running mean of time per item, seeds new calls */
+    int fatal;           /* the communicator failed (set_fatal): all work was failed (atomic) */
+    int interrupted;     /* the signal that stopped the pools, or 0 (atomic) */
+    rp__worker *workers; /* one per rank but rank 0: the servers first, then the workers */
+    int nworkers;        /* rt->workers' length */
+    int nservers;        /* server ranks 1..nservers (every rank; docs/scale.md) */
+    rp__servers servers; /* which servers were lost (every rank) */
+    unsigned next_home;  /* the server of the next anonymous object, in turn (atomic) */
+    double *task_ns;     /* per task: running mean of time per item, seeds new calls */
     RP__CACHE_PAD(pad_read);
     /* the submitters': calls submitted without the lock (rp__push_sub), a
      * FIFO of many producers and one consumer (whoever holds the lock),
@@ -373,8 +406,11 @@ struct rp_runtime {
     rp__placement place;
     rp__shm shm;
     rp__lease lease;
-    int lost_pending;     /* a worker was lost: the manager re-sends its work (lock held) */
-    int nlost;            /* workers lost or given up on so far */
+    int lost_pending;  /* a worker was lost: the manager re-sends its work (lock held) */
+    int nlost;         /* workers lost or given up on so far (servers too) */
+    int nsrv_lost;     /* ... of them servers */
+    rp__rcall *rcalls; /* rank 0's calls to the servers not yet answered */
+    uint64_t rcall_seq;
     int peers_lost;       /* some rank is gone: finalize without collective calls */
     int exit_status;      /* rp_main's status, for an MPI_Abort that ends the job */
     double stop_deadline; /* rp_finalize: when to stop waiting for the workers (-1: never) */
@@ -440,7 +476,35 @@ void rp__processes_lost(rp_runtime *rt, int rank);
 int rp__relay_start(rp_runtime *rt, uint64_t id, int task, int daemon, const char *name,
                     const void *arg, size_t len);
 
+/* ---- server.c: a server rank ---------------------------------------------- */
+
+/**
+ * The loop of a server rank (1 <= rank <= nservers): serve the objects
+ * whose handles name this rank until rank 0's SHUTDOWN.  0, or RP_EMPI /
+ * RP_ENOMEM.
+ */
+int rp__server_serve(rp_runtime *rt);
+
 /* ---- the manager thread and what the caller's side asks of it ------------ */
+
+/**
+ * Rank 0's object call to server rank @p dest: request @p req (@p len
+ * bytes, taken; its sequence number is set here) goes out with the
+ * engine's next pass, and the caller waits for the answer, driving the
+ * engine as it waits (the manager thread too: its requests carry
+ * RP__REQ_NOWAIT, so the server answers at once).  *rep (malloc'd) /
+ * *rep_len get the whole answer.  Returns 0, RP_ELOST (the server was
+ * lost), RP_EMPI or RP_ENOMEM.
+ */
+int rp__remote_call(rp_runtime *rt, int dest, void *req, size_t len, void **rep, size_t *rep_len);
+
+/** Workers that are not servers and not lost (lock held). */
+int rp__workers_live(const rp_runtime *rt);
+
+/** Tell the servers (DROP) that rank @p rank (-1: every rank) will not
+ *  wait any more: @p code RP_ELOST (it was lost) or RP_EINTR (a signal
+ *  stopped the job).  Lock held. */
+void rp__forward_drop(rp_runtime *rt, int rank, int code);
 
 /** Manager thread body (loop.c). */
 void *rp__manager_main(void *arg);

@@ -89,11 +89,7 @@ void rp__processes_lost(rp_runtime *rt, int rank) {
 }
 
 void rp__process_gone(rp_runtime *rt, const void *msg, size_t len, int src) {
-    rp__hdr h;
-    if (rt->store != NULL && rp__hdr_decode(msg, len, &h) == 0 && h.kind == RP__MSG_PROC_EXIT &&
-        (h.pool & RP__TOK_CHILD))
-        rp__store_drop(rt->store, src, h.pool & ~RP__TOK_THREAD, ~RP__TOK_THREAD, RP_ECANCELED,
-                       "the caller ended");
+    rp__store_drop_child(rt->store, msg, len, src);
 }
 
 void rp__process_msg(rp_runtime *rt, int src, const rp__hdr *h) {

@@ -15,7 +15,7 @@
 
 /* ---- objects ------------------------------------------------------------- */
 
-rp__store *rp__store_new(const rp_options *opt) {
+rp__store *rp__store_new(const rp_options *opt, int home) {
     rp__store *s = calloc(1, sizeof *s);
     if (s == NULL)
         return NULL;
@@ -24,6 +24,7 @@ rp__store *rp__store_new(const rp_options *opt) {
     s->key_max = opt->obj_key_max;
     s->value_max = opt->obj_value_max;
     s->mem_max = opt->obj_mem_max;
+    s->home = (uint32_t)home;
     return s;
 }
 
@@ -70,13 +71,14 @@ void rp__store_free(rp__store *s) {
  * generation: forged or corrupted), RP_ENOENT for an object destroyed since.
  */
 static obj *obj_get(const rp__store *s, uint64_t id, int *code) {
-    uint32_t at = rp__id_slot(id), gen = rp__id_gen(id);
+    uint32_t at = rp__id_slot(id), gen = rp__id_gen(id), serial = gen & RP__ID_SERIAL_MASK;
     int kind = rp__id_kind(id);
     const obj *o = at < s->nobjs ? s->objs[at] : NULL;
     if (o != NULL && o->id == id)
         return s->objs[at];
-    int bad = kind < RP_KIND_DICT || kind > RP_KIND_ARRAY || gen == 0 || at >= s->nobjs ||
-              (gen > s->serial && !s->wrapped) || (o != NULL && rp__id_gen(o->id) == gen);
+    int bad = kind < RP_KIND_DICT || kind > RP_KIND_ARRAY || serial == 0 || at >= s->nobjs ||
+              (uint32_t)rp__id_home(id) != s->home || (serial > s->serial && !s->wrapped) ||
+              (o != NULL && rp__id_gen(o->id) == gen);
     *code = bad ? RP_EBADF : RP_ENOENT;
     return NULL;
 }
@@ -178,11 +180,11 @@ static int op_open(req *q) {
     }
     if (slotno == s->nobjs)
         s->nobjs++;
-    if (++s->serial == 0) {
-        s->serial = 1; /* generation 0 is never valid */
+    if (++s->serial > RP__ID_SERIAL_MASK) {
+        s->serial = 1; /* serial 0 is never valid */
         s->wrapped = 1;
     }
-    o->id = rp__id_make(o->kind, s->serial, (uint32_t)slotno);
+    o->id = rp__id_make(o->kind, s->home << RP__ID_SERIAL_BITS | s->serial, (uint32_t)slotno);
     o->mem = cost;
     s->objs[slotno] = o;
     q->w.h.job = o->id;
@@ -437,6 +439,30 @@ int rp__store_exec(rp__store *s, const rp__hdr *h, const void *body, const rp__c
     *rep = q.w.buf.p;
     *rep_len = q.w.buf.len;
     return 0;
+}
+
+int rp__store_serve(rp__store *s, const void *msg, size_t len, int src, rp__hdr *h, void **rep,
+                    size_t *rep_len) {
+    rp__caller who = {.rank = src};
+    if (msg != NULL && rp__hdr_decode(msg, len, h) == 0 && h->kind == RP__MSG_OBJ_REQ) {
+        who.no_wait = (h->flags & RP__REQ_NOWAIT) != 0;
+        h->flags &= (uint16_t)~RP__REQ_NOWAIT;
+        return rp__store_exec(s, h, (const uint8_t *)msg + RP__HDR_SIZE, &who, rep, rep_len);
+    }
+    static int logged;
+    if (!__atomic_fetch_add(&logged, 1, __ATOMIC_RELAXED))
+        rp__log(RP_LOG_WARN, "unreadable object request from rank %d", src);
+    memset(h, 0, sizeof *h);
+    rp__hdr bad = {.kind = RP__MSG_OBJ_REQ, .code = RP__OP_NONE, .body_len = 0};
+    return rp__store_exec(s, &bad, NULL, &who, rep, rep_len);
+}
+
+void rp__store_drop_child(rp__store *s, const void *msg, size_t len, int src) {
+    rp__hdr h;
+    if (s != NULL && rp__hdr_decode(msg, len, &h) == 0 && h.kind == RP__MSG_PROC_EXIT &&
+        (h.pool & RP__TOK_CHILD))
+        rp__store_drop(s, src, h.pool & ~RP__TOK_THREAD, ~RP__TOK_THREAD, RP_ECANCELED,
+                       "the caller ended");
 }
 
 double rp__store_tick(rp__store *s, double now) {

@@ -163,8 +163,9 @@ struct rp__store {
     size_t nobjs, capobjs;
     uint32_t *free_slots;
     size_t nfree;
-    uint32_t serial; /* the ids' generations: never reused while it counts up */
-    int wrapped;     /* the serial went past 2^32 - 1 once */
+    uint32_t serial; /* the ids' serials (24 bits): never reused while it counts up */
+    int wrapped;     /* the serial went past 2^24 - 1 once */
+    uint32_t home;   /* the rank that holds this store: the ids' top generation bits */
     map names;       /* name -> slot (an integer value) */
     size_t mem;
     size_t key_max, value_max, mem_max;

@@ -115,15 +115,29 @@ typedef struct rp__relay {
     void *arg;
 } rp__relay;
 
+/** The job's server ranks (1..n; docs/scale.md) as a rank sees them. */
+typedef struct rp__servers {
+    int n;
+    unsigned char lost[RP__MAX_SERVERS + 1]; /* by rank: SERVER_LOST came (atomic) */
+} rp__servers;
+
+/** Server rank @p rank was lost (a SERVER_LOST message @p h, checked). */
+void rp__server_lost_mark(rp__servers *sv, const rp__hdr *h);
+
+/** Is @p dest a server that was lost?  Then the error (RP_ELOST, naming it) is set. */
+int rp__server_gone(const rp__servers *sv, int dest);
+
 /**
  * A shared-object call from a worker rank: send request @p req (@p len bytes,
- * taken) to rank 0 and wait, with backoff, for the OBJ_REP carrying sequence
- * number @p seq; only that tag is received meanwhile, and answers for this
- * rank's children go to @p relay (NULL: none; they are dropped).  *rep
- * (malloc'd) / *rep_len get the whole answer.  Returns 0, RP_ENOMEM or RP_EMPI.
+ * taken) to rank @p dest (0, or a server rank of @p sv) and wait, with
+ * backoff, for the OBJ_REP carrying sequence number @p seq; only that tag
+ * (and, waiting for a server, rank 0's SERVER_LOST) is received meanwhile,
+ * and answers for this rank's children go to @p relay (NULL: none; they are
+ * dropped).  *rep (malloc'd) / *rep_len get the whole answer.  Returns 0,
+ * RP_ENOMEM, RP_EMPI, or RP_ELOST (the server was lost).
  */
-int rp__rpc(MPI_Comm comm, const rp_options *opt, void *req, size_t len, uint64_t seq,
-            const rp__relay *relay, void **rep, size_t *rep_len);
+int rp__rpc(MPI_Comm comm, const rp_options *opt, int dest, rp__servers *sv, void *req, size_t len,
+            uint64_t seq, const rp__relay *relay, void **rep, size_t *rep_len);
 
 /* ---- lease.c: noticing lost workers ------------------------------------ */
 

@@ -201,17 +201,50 @@ int rp__recv_any(MPI_Comm comm, int woke, void **msg, size_t *len, int *src, int
     return 1;
 }
 
-int rp__rpc(MPI_Comm comm, const rp_options *opt, void *req, size_t len, uint64_t seq,
-            const rp__relay *relay, void **rep, size_t *rep_len) {
+void rp__server_lost_mark(rp__servers *sv, const rp__hdr *h) {
+    if (h->job >= 1 && h->job <= (uint64_t)sv->n)
+        __atomic_store_n(&sv->lost[h->job], 1, __ATOMIC_RELEASE);
+}
+
+int rp__server_gone(const rp__servers *sv, int dest) {
+    if (dest < 1 || dest > sv->n || !__atomic_load_n(&sv->lost[dest], __ATOMIC_ACQUIRE))
+        return 0;
+    rp__err(RP_ELOST, "server rank %d was lost, and the objects it held with it", dest);
+    return 1;
+}
+
+/* Take the message @p m probed with @p st off the wire into *msg. */
+static int take(MPI_Message *m, const MPI_Status *st, void **msg, int *count) {
+    MPI_Get_count(st, MPI_BYTE, count);
+    *msg = malloc(*count > 0 ? (size_t)*count : 1);
+    if (*msg == NULL) {
+        char dummy;
+        MPI_Mrecv(&dummy, 0, MPI_BYTE, m, MPI_STATUS_IGNORE);
+        return rp__err(RP_ENOMEM, "no memory for a %d-byte answer", *count);
+    }
+    if (MPI_Mrecv(*msg, *count, MPI_BYTE, m, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
+        free(*msg);
+        *msg = NULL;
+        return rp__err(RP_EMPI, "MPI_Mrecv failed");
+    }
+    return 0;
+}
+
+int rp__rpc(MPI_Comm comm, const rp_options *opt, int dest, rp__servers *sv, void *req, size_t len,
+            uint64_t seq, const rp__relay *relay, void **rep, size_t *rep_len) {
     MPI_Request sreq;
-    if (MPI_Isend(req, (int)len, MPI_BYTE, 0, RP__MSG_OBJ_REQ, comm, &sreq) != MPI_SUCCESS) {
+    *rep = NULL;
+    if (rp__server_gone(sv, dest)) {
+        free(req);
+        return RP_ELOST;
+    }
+    if (MPI_Isend(req, (int)len, MPI_BYTE, dest, RP__MSG_OBJ_REQ, comm, &sreq) != MPI_SUCCESS) {
         free(req);
         return rp__err(RP_EMPI, "MPI_Isend of OBJ_REQ failed");
     }
     rp__backoff b;
     rp__backoff_reset(&b);
     int sent = 0, rc = 0;
-    *rep = NULL;
     while (!sent || *rep == NULL) {
         int flag = 0, progress = 0;
         if (!sent) {
@@ -232,9 +265,31 @@ int rp__rpc(MPI_Comm comm, const rp_options *opt, void *req, size_t len, uint64_
              * without it the caller sleeps one more whole period. */
             int woke = b.slept;
             b.slept = 0;
-            int prc = MPI_Improbe(0, RP__MSG_OBJ_REP, comm, &flag, &m, &st);
+            /* From any rank: the children's answers come from rank 0 and
+             * every server alike. */
+            int prc = MPI_Improbe(MPI_ANY_SOURCE, RP__MSG_OBJ_REP, comm, &flag, &m, &st);
             if (prc == MPI_SUCCESS && !flag && woke)
-                prc = MPI_Improbe(0, RP__MSG_OBJ_REP, comm, &flag, &m, &st);
+                prc = MPI_Improbe(MPI_ANY_SOURCE, RP__MSG_OBJ_REP, comm, &flag, &m, &st);
+            if (prc == MPI_SUCCESS && !flag && dest != 0) {
+                /* The server may be lost: rank 0 says so. */
+                prc = MPI_Improbe(0, RP__MSG_SERVER_LOST, comm, &flag, &m, &st);
+                if (prc == MPI_SUCCESS && flag) {
+                    void *msg;
+                    int count = 0;
+                    rp__hdr h;
+                    if ((rc = take(&m, &st, &msg, &count)) != 0)
+                        break;
+                    if (rp__hdr_decode(msg, (size_t)count, &h) == 0 &&
+                        h.kind == RP__MSG_SERVER_LOST)
+                        rp__server_lost_mark(sv, &h);
+                    free(msg);
+                    if (rp__server_gone(sv, dest)) {
+                        rc = RP_ELOST;
+                        break;
+                    }
+                    flag = 0;
+                }
+            }
             if (prc != MPI_SUCCESS) {
                 rc = rp__err(RP_EMPI, "MPI_Improbe failed");
                 break;
@@ -242,25 +297,15 @@ int rp__rpc(MPI_Comm comm, const rp_options *opt, void *req, size_t len, uint64_
             if (flag) {
                 progress = 1;
                 int count = 0;
-                MPI_Get_count(&st, MPI_BYTE, &count);
-                void *msg = malloc(count > 0 ? (size_t)count : 1);
-                if (msg == NULL) {
-                    char dummy;
-                    MPI_Mrecv(&dummy, 0, MPI_BYTE, &m, MPI_STATUS_IGNORE);
-                    rc = rp__err(RP_ENOMEM, "no memory for a %d-byte answer", count);
+                void *msg;
+                if ((rc = take(&m, &st, &msg, &count)) != 0)
                     break;
-                }
-                if (MPI_Mrecv(msg, count, MPI_BYTE, &m, MPI_STATUS_IGNORE) != MPI_SUCCESS) {
-                    free(msg);
-                    rc = rp__err(RP_EMPI, "MPI_Mrecv failed");
-                    break;
-                }
-                /* Sequence 0 is ours too: the manager could not read our request. */
+                /* Sequence 0 is ours too: the server could not read our request. */
                 rp__hdr h;
                 int ok = rp__hdr_decode(msg, (size_t)count, &h) == 0;
                 if (ok && (h.pool & RP__TOK_CHILD) && relay != NULL) {
                     relay->route(relay->arg, msg, (size_t)count); /* a child's */
-                } else if (!ok || (h.start != seq && h.start != 0)) {
+                } else if (!ok || st.MPI_SOURCE != dest || (h.start != seq && h.start != 0)) {
                     /* Not ours (an answer to a call that gave up): drop it. */
                     rp__log(RP_LOG_WARN, "stray OBJ_REP dropped");
                     free(msg);

@@ -55,6 +55,7 @@ static const opt_row rows[] = {
     ROW(handle_signals, "RP_HANDLE_SIGNALS", T_BOOL, 0, 1,
         "catch SIGINT and SIGTERM to stop in order (1 or 0)"),
     ROW(log_level, "RP_LOG_LEVEL", T_LOG, 0, 0, "error, warn, info, debug, trace or off"),
+    ROW(servers, "RP_SERVERS", T_INT, 0, 255, "ranks that serve the shared objects (0: rank 0)"),
 };
 #define NROWS ((int)(sizeof rows / sizeof rows[0]))
 

@@ -383,7 +383,8 @@ int rp__freader_init(rp__freader *r, const rp__hdr *h, const void *body) {
     memset(r, 0, sizeof *r);
     if (h->kind != RP__MSG_OBJ_REQ && h->kind != RP__MSG_OBJ_REP)
         return RP_EPROTO;
-    if (h->item_size != 0 || (h->body_len > 0 && body == NULL))
+    /* A request's item_size is the rank that serves it (read by relays). */
+    if ((h->kind == RP__MSG_OBJ_REP && h->item_size != 0) || (h->body_len > 0 && body == NULL))
         return RP_EPROTO;
     const uint8_t *b = body;
     size_t len = (size_t)h->body_len, off = 0;

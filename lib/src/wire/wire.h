@@ -23,8 +23,10 @@
  *   item_size bytes: count * item_size bytes, as a TASK's fixed-size items.
  *
  * OBJ_REQ (a shared-object call): code = operation (RP__OP_*), flags = the
- *   operation's flags, job = object id, start = the caller's sequence number,
- *   pool = the calling thread's token (who owns a lock), count = fields.  OBJ_REP: code = 0, a
+ *   operation's flags (and RP__REQ_NOWAIT), job = object id, start = the
+ *   caller's sequence number, pool = the calling thread's token (who owns a
+ *   lock), count = fields, item_size = the rank that serves it (0: rank 0,
+ *   else a server rank; docs/scale.md), which a relaying rank reads.  OBJ_REP: code = 0, a
  * small non-negative result, or an RP_E* code; job = object id; start = the request's sequence
  * number. Both bodies are count typed fields, each  u8 type | 7 zero bytes | u64 v, where v is the
  * integer, the double's bits, or for bytes their length, followed by the bytes, a NUL and zeros up
@@ -81,7 +83,10 @@
     X(PROC_STARTED) /* worker -> manager: the process runs (code = pid) or not (code < 0) */       \
     X(PROC_EXIT)    /* worker -> manager: the process ended (code = its exit code) */              \
     X(TASKS)        /* manager -> worker: several TASK messages in one */                          \
-    X(RESULTS)      /* worker -> manager: the RESULT messages of several chunks in one */
+    X(RESULTS)      /* worker -> manager: the RESULT messages of several chunks in one */          \
+    X(DROP)         /* manager -> server: rank job (-1: any) is lost, or signal: drop its calls */ \
+    X(PARKED)       /* server -> manager: worker rank job's task waits (code 1) or goes on (-1) */ \
+    X(SERVER_LOST)  /* manager -> every rank: server rank job was lost, its objects with it */
 
 typedef enum {
     RP__MSG_NONE = 0,
@@ -101,6 +106,10 @@ typedef enum {
 #define RP__TASK_DENSE 1u
 #define RP__TASK_ISOLATE 2u
 #define RP__TASK_TRIES_SHIFT 2
+/* OBJ_REQ flag: the caller may not wait (rank 0's manager thread): a
+ * request that would park is answered RP_EDEADLK.  Above every operation's
+ * own flags. */
+#define RP__REQ_NOWAIT 0x8000u
 /* Longest process name. */
 #define RP__MAX_PNAME 255u
 
@@ -477,12 +486,20 @@ int rp__hello_decode(const void *buf, size_t len, rp__hello *h);
 
 /*
  * A handle's id (an OBJ_REQ's job): which kind of object it names (8 bits,
- * an rp_kind), its generation (32 bits: the store's serial at its creation,
- * never 0; not reused while the serial counts up) and its slot in the
+ * an rp_kind), its generation (32 bits: the rank whose store holds it, 8
+ * bits, and that store's serial at its creation, 24 bits, never 0; not
+ * reused while the serial counts up) and its slot in the
  * store's table (24 bits).  Every call checks the kind before a request is
  * made; the store checks the whole id.
  */
 #define RP__ID_SLOTS (1u << 24)
+/* The generation's top 8 bits name the rank whose store holds the object
+ * (0: rank 0, else a server rank, docs/scale.md); the other 24 are the
+ * store's serial. */
+#define RP__ID_SERIAL_BITS 24
+#define RP__ID_SERIAL_MASK ((1u << RP__ID_SERIAL_BITS) - 1)
+/* Most server ranks a job can have: the ranks a handle can name. */
+#define RP__MAX_SERVERS 255
 
 static inline uint64_t rp__id_make(int kind, uint32_t gen, uint32_t slot) {
     return (uint64_t)(uint8_t)kind << 56 | (uint64_t)gen << 24 | (slot & (RP__ID_SLOTS - 1));
@@ -495,6 +512,24 @@ static inline uint32_t rp__id_gen(uint64_t id) {
 }
 static inline uint32_t rp__id_slot(uint64_t id) {
     return (uint32_t)(id & (RP__ID_SLOTS - 1));
+}
+/** The rank whose store holds the object of handle @p id (0: rank 0). */
+static inline int rp__id_home(uint64_t id) {
+    return (int)(rp__id_gen(id) >> RP__ID_SERIAL_BITS);
+}
+
+/**
+ * The rank that holds the object named @p name (@p len bytes) in a job of
+ * @p nservers server ranks: 1 + FNV-1a(name) mod nservers, so that every
+ * rank finds it without asking; 0 (rank 0) when there are none.
+ */
+static inline int rp__name_home(const void *name, size_t len, int nservers) {
+    if (nservers <= 0)
+        return 0;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ ((const uint8_t *)name)[i]) * 1099511628211ull;
+    return 1 + (int)(h % (uint64_t)nservers);
 }
 
 /** "dict", "queue", ... (an rp_kind) for messages; "object" for others. */

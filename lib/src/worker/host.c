@@ -114,6 +114,26 @@ static void report(rp__host *h, int kind, uint64_t id, int code, uint32_t token)
     rp__hdr m = {.kind = (uint16_t)kind, .job = id, .code = code, .pool = token};
     if (rp__send_ctrl(h->env->comm, 0, &m, NULL, 0, &h->sendq) == RP_EMPI)
         h->failed = 1;
+    /* A child's calls parked on a server end with it, too. */
+    for (int r = 1; kind == RP__MSG_PROC_EXIT && r <= h->env->servers->n; r++)
+        if (!__atomic_load_n(&h->env->servers->lost[r], __ATOMIC_ACQUIRE) &&
+            rp__send_ctrl(h->env->comm, r, &m, NULL, 0, &h->sendq) == RP_EMPI)
+            h->failed = 1;
+}
+
+/* Answer child @p k's request @p req (header @p m) with @p code at once:
+ * its server was lost. */
+static void kid_refuse(kid *k, const rp__hdr *m, int code) {
+    rp__hdr rh = {
+        .kind = RP__MSG_OBJ_REP, .code = code, .job = m->job, .start = m->start, .pool = m->pool};
+    rp__fwriter w;
+    rp__fw_init(&w, &rh);
+    const char *why = rp_last_error();
+    rp__fw_bytes(&w, why, strlen(why));
+    if (rp__fw_finish(&w) == 0) {
+        rp__frame_send(k->fd, NULL, 0, w.buf.p, w.buf.len);
+        free(w.buf.p);
+    }
 }
 
 /* In a new child: no socket of a sibling, no lease (the connection must end
@@ -255,8 +275,15 @@ static int kid_read(rp__host *h, int i, void **res, size_t *rlen, int fill) {
     uint32_t tok = kid_token(k);
     if (rp__hdr_decode(msg, len, &m) == 0) {
         if (m.kind == RP__MSG_OBJ_REQ && (m.pool & ~RP__TOK_THREAD) == tok) {
+            /* To the rank that serves it (the child said which). */
+            int dest = m.item_size <= (uint32_t)h->env->servers->n ? (int)m.item_size : 0;
+            if (rp__server_gone(h->env->servers, dest)) {
+                kid_refuse(k, &m, RP_ELOST);
+                free(msg);
+                return 1;
+            }
             rp__iov iov = {msg, len};
-            if (rp__send_iov(h->env->comm, 0, RP__MSG_OBJ_REQ, &iov, 1, msg, NULL, &h->sendq) ==
+            if (rp__send_iov(h->env->comm, dest, RP__MSG_OBJ_REQ, &iov, 1, msg, NULL, &h->sendq) ==
                 RP_EMPI)
                 h->failed = 1;
             return 1;

@@ -264,7 +264,10 @@ static int run_init(wstate *s, void *msg, const rp__hdr *h) {
 static int handle(wstate *s, void *msg, size_t len, int src, int tag, int running) {
     rp__wenv *env = s->env;
     rp__hdr h;
-    if (src != 0 || msg == NULL || rp__hdr_decode(msg, len, &h) != 0 || h.kind != tag) {
+    /* Rank 0 sends everything; a server only its answers to this rank's children. */
+    int from_server = src >= 1 && src <= env->servers->n && tag == RP__MSG_OBJ_REP;
+    if ((src != 0 && !from_server) || msg == NULL || rp__hdr_decode(msg, len, &h) != 0 ||
+        h.kind != tag) {
         rp__log(RP_LOG_WARN, "rank %d: malformed message (tag %d) from rank %d", env->rank, tag,
                 src);
         free(msg);
@@ -347,6 +350,9 @@ static int handle(wstate *s, void *msg, size_t len, int src, int tag, int runnin
         if (rp__host_route(msg, len))
             return 0;
         rp__log(RP_LOG_WARN, "rank %d: stray OBJ_REP dropped", env->rank);
+        break;
+    case RP__MSG_SERVER_LOST:
+        rp__server_lost_mark(env->servers, &h);
         break;
     case RP__MSG_SHUTDOWN:
         s->stop = 1;

@@ -63,7 +63,8 @@ typedef struct rp__wenv {
     const rp_options *opt;
     const rp__tasks *tasks;
     rp__lease *lease;
-    int peers_lost; /* set from SHUTDOWN: some rank is gone */
+    rp__servers *servers; /* the server ranks, and which were lost */
+    int peers_lost;       /* set from SHUTDOWN: some rank is gone */
 } rp__wenv;
 
 /** Worker service loop.  Returns 0 after SHUTDOWN, or RP_EMPI. */

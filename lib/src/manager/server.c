@@ -1,0 +1,167 @@
+/*
+ * A server rank (docs/scale.md).  With rp_options.servers = K, ranks 1..K
+ * hold the shared objects whose handles name them and serve them as rank 0
+ * serves its own: the same store, requests and answers (rp__store_serve).
+ * They run no tasks.  Rank 0 tells them which ranks were lost or that a
+ * signal stopped the job (DROP), and when to stop (SHUTDOWN); a worker
+ * rank tells them when one of its children ended (PROC_EXIT), so that
+ * none of its calls takes an item or a lock meant for the living.  They
+ * tell rank 0 when a worker's task starts or stops waiting in one of their
+ * objects (PARKED), so that rank 0 sends that worker nothing meanwhile, as
+ * it does for waits in its own store.
+ */
+#include "manager/manager.h"
+
+#include <stdlib.h>
+
+typedef struct srv {
+    rp_runtime *rt;
+    rp__store *store;
+    rp__sendq sendq;
+    unsigned char *gone; /* by rank: lost, its late requests dropped */
+    double deadline;     /* the next remote waiter's deadline, or -1 */
+    int stop;
+    int failed; /* a send failed: the communicator is broken */
+} srv;
+
+/* Send @p m (@p len bytes, taken) to @p dest. */
+static void send_msg(srv *s, int dest, int kind, void *m, size_t len) {
+    rp__iov iov = {m, len};
+    if (rp__send_iov(s->rt->comm, dest, kind, &iov, 1, m, NULL, &s->sendq) == RP_EMPI)
+        s->failed = 1;
+}
+
+/* Tell rank 0 that a task of worker rank @p rank waits (+1) or goes on (-1).
+ * A Process's wait is not its rank's tasks' (rank 0 counts the same way). */
+static void note_parked(srv *s, int rank, const rp__hdr *h, int delta) {
+    if (rank <= s->rt->nservers || (h->pool & RP__TOK_PROC))
+        return;
+    rp__hdr m = {.kind = RP__MSG_PARKED, .job = (uint64_t)rank, .code = delta};
+    if (rp__send_ctrl(s->rt->comm, 0, &m, NULL, 0, &s->sendq) == RP_EMPI)
+        s->failed = 1;
+}
+
+static void serve(srv *s, void *msg, size_t len, int src) {
+    if (s->gone[src]) {
+        free(msg); /* sent before its rank was lost: nobody waits */
+        return;
+    }
+    rp__hdr h;
+    void *rep = NULL;
+    size_t rlen = 0;
+    int rc = rp__store_serve(s->store, msg, len, src, &h, &rep, &rlen);
+    free(msg);
+    if (rc == RP__PARKED)
+        note_parked(s, src, &h, 1);
+    else if (rc != 0)
+        rp__log(RP_LOG_WARN, "server rank %d: no memory to answer rank %d", s->rt->rank, src);
+    else
+        send_msg(s, src, RP__MSG_OBJ_REP, rep, rlen);
+}
+
+/* Send the answers to parked requests that are ready, and expire the ones
+ * whose deadline passed. */
+static void flush(srv *s) {
+    double now = 0;
+    if (!rp__store_changed(s->store) && (s->deadline < 0 || (now = rp__now()) < s->deadline))
+        return;
+    s->deadline = rp__store_tick(s->store, now > 0 ? now : rp__now());
+    for (rp__outmsg *m = rp__store_outbox(s->store), *nx; m; m = nx) {
+        nx = m->next;
+        rp__hdr h;
+        if (m->rank < 0 || m->rank >= s->rt->size || s->gone[m->rank]) {
+            free(m->msg);
+        } else {
+            if (rp__hdr_decode(m->msg, m->len, &h) == 0)
+                note_parked(s, m->rank, &h, -1);
+            send_msg(s, m->rank, RP__MSG_OBJ_REP, m->msg, m->len);
+        }
+        free(m);
+    }
+}
+
+/* A message from rank 0, or a worker's PROC_EXIT. */
+static void control(srv *s, void *msg, size_t len, int src, int tag) {
+    rp__hdr h;
+    if (msg == NULL || rp__hdr_decode(msg, len, &h) != 0 || h.kind != tag) {
+        rp__log(RP_LOG_WARN, "server rank %d: malformed message (tag %d) from rank %d dropped",
+                s->rt->rank, tag, src);
+    } else if (tag == RP__MSG_PROC_EXIT && src > s->rt->nservers) {
+        rp__store_drop_child(s->store, msg, len, src);
+    } else if (tag == RP__MSG_DROP && src == 0) {
+        int64_t rank = (int64_t)h.job;
+        if (h.code == RP_ELOST && rank > 0 && rank < s->rt->size) {
+            s->gone[rank] = 1;
+            rp__store_drop(s->store, (int)rank, 0, 0, RP_ELOST, "the caller's rank was lost");
+        } else if (h.code == RP_EINTR) {
+            rp__store_drop(s->store, -1, 0, 0, RP_EINTR, "the job was interrupted by a signal");
+        }
+    } else if (tag == RP__MSG_SHUTDOWN && src == 0) {
+        s->stop = 1;
+        s->rt->peers_lost |= h.code != 0;
+    } else if (tag != RP__MSG_SERVER_LOST) { /* (another server's loss: nothing to do here) */
+        rp__log(RP_LOG_WARN, "server rank %d: unexpected %s from rank %d dropped", s->rt->rank,
+                rp__msg_name(tag), src);
+    }
+    free(msg);
+}
+
+int rp__server_serve(rp_runtime *rt) {
+    srv s = {.rt = rt, .deadline = -1};
+    s.store = rp__store_new(&rt->opt, rt->rank);
+    s.gone = calloc((size_t)rt->size, 1);
+    if (s.store == NULL || s.gone == NULL) {
+        rp__store_free(s.store);
+        free(s.gone);
+        return rp__err(RP_ENOMEM, "server rank %d: no memory for its store", rt->rank);
+    }
+    rp__backoff b;
+    rp__backoff_reset(&b);
+    long slack = rp__timer_slack_tight();
+    int rc = 0;
+    while (!s.stop && !s.failed) {
+        int progress = 0, woke = b.slept;
+        void *msg;
+        size_t len;
+        int src, tag;
+        b.slept = 0;
+        while ((rc = rp__recv_any(rt->comm, woke && !progress, &msg, &len, &src, &tag)) == 1) {
+            progress++;
+            if (tag == RP__MSG_OBJ_REQ && src >= 0 && src < rt->size)
+                serve(&s, msg, len, src);
+            else
+                control(&s, msg, len, src, tag);
+        }
+        if (rc != 0)
+            break;
+        flush(&s);
+        int d = rp__sendq_progress(&s.sendq);
+        if (d < 0) {
+            rc = d;
+            break;
+        }
+        if (progress || d > 0) {
+            rp__backoff_reset(&b);
+            continue;
+        }
+        double cap = 0;
+        if (s.deadline >= 0 && (cap = s.deadline - rp__now()) < 20e-6)
+            cap = 20e-6; /* a parked request's timeout is due */
+        rp__backoff_idle(&b, &rt->opt, cap, NULL, NULL);
+    }
+    if (s.failed && rc == 0)
+        rc = rp__err(RP_EMPI, "server rank %d: a send failed", rt->rank);
+    if (s.stop) {
+        /* rp_finalize on rank 0 waits for every rank's answer. */
+        rp__hdr bye = {.kind = RP__MSG_SHUTDOWN};
+        int arc = rp__send_ctrl(rt->comm, 0, &bye, NULL, 0, &s.sendq);
+        if (rc == 0 && arc == RP_EMPI)
+            rc = arc;
+    }
+    int drc = rp__sendq_drain(&s.sendq, &rt->opt, -1.0);
+    rp__lease_bye(&rt->lease);
+    rp__store_free(s.store);
+    free(s.gone);
+    rp__timer_slack_restore(slack);
+    return rc ? rc : drc;
+}
