@@ -10,7 +10,10 @@
  *             so rank 0 never idles and its CPU per task is its cost; with a
  *             nap and many ranks it shows the rate a manager reaches.
  *   objects   every worker runs one task making --ops dict gets (then sets)
- *             on one shared dict; rank 0's CPU per operation.
+ *             on one of --dicts shared dicts (default 1; anonymous, so with
+ *             server ranks they go to the servers in turn); rank 0's CPU per
+ *             operation (a server's is in its log line at the end, at
+ *             RP_LOG_LEVEL=info).
  *   waiters   --waiters processes, each parked in a get on one empty queue;
  *             rank 0's CPU per second while they wait, its heap per waiter,
  *             then the CPU per waiter of the puts that wake them.
@@ -33,7 +36,7 @@
 #include "bench_common.h"
 
 typedef struct config {
-    long long tasks, chunk, nap, ops, waiters, objects, reps;
+    long long tasks, chunk, nap, ops, waiters, objects, reps, dicts;
     const char *only;
 } config;
 
@@ -169,33 +172,41 @@ static int run_objects(rp_runtime *rt, const config *cf) {
     if (rc != 0)
         return fail("rp_pool_create", rc);
     int w = rp_pool_workers(pool);
-    rp_dict d;
-    rc = rp_dict_open(rt, NULL, RP_CREATE, &d);
+    /* --dicts anonymous dicts (with servers: in turn on each), worker i on
+     * dict i mod --dicts. */
+    int nd = cf->dicts < 1 ? 1 : (int)cf->dicts;
+    rp_dict d[64];
+    for (int i = 0; rc == 0 && i < nd; i++)
+        rc = rp_dict_open(rt, NULL, RP_CREATE, &d[i]);
     hammer_arg *in = calloc((size_t)w, sizeof *in);
     if (in == NULL)
         rc = RP_ENOMEM;
     map_step m = {pool, "hammer", in, (size_t)w, sizeof *in, 1};
-    /* Each worker's key, so that the gets find it. */
-    for (int i = 0; rc == 0 && i < w; i++)
-        in[i] = (hammer_arg){d, 1, 1};
-    if (rc == 0)
-        rc = map_once(&m);
+    /* Every rank's key in every dict, so that the gets find it. */
+    for (int i = 0; i < nd; i++)
+        for (int r = 0; rc == 0 && r < rp_size(rt); r++) {
+            char key[32];
+            snprintf(key, sizeof key, "k%d", r);
+            rc = rp_dict_set(rt, d[i], rp_key_str(key), rp_int(0));
+        }
     for (int set = 0; rc == 0 && set < 2; set++) {
         for (int i = 0; i < w; i++)
-            in[i] = (hammer_arg){d, cf->ops, set};
+            in[i] = (hammer_arg){d[i % nd], cf->ops, set};
         bench_stats c, t;
         if (rc == 0)
             rc = timed(map_once, &m, cf->reps, (double)cf->ops * w, &c, &t);
         if (rc == 0)
-            printf("scale objects ranks=%d workers=%d op=%s ops=%lld rank0_cpu_us_per_op=%.3f "
-                   "min=%.3f max=%.3f ops_per_s=%.0f min=%.0f max=%.0f rank0_busy=%.2f\n",
-                   rp_size(rt), w, set ? "set" : "get", cf->ops * w, c.median, c.min, c.max,
-                   t.median, t.min, t.max, c.median * 1e-6 * t.median);
+            printf("scale objects ranks=%d servers=%d dicts=%d workers=%d op=%s ops=%lld "
+                   "rank0_cpu_us_per_op=%.3f min=%.3f max=%.3f ops_per_s=%.0f min=%.0f max=%.0f "
+                   "rank0_busy=%.2f\n",
+                   rp_size(rt), rp_server_count(rt), nd, w, set ? "set" : "get", cf->ops * w,
+                   c.median, c.min, c.max, t.median, t.min, t.max, c.median * 1e-6 * t.median);
     }
     if (rc != 0)
         fail("objects", rc);
     free(in);
-    rp_dict_destroy(rt, d);
+    for (int i = 0; i < nd; i++)
+        rp_dict_destroy(rt, d[i]);
     rp_pool_destroy(pool);
     return rc;
 }
@@ -307,12 +318,13 @@ static int body(rp_runtime *rt, int argc, char **argv, void *user) {
         {"--waiters", &cf->waiters, NULL, NULL, NULL, NULL, 100000},
         {"--objects", &cf->objects, NULL, NULL, NULL, NULL, 10000000},
         {"--reps", &cf->reps, NULL, NULL, NULL, NULL, 1000},
+        {"--dicts", &cf->dicts, NULL, NULL, NULL, NULL, 64},
         {"--only", NULL, NULL, &cf->only, NULL, NULL, 0},
     };
     if (bench_parse_args(argc, argv, args, sizeof args / sizeof args[0], cf) != 0) {
         fprintf(stderr, "usage: bench_scale [--only tasks|objects|waiters|memory] [--tasks N] "
                         "[--chunk N] [--nap US] [--ops N] [--waiters N] [--objects N] "
-                        "[--reps N]\n");
+                        "[--reps N] [--dicts N]\n");
         return 2;
     }
     const char *only = cf->only;
@@ -330,7 +342,7 @@ static int body(rp_runtime *rt, int argc, char **argv, void *user) {
 }
 
 int main(int argc, char **argv) {
-    static config cf = {200000, 1, 0, 20000, 64, 10000, 3, NULL};
+    static config cf = {200000, 1, 0, 20000, 64, 10000, 3, 1, NULL};
     static const rp_task_def tasks[] = {RP_TASK(nap), RP_TASK(hammer), RP_TASK(park)};
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;

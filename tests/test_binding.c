@@ -119,8 +119,10 @@ static void check_all_records(rp_runtime *rt, int policy) {
             int same = strcmp(a.host, b.host) == 0;
             if (same)
                 CHECK(a.node_rank != b.node_rank && a.node_size == b.node_size);
-            /* Every worker on its own core(s), unless there are too few. */
-            if (i > 0 && same && strcmp(a.given, b.given) == 0 && a.sharing > 1 &&
+            /* Every worker on its own core(s), unless there are too few;
+             * server ranks, as rank 0, keep the given cpuset. */
+            int k = rp_server_count(rt);
+            if (i > k && j > k && same && strcmp(a.given, b.given) == 0 && a.sharing > 1 &&
                 !a.oversubscribed && (policy == RP_PLACE_COMPACT || policy == RP_PLACE_SCATTER))
                 CHECK(!intersects(a.cpuset, b.cpuset));
         }
@@ -158,9 +160,10 @@ static void run_case(const char *name, rp_options o, int policy, int granularity
     CHECK(strcmp(now, me.cpuset) == 0);
     CHECK(strcmp(me.bound, me.cpuset) == 0);
     CHECK(rp_cpu_count() == weight(now));
-    int worker = world_rank != 0 && world_size > 1;
+    int service = world_rank <= rp_server_count(rt); /* rank 0, a server rank */
+    int worker = !service && world_size > 1;
     int placed = policy == RP_PLACE_COMPACT || policy == RP_PLACE_SCATTER;
-    if (!placed || world_rank == 0 || me.sharing == 1)
+    if (!placed || service || me.sharing == 1)
         CHECK(strcmp(me.cpuset, me.given) == 0); /* kept */
     else
         CHECK(me.units == 1); /* one core (or PU) out of a shared cpuset */

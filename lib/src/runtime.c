@@ -170,7 +170,8 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
         prepared = 1;
     }
     /* Placement is collective: every rank takes part, even after a local error. */
-    int placed = rp__placement_init(&rt->place, rt->comm, rt->rank, rt->size, &rt->opt, local == 0);
+    int placed = rp__placement_init(&rt->place, rt->comm, rt->rank, rt->size,
+                                    rt->rank <= rt->nservers, &rt->opt, local == 0);
     if (local == 0)
         local = placed;
     /* So is the shared memory of Value and Array, before the manager thread

@@ -13,13 +13,16 @@
 #include "manager/manager.h"
 
 #include <stdlib.h>
+#include <sys/resource.h>
 
 typedef struct srv {
     rp_runtime *rt;
     rp__store *store;
     rp__sendq sendq;
-    unsigned char *gone; /* by rank: lost, its late requests dropped */
-    double deadline;     /* the next remote waiter's deadline, or -1 */
+    unsigned char *gone;       /* by rank: lost, its late requests dropped */
+    double deadline;           /* the next remote waiter's deadline, or -1 */
+    unsigned long long served; /* requests */
+    double busy;               /* seconds in loop passes that found work */
     int stop;
     int failed; /* a send failed: the communicator is broken */
 } srv;
@@ -49,6 +52,7 @@ static void serve(srv *s, void *msg, size_t len, int src) {
     rp__hdr h;
     void *rep = NULL;
     size_t rlen = 0;
+    s->served++;
     int rc = rp__store_serve(s->store, msg, len, src, &h, &rep, &rlen);
     free(msg);
     if (rc == RP__PARKED)
@@ -120,6 +124,7 @@ int rp__server_serve(rp_runtime *rt) {
     long slack = rp__timer_slack_tight();
     int rc = 0;
     while (!s.stop && !s.failed) {
+        double t0 = rp__now();
         int progress = 0, woke = b.slept;
         void *msg;
         size_t len;
@@ -141,6 +146,7 @@ int rp__server_serve(rp_runtime *rt) {
             break;
         }
         if (progress || d > 0) {
+            s.busy += rp__now() - t0;
             rp__backoff_reset(&b);
             continue;
         }
@@ -159,6 +165,15 @@ int rp__server_serve(rp_runtime *rt) {
             rc = arc;
     }
     int drc = rp__sendq_drain(&s.sendq, &rt->opt, -1.0);
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) == 0) {
+        double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_stime.tv_sec +
+                     ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) * 1e-6;
+        rp__log(RP_LOG_INFO,
+                "server rank %d: %llu requests served, busy %.3f s (%.3f us a request), "
+                "%.3f CPU-s in all",
+                rt->rank, s.served, s.busy, s.served ? s.busy / (double)s.served * 1e6 : 0.0, cpu);
+    }
     rp__lease_bye(&rt->lease);
     rp__store_free(s.store);
     free(s.gone);

@@ -33,12 +33,14 @@ typedef struct rp__placement {
 /**
  * Init, collective over @p comm (this rank @p rank of @p size): resolve the
  * policy of @p opt, find the ranks that share this host and cpuset, plan,
- * bind, and gather every rank's record to rank 0.  Every rank calls it,
- * with @p ok 0 after a local error (it then only takes part in the
- * collective calls).  Returns this rank's error.
+ * bind, and gather every rank's record to rank 0.  A @p service rank (rank
+ * 0, a server rank) runs no tasks: it is not pinned, as the manager is not,
+ * and the workers divide the cpuset without it.  Every rank calls it, with
+ * @p ok 0 after a local error (it then only takes part in the collective
+ * calls).  Returns this rank's error.
  */
-int rp__placement_init(rp__placement *pl, MPI_Comm comm, int rank, int size, const rp_options *opt,
-                       int ok);
+int rp__placement_init(rp__placement *pl, MPI_Comm comm, int rank, int size, int service,
+                       const rp_options *opt, int ok);
 
 /** After the agreement: print the warnings and set the OMP_NUM_THREADS hint. */
 void rp__placement_start(rp__placement *pl);

@@ -44,8 +44,10 @@ static int all_ok(MPI_Comm comm, int ok) {
 }
 
 /* Which ranks of this host were given the same cpuset: exchanged on the
- * host's communicator.  Sets *rank and *size among them and *manager if
- * the runtime's rank 0 is one of them; on error, a group of one. */
+ * host's communicator.  Sets *size (how many), *manager (how many of them
+ * run no tasks: rank 0 and the server ranks, @p is_manager for this one) and
+ * *rank: this rank's index among those if it is one, else *manager plus its
+ * index among the workers, as rp__place counts; on error, a group of one. */
 static int group_of(MPI_Comm node, const char *given, int is_manager, int *rank, int *size,
                     int *manager) {
     int nr, ns;
@@ -80,15 +82,17 @@ static int group_of(MPI_Comm node, const char *given, int is_manager, int *rank,
     rc = 0;
     *size = 0;
     *manager = 0;
+    int before = 0; /* of this rank's sort (service or worker), in the group */
     for (int i = 0; i < ns; i++) {
         const char *s = all + displs[i];
         if (lens[i] < 1 || s[lens[i] - 1] != '\0' || strcmp(s, given) != 0)
             continue;
-        if (i < nr)
-            (*rank)++;
+        if (i < nr && meta[2 * i + 1] == is_manager)
+            before++;
         (*size)++;
-        *manager |= meta[2 * i + 1];
+        *manager += meta[2 * i + 1];
     }
+    *rank = is_manager ? before : *manager + before;
 done:
     free(all);
     free(meta);
@@ -185,8 +189,8 @@ done:
     return rc;
 }
 
-int rp__placement_init(rp__placement *pl, MPI_Comm comm, int rank, int size, const rp_options *opt,
-                       int ok) {
+int rp__placement_init(rp__placement *pl, MPI_Comm comm, int rank, int size, int service,
+                       const rp_options *opt, int ok) {
     int rc = 0, policy = RP_PLACE_NONE, grain = RP_GRAIN_CORE;
     if (ok)
         rc = rp__placement_resolve(opt->placement, opt->granularity, NULL, /* RP_PLACEMENT: in
@@ -209,7 +213,7 @@ int rp__placement_init(rp__placement *pl, MPI_Comm comm, int rank, int size, con
 
     /* Collective from here: every rank takes part whatever happened above. */
     MPI_Comm node;
-    int node_rank = 0, node_size = 1, grank = 0, gsize = 1, gmanager = rank == 0;
+    int node_rank = 0, node_size = 1, grank = 0, gsize = 1, gmanager = service != 0;
     if (MPI_Comm_split_type(comm, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &node) !=
         MPI_SUCCESS) {
         if (rc == 0)
@@ -218,7 +222,7 @@ int rp__placement_init(rp__placement *pl, MPI_Comm comm, int rank, int size, con
         MPI_Comm_set_errhandler(node, MPI_ERRORS_RETURN);
         MPI_Comm_rank(node, &node_rank);
         MPI_Comm_size(node, &node_size);
-        int grc = group_of(node, given, rank == 0, &grank, &gsize, &gmanager);
+        int grc = group_of(node, given, service != 0, &grank, &gsize, &gmanager);
         if (rc == 0)
             rc = grc;
         MPI_Comm_free(&node);
@@ -252,7 +256,7 @@ int rp__placement_init(rp__placement *pl, MPI_Comm comm, int rank, int size, con
                         host, plan.workers, plan.units, unit, plan.units == 1 ? "" : "s", given,
                         unit);
         /* The hint is for the workers' own threads; rank 0's main() is the user's. */
-        if (rc == 0 && rank != 0 && size > 1 && policy != RP_PLACE_NONE)
+        if (rc == 0 && !service && size > 1 && policy != RP_PLACE_NONE)
             pl->omp_hint = where.units;
     }
     rp__prec rec = {

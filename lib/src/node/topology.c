@@ -253,7 +253,7 @@ int rp__place(rp__topo *t, const char *given, const rp__place_in *in, rp__plan *
     /* Only PUs this process may use at all (cgroups): hwloc knows them. */
     hwloc_bitmap_and(avail, g, hwloc_topology_get_allowed_cpuset(t->t));
     hwloc_bitmap_copy(set, g);
-    int mgr = in->manager ? 1 : 0;
+    int mgr = in->manager > 0 ? in->manager : 0;
     out->workers = in->size - mgr;
     if ((in->policy == RP_PLACE_COMPACT || in->policy == RP_PLACE_SCATTER) &&
         !hwloc_bitmap_iszero(avail)) {
@@ -262,9 +262,9 @@ int rp__place(rp__topo *t, const char *given, const rp__place_in *in, rp__plan *
             goto done;
         out->units = nu;
         out->oversubscribed = out->workers > nu;
-        /* The manager is mostly asleep and main() may run anything: it keeps
-         * the whole cpuset.  A rank alone in its cpuset was placed by whoever
-         * gave it that cpuset: it keeps it too. */
+        /* The manager is mostly asleep and main() may run anything, and a
+         * server waits for calls: they keep the whole cpuset.  A rank alone in its cpuset was
+         * placed by whoever gave it that cpuset: it keeps it too. */
         int worker = in->rank - mgr;
         if (nu > 0 && in->size > 1 && worker >= 0) {
             hwloc_bitmap_and(set, u[worker % nu].obj->cpuset, avail);

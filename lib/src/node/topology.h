@@ -60,7 +60,7 @@ typedef struct rp__place_in {
     int granularity; /* RP_GRAIN_CORE or RP_GRAIN_PU */
     int rank;        /* among the ranks of this host that were given the same cpuset */
     int size;        /* how many they are (>= 1) */
-    int manager;     /* rank 0 of them is the manager (rank 0 of the runtime) */
+    int manager;     /* the first this many of them run no tasks (rank 0, servers) */
 } rp__place_in;
 
 /** A plan. */
@@ -74,7 +74,7 @@ typedef struct rp__plan {
 
 /**
  * The placement plan, a pure function of its inputs.  The ranks that share a
- * given cpuset divide it: worker j (the manager, if present, is not counted)
+ * given cpuset divide it: worker j (the manager and servers, if present, are not counted)
  * gets unit j mod units, in the policy's order of the units inside the cpuset
  * (compact: logical order; scatter: across packages, then NUMA nodes and
  * caches, then cores, then PUs).  The manager, and a rank alone in its
