@@ -123,10 +123,12 @@ lease_flood)
     ;;
 server_lost)
     # A server rank (docs/scale.md) is killed: its objects are reported
-    # lost, by name, to rank 0 and to the tasks; nothing is made anew.
-    start 4 --enable-recovery "$bin" server
+    # lost, by name, to rank 0 and to the tasks; nothing is made anew; the
+    # worker it fed is cut off, the other goes on.
+    start 5 --enable-recovery "$bin" server
     finish 90
     expect "server rank 1 \\(pid [0-9]+\\) lost"
+    expect "worker rank 3 is cut off with its server rank 1"
     expect "the task waiting in the server's queue: RP_ELOST"
     expect "rank 0's dict get: RP_ELOST \\(server rank 1 was lost"
     expect "a task's dict open: RP_ELOST"

@@ -20,10 +20,11 @@
  *                                the map returns RP_EINTR, rank 0 finalizes.
  *   test_recovery stubborn       as signal, but main ignores the stop and
  *                                sleeps on: a second signal must end it.
- *   test_recovery server         server rank 1 (opt.servers = 1) is killed
- *                                while a task waits in its queue: every
- *                                call on its objects fails with RP_ELOST
- *                                naming it; the pools go on.
+ *   test_recovery server         server rank 1 of 2 (opt.servers = 2, 5
+ *                                ranks) is killed while a task waits in
+ *                                its queue: every call on its objects
+ *                                fails with RP_ELOST naming it; the worker
+ *                                it fed is cut off; the pools go on.
  *   test_recovery flood          connections that say nothing, garbage, or
  *                                close at once stream into the lease
  *                                listener while worker rank 2 is killed:
@@ -81,16 +82,26 @@ static int nap(rp_task_ctx *ctx, const void *arg, size_t size) {
     return rp_return(ctx, NULL, 0);
 }
 
-/* A task on the server's objects (docs/scale.md): opens the queue "srv-q"
- * and waits for an item (timeout 60 s), or with an argument of 1 opens the
- * dict "srv-d" and reads "k".  Returns the call's code. */
+/* A name that starts with @p base and lives on server rank 1 of 2. */
+static const char *on_rank1(char *b, size_t n, const char *base) {
+    for (int i = 0;; i++) {
+        snprintf(b, n, "%s-%d", base, i);
+        if (rp__name_home(b, strlen(b), 2) == 1)
+            return b;
+    }
+}
+
+/* A task on server rank 1's objects (docs/scale.md): opens the queue
+ * "srv-q..." and waits for an item (timeout 60 s), or with an argument of 1
+ * opens the dict "srv-d..." and reads "k".  Returns the call's code. */
 static int on_server(rp_task_ctx *ctx, const void *arg, size_t size) {
     rp_runtime *rt = rp_task_runtime(ctx);
+    char name[32];
     int32_t rc;
     if (size == sizeof(int) && *(const int *)arg == 1) {
         rp_dict d;
         int64_t v = 0;
-        rc = rp_dict_open(rt, "srv-d", 0, &d);
+        rc = rp_dict_open(rt, on_rank1(name, sizeof name, "srv-d"), 0, &d);
         if (rc == 0)
             rc = rp_dict_get_int(rt, d, rp_key_str("k"), &v);
         if (rc == 0 && v != 7)
@@ -98,7 +109,7 @@ static int on_server(rp_task_ctx *ctx, const void *arg, size_t size) {
     } else {
         rp_queue q;
         rp_value item;
-        rc = rp_queue_open(rt, "srv-q", 0, RP_QUEUE_FIFO, 0, &q);
+        rc = rp_queue_open(rt, on_rank1(name, sizeof name, "srv-q"), 0, RP_QUEUE_FIFO, 0, &q);
         if (rc == 0 && (rc = rp_queue_get(rt, q, 60.0, &item, NULL)) == 0)
             rp_value_free(&item);
     }
@@ -510,20 +521,23 @@ static int run_flood(rp_runtime *rt) {
     return 0;
 }
 
-/* One server (rank 1) holds every named object; it is killed while a task
- * waits in its queue: every call on its objects, from rank 0 and from the
- * tasks, fails with RP_ELOST naming it, nothing is made anew empty, and
- * the pools and rank 0's arrays go on. */
+/* Two servers; rank 1, which holds the objects below and feeds worker rank
+ * 3, is killed while a task waits in its queue: every call on its objects,
+ * from rank 0 and from the tasks, fails with RP_ELOST naming it, nothing
+ * is made anew empty, worker rank 3 is cut off, and the pools (on rank 4,
+ * fed by server rank 2) and rank 0's arrays go on. */
 static int run_server(rp_runtime *rt) {
-    if (rp_server_count(rt) != 1 || rp_size(rt) < 4)
-        FAIL("server needs 4 ranks and 1 server, has %d and %d", rp_size(rt), rp_server_count(rt));
+    if (rp_server_count(rt) != 2 || rp_size(rt) != 5)
+        FAIL("server needs 5 ranks and 2 servers, has %d and %d", rp_size(rt), rp_server_count(rt));
     rp_dict d;
     rp_queue q;
-    int rc = rp_dict_open(rt, "srv-d", RP_CREATE, &d);
+    char name[32];
+    int rc = rp_dict_open(rt, on_rank1(name, sizeof name, "srv-d"), RP_CREATE, &d);
     if (rc == 0)
         rc = rp_dict_set(rt, d, rp_key_str("k"), rp_int(7));
     if (rc == 0)
-        rc = rp_queue_open(rt, "srv-q", RP_CREATE, RP_QUEUE_FIFO, 0, &q);
+        rc = rp_queue_open(rt, on_rank1(name, sizeof name, "srv-q"), RP_CREATE, RP_QUEUE_FIFO, 0,
+                           &q);
     if (rc != 0)
         FAIL("objects on the server: %s", rp_err_name(rc));
     rp_pool *pool = NULL;
@@ -571,7 +585,7 @@ static int run_server(rp_runtime *rt) {
     if (rc != 0 || got != RP_ELOST)
         FAIL("a task's call on the lost server: %s, %s", rp_err_name(rc), rp_err_name(got));
     rp_dict fresh;
-    rc = rp_dict_open(rt, "another", RP_CREATE, &fresh);
+    rc = rp_dict_open(rt, on_rank1(name, sizeof name, "another"), RP_CREATE, &fresh);
     printf("a new named dict: %s\n", rp_err_name(rc));
     if (rc != RP_ELOST)
         FAIL("a named open on the lost server made an object anew: %s", rp_err_name(rc));
@@ -581,8 +595,8 @@ static int run_server(rp_runtime *rt) {
         (rc = rp_array_set_f64(rt, val, 0, 2.5)) != 0 ||
         (rc = rp_array_get_f64(rt, val, 0, &x)) != 0 || x != 2.5)
         FAIL("a Value on rank 0 after the loss: %s", rp_err_name(rc));
-    if (rp_workers_lost(rt) != 0)
-        FAIL("a lost server counted as a lost worker");
+    if (rp_workers_lost(rt) != 1)
+        FAIL("%d workers lost; want 1, rank 3, cut off with its server", rp_workers_lost(rt));
     if (check_map(pool, 300, "the pool after the server's loss") != 0)
         return 1;
     rp_array_destroy(rt, val);
@@ -617,7 +631,7 @@ int main(int argc, char **argv) {
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
     opt.ntasks = 4;
-    opt.servers = argc > 1 && strcmp(argv[1], "server") == 0; /* every rank sees argv */
+    opt.servers = argc > 1 && strcmp(argv[1], "server") == 0 ? 2 : 0; /* every rank sees argv */
     opt.shutdown_timeout = 1.0;
     opt.lost_retries = 1;
     return rp_main(&argc, &argv, &opt, body, NULL);

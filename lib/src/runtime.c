@@ -71,6 +71,7 @@ static int prepare_manager(rp_runtime *rt) {
     for (int i = 0; i < rt->nworkers; i++) {
         rt->workers[i].rank = rt->size > 1 ? i + 1 : 0;
         rt->workers[i].server = rt->size > 1 && i < rt->nservers;
+        rt->workers[i].feeder = rt->size > 1 ? rp__feeder_of(i + 1, rt->nservers) : 0;
     }
     return 0;
 }
@@ -150,6 +151,7 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
         rt->nservers = 0;
     rt->servers.n = rt->nservers;
     rt->env.servers = &rt->servers;
+    rt->env.feeder = rp__feeder_of(rt->rank, rt->nservers);
 
     rp__log_set_rank(rt->rank);
     if (local == 0 && rt->opt.log_level != RP_LOG_DEFAULT)

@@ -275,7 +275,7 @@ static void tell_all(rp_runtime *rt, const rp__hdr *h) {
  * Server rank @p rank is gone, and the objects it held with it (lock
  * held): rank 0's calls to it fail with RP_ELOST naming it, and so do
  * every rank's from now on (SERVER_LOST), never answered by an empty
- * object made anew.
+ * object made anew.  The workers it fed are given up on.
  */
 static void server_lost(rp_runtime *rt, int rank) {
     rt->nsrv_lost++;
@@ -287,6 +287,20 @@ static void server_lost(rp_runtime *rt, int rank) {
         }
     rp__hdr h = {.kind = RP__MSG_SERVER_LOST, .job = (uint64_t)rank};
     tell_all(rt, &h);
+    /* The workers it fed are cut off: their chunks go to the others (the
+     * answers on their way are lost with it), and they get nothing more
+     * but the SHUTDOWN. */
+    for (int i = 0; i < rt->nworkers; i++) {
+        rp__worker *w = &rt->workers[i];
+        if (w->feeder != rank || rp__worker_gone(w))
+            continue;
+        __atomic_store_n(&w->lost, 1, __ATOMIC_RELEASE);
+        w->cut = 1;
+        w->lost_at = rp__now();
+        rt->nlost++;
+        rt->lost_pending = 1;
+        rp__log(RP_LOG_WARN, "worker rank %d is cut off with its server rank %d", w->rank, rank);
+    }
     rp__log(RP_LOG_ERROR, "server rank %d lost: calls on the objects it held fail with RP_ELOST%s",
             rank,
             rp__recovery_enabled() ? "" : "; without mpirun --enable-recovery the job now ends");
@@ -393,9 +407,49 @@ static uint32_t chunk_count(const rp_result *job) {
  * batch would keep the first answers from the manager. */
 #define RP__BATCH_WORK_NS 50e3
 
+static void write_body(const rp_result *job, size_t start, uint32_t count, size_t table,
+                       uint8_t *at);
+
+/* A bundle for a server is sent once it holds this many bytes (or
+ * RP__MAX_BATCH messages), else when the dispatch pass ends. */
+#define RP__BUNDLE_FLUSH ((size_t)1 << 20)
+
+/* Send server rank @p s the messages bundled for its workers. */
+static int send_bundle(rp_runtime *rt, int s) {
+    if (rt->nbundled == NULL || rt->nbundled[s] == 0)
+        return 0;
+    rp__buf *b = &rt->bundles[s];
+    rp__batch_finish(b, RP__MSG_BUNDLE, rt->nbundled[s]);
+    rp__iov iov = {b->p, b->len};
+    void *owned = b->p;
+    *b = (rp__buf){0};
+    rt->nbundled[s] = 0;
+    return rp__send_iov(rt->comm, s, RP__MSG_BUNDLE, &iov, 1, owned, NULL, &rt->sendq);
+}
+
+/* With server ranks: the whole message @p m (@p len bytes, a TASK or
+ * TASKS; copied) for worker @p wi goes through its feeder, in the bundle
+ * sent when the pass ends.  Each worker's messages keep their order. */
+static int bundle_msg(rp_runtime *rt, int wi, int kind, const void *m, size_t len) {
+    (void)kind;
+    int s = rt->workers[wi].feeder;
+    if (rt->bundles == NULL)
+        return RP_ENOMEM;
+    rp__buf *b = &rt->bundles[s];
+    int rc = rt->nbundled[s] == 0 ? rp__batch_begin(b) : 0;
+    if (rc == 0)
+        rc = rp__bundle_add(b, rt->workers[wi].rank, m, len);
+    if (rc != 0)
+        return rc;
+    if (++rt->nbundled[s] == RP__MAX_BATCH || b->len >= RP__BUNDLE_FLUSH)
+        return send_bundle(rt, s);
+    return 0;
+}
+
 /* Send the chunks gathered in @p bt for worker @p wi (the last bt->n of its
  * FIFO): one TASKS message, or a lone TASK.  The first chunk's send owns
- * the buffer, and is completed when its answer comes. */
+ * the buffer, and is completed when its answer comes; through a server,
+ * the buffer is copied into its bundle. */
 static int flush_batch(rp_runtime *rt, int wi, rp__tbatch *bt) {
     if (bt->n == 0)
         return 0;
@@ -413,7 +467,27 @@ static int flush_batch(rp_runtime *rt, int wi, rp__tbatch *bt) {
     bt->b = (rp__buf){0};
     bt->n = 0;
     bt->est_ns = 0;
+    if (w->feeder > 0) {
+        int rc = bundle_msg(rt, wi, kind, iov.base, iov.len);
+        free(owned);
+        return rc;
+    }
     return rp__send_iov(rt->comm, w->rank, kind, &iov, 1, owned, &first->send, NULL);
+}
+
+/* Through a server: a chunk too big for a batch, written whole (header
+ * @p h, body of @p table and the items) into its feeder's bundle. */
+static int bundle_alone(rp_runtime *rt, int wi, const rp_result *job, const rp__hdr *h,
+                        size_t table) {
+    size_t whole = RP__HDR_SIZE + (size_t)h->body_len;
+    uint8_t *m = malloc(whole);
+    if (m == NULL)
+        return RP_ENOMEM;
+    rp__hdr_encode(m, h);
+    write_body(job, (size_t)h->start, h->count, table, m + RP__HDR_SIZE);
+    int rc = bundle_msg(rt, wi, RP__MSG_TASK, m, whole);
+    free(m);
+    return rc;
 }
 
 /* The body of a chunk of @p count items of @p job from @p start: fixed
@@ -570,7 +644,8 @@ static int send_chunk(rp_runtime *rt, rp_pool *p, int wi, rp__tbatch *bt) {
     } else {
         rc = bt != NULL ? flush_batch(rt, wi, bt) : 0;
         if (rc == 0)
-            rc = send_alone(rt, wi, job, &h, table, &c);
+            rc = w->feeder > 0 ? bundle_alone(rt, wi, job, &h, table)
+                               : send_alone(rt, wi, job, &h, table, &c);
     }
     if (rc == RP_ENOMEM || rc == RP_EMPI)
         return rc; /* retried later, or fatal */
@@ -648,6 +723,17 @@ int rp__dispatch(rp_runtime *rt) {
             rt->touched = NULL;
         }
     }
+    if (rt->bundles == NULL && rt->nservers > 0) {
+        rt->bundles = calloc((size_t)rt->nservers + 1, sizeof *rt->bundles);
+        rt->nbundled = calloc((size_t)rt->nservers + 1, sizeof *rt->nbundled);
+        if (rt->bundles == NULL || rt->nbundled == NULL) {
+            free(rt->bundles);
+            free(rt->nbundled);
+            rt->bundles = NULL;
+            rt->nbundled = NULL;
+            return 0; /* (tried again next pass) */
+        }
+    }
     int ntouched = 0, rc = 0, backlog = 0;
     for (rp_pool *p = rt->pools; p && rc == 0; p = p->next) {
         int wi;
@@ -678,6 +764,9 @@ int rp__dispatch(rp_runtime *rt) {
         if (frc == RP_EMPI)
             rp__set_fatal(rt, frc);
     }
+    for (int s = 1; s <= rt->nservers && rt->bundles != NULL; s++)
+        if (!rt->fatal && send_bundle(rt, s) == RP_EMPI)
+            rp__set_fatal(rt, RP_EMPI);
     return sent;
 }
 
@@ -686,6 +775,12 @@ void rp__dispatch_free(rp_runtime *rt) {
     free(rt->touched);
     rt->batches = NULL;
     rt->touched = NULL;
+    for (int s = 0; rt->bundles != NULL && s <= rt->nservers; s++)
+        rp__buf_free(&rt->bundles[s]);
+    free(rt->bundles);
+    free(rt->nbundled);
+    rt->bundles = NULL;
+    rt->nbundled = NULL;
 }
 
 /* Polled between items in single-rank mode: has the running chunk's pool

@@ -153,6 +153,37 @@ static void handle_results(rp_runtime *rt, int wi, const rp__hdr *h, void *msg) 
     rp__shared_unref(sh);
 }
 
+static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag);
+
+/* A BUNDLE from server rank @p src (@p h NULL: its header did not decode):
+ * the answers of the workers it feeds, each handled as if that worker had
+ * sent it.  Takes @p msg. */
+static void unbundle(rp_runtime *rt, const rp__hdr *h, void *msg, int src) {
+    rp__batch b;
+    if (h == NULL || rp__bundle_init(&b, h, (uint8_t *)msg + RP__HDR_SIZE) != 0) {
+        rp__log(RP_LOG_WARN, "malformed BUNDLE from server rank %d dropped", src);
+        free(msg);
+        return;
+    }
+    int rank;
+    rp__hdr ph;
+    const uint8_t *part;
+    size_t len;
+    while (rp__bundle_next(&b, &rank, &ph, &part, &len)) {
+        if (rank <= rt->nservers || rank >= rt->size || rt->workers[rank - 1].feeder != src ||
+            (ph.kind != RP__MSG_RESULT && ph.kind != RP__MSG_RESULTS)) {
+            rp__log(RP_LOG_WARN, "a BUNDLE part for rank %d from server rank %d dropped", rank,
+                    src);
+            continue;
+        }
+        void *copy = malloc(len);
+        if (copy != NULL)
+            memcpy(copy, part, len);
+        handle_msg(rt, copy, len, rank, ph.kind); /* (NULL: fails its chunk) */
+    }
+    free(msg);
+}
+
 /* A message from src with MPI tag @p tag; msg is NULL if it could not be
  * stored.  The header must decode and its kind match the tag. */
 static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) {
@@ -182,6 +213,9 @@ static void handle_msg(rp_runtime *rt, void *msg, size_t len, int src, int tag) 
             rp__handle_ack(rt, src - 1, &h, (char *)msg + RP__HDR_SIZE, (size_t)h.body_len);
         else
             rp__handle_bad_ack(rt, src - 1);
+    } else if (tag == RP__MSG_BUNDLE && src <= rt->nservers) {
+        unbundle(rt, ok ? &h : NULL, msg, src);
+        return;
     } else if (tag == RP__MSG_OBJ_REP && src <= rt->nservers) {
         rcall_answer(rt, ok ? &h : NULL, msg, len, src);
         return;
@@ -316,7 +350,8 @@ static int send_ctrl(rp_runtime *rt) {
         if (rt->ctrl_head == NULL)
             rt->ctrl_tail = NULL;
         int rank = rt->workers[c->dest].rank;
-        if (rank != 0 && rp__worker_gone(&rt->workers[c->dest])) {
+        int cut_bye = c->h.kind == RP__MSG_SHUTDOWN && rt->workers[c->dest].cut;
+        if (rank != 0 && rp__worker_gone(&rt->workers[c->dest]) && !cut_bye) {
             /* Nothing reaches it any more; a pool does not wait for it. */
             rp_pool *p = c->h.kind == RP__MSG_POOL_INIT ? rp__find_pool(rt, c->h.pool) : NULL;
             if (p != NULL && rp__awaited(p, c->dest) >= 0)

@@ -2,7 +2,10 @@
  * A server rank (docs/scale.md).  With rp_options.servers = K, ranks 1..K
  * hold the shared objects whose handles name them and serve them as rank 0
  * serves its own: the same store, requests and answers (rp__store_serve).
- * They run no tasks.  Rank 0 tells them which ranks were lost or that a
+ * They run no tasks; each feeds a share of the workers (rp__feeder_of):
+ * rank 0's chunks for them come in one BUNDLE a pass, which the server
+ * forwards, and their answers go back to rank 0 bundled, so that rank 0
+ * pays one message where it paid one a worker.  Rank 0 tells them which ranks were lost or that a
  * signal stopped the job (DROP), and when to stop (SHUTDOWN); a worker
  * rank tells them when one of its children ended (PROC_EXIT), so that
  * none of its calls takes an item or a lock meant for the living.  They
@@ -13,14 +16,17 @@
 #include "manager/manager.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <sys/resource.h>
 
 typedef struct srv {
     rp_runtime *rt;
     rp__store *store;
     rp__sendq sendq;
-    unsigned char *gone;       /* by rank: lost, its late requests dropped */
-    double deadline;           /* the next remote waiter's deadline, or -1 */
+    unsigned char *gone; /* by rank: lost, its late requests dropped */
+    double deadline;     /* the next remote waiter's deadline, or -1 */
+    rp__buf up;          /* the answers of the workers it feeds, for rank 0 (a BUNDLE) */
+    uint32_t nup;
     unsigned long long served; /* requests */
     double busy;               /* seconds in loop passes that found work */
     int stop;
@@ -84,6 +90,65 @@ static void flush(srv *s) {
     }
 }
 
+/* Send rank 0 the answers bundled so far. */
+static void flush_up(srv *s) {
+    if (s->nup == 0)
+        return;
+    rp__batch_finish(&s->up, RP__MSG_BUNDLE, s->nup);
+    void *m = s->up.p;
+    size_t len = s->up.len;
+    s->up = (rp__buf){0};
+    s->nup = 0;
+    send_msg(s, 0, RP__MSG_BUNDLE, m, len);
+}
+
+/* Rank 0's chunks for the workers this server feeds: each to its worker,
+ * in order.  A send to a worker that fails is that worker's loss, which
+ * rank 0 learns from its lease. */
+static void forward(srv *s, void *msg, size_t len) {
+    rp__hdr h, ph;
+    rp__batch b;
+    if (rp__hdr_decode(msg, len, &h) != 0 ||
+        rp__bundle_init(&b, &h, (uint8_t *)msg + RP__HDR_SIZE) != 0) {
+        rp__log(RP_LOG_WARN, "server rank %d: malformed BUNDLE dropped", s->rt->rank);
+        return;
+    }
+    int rank;
+    const uint8_t *part;
+    size_t plen;
+    while (rp__bundle_next(&b, &rank, &ph, &part, &plen)) {
+        if (rank <= s->rt->nservers || rank >= s->rt->size || s->gone[rank] ||
+            rp__feeder_of(rank, s->rt->nservers) != s->rt->rank)
+            continue;
+        void *m = malloc(plen);
+        if (m == NULL) {
+            rp__log(RP_LOG_WARN, "server rank %d: no memory to forward to rank %d", s->rt->rank,
+                    rank);
+            continue;
+        }
+        memcpy(m, part, plen);
+        rp__iov iov = {m, plen};
+        if (rp__send_iov(s->rt->comm, rank, ph.kind, &iov, 1, m, NULL, &s->sendq) != 0)
+            rp__log(RP_LOG_WARN, "server rank %d: could not forward to rank %d", s->rt->rank, rank);
+    }
+}
+
+/* A worker's answer to its chunks: into the bundle for rank 0. */
+static void answer_up(srv *s, void *msg, size_t len, int src) {
+    int rc = s->nup == 0 ? rp__batch_begin(&s->up) : 0;
+    if (rc == 0)
+        rc = rp__bundle_add(&s->up, src, msg, len);
+    if (rc != 0) {
+        /* The answer is lost: rank 0's books for that worker would never
+         * catch up.  Say so loudly; this is out of memory. */
+        rp__log(RP_LOG_ERROR, "server rank %d: no memory to pass on rank %d's answer", s->rt->rank,
+                src);
+        return;
+    }
+    if (++s->nup == RP__MAX_BATCH || s->up.len >= ((size_t)1 << 20))
+        flush_up(s);
+}
+
 /* A message from rank 0, or a worker's PROC_EXIT. */
 static void control(srv *s, void *msg, size_t len, int src, int tag) {
     rp__hdr h;
@@ -132,13 +197,22 @@ int rp__server_serve(rp_runtime *rt) {
         b.slept = 0;
         while ((rc = rp__recv_any(rt->comm, woke && !progress, &msg, &len, &src, &tag)) == 1) {
             progress++;
-            if (tag == RP__MSG_OBJ_REQ && src >= 0 && src < rt->size)
+            if (tag == RP__MSG_OBJ_REQ && src >= 0 && src < rt->size) {
                 serve(&s, msg, len, src);
-            else
+            } else if (tag == RP__MSG_BUNDLE && src == 0 && msg != NULL) {
+                forward(&s, msg, len);
+                free(msg);
+            } else if ((tag == RP__MSG_RESULT || tag == RP__MSG_RESULTS) && msg != NULL &&
+                       rp__feeder_of(src, rt->nservers) == rt->rank) {
+                answer_up(&s, msg, len, src);
+                free(msg);
+            } else {
                 control(&s, msg, len, src, tag);
+            }
         }
         if (rc != 0)
             break;
+        flush_up(&s);
         flush(&s);
         int d = rp__sendq_progress(&s.sendq);
         if (d < 0) {
@@ -164,6 +238,7 @@ int rp__server_serve(rp_runtime *rt) {
         if (rc == 0 && arc == RP_EMPI)
             rc = arc;
     }
+    flush_up(&s);
     int drc = rp__sendq_drain(&s.sendq, &rt->opt, -1.0);
     struct rusage ru;
     if (getrusage(RUSAGE_SELF, &ru) == 0) {
@@ -176,6 +251,7 @@ int rp__server_serve(rp_runtime *rt) {
     }
     rp__lease_bye(&rt->lease);
     rp__store_free(s.store);
+    rp__buf_free(&s.up);
     free(s.gone);
     rp__timer_slack_restore(slack);
     return rc ? rc : drc;

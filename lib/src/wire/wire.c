@@ -595,6 +595,71 @@ void rp__batch_finish(rp__buf *out, int kind, uint32_t count) {
     rp__hdr_encode(out->p, &h);
 }
 
+int rp__bundle_add(rp__buf *out, int rank, const void *msg, size_t len) {
+    int rc = rp__buf_reserve(out, RP__ROUTE_SIZE);
+    if (rc != 0)
+        return rc;
+    memset(out->p + out->len, 0, RP__ROUTE_SIZE);
+    put32(out->p + out->len, (uint32_t)rank);
+    out->len += RP__ROUTE_SIZE;
+    rc = rp__batch_add(out, msg, len);
+    if (rc != 0)
+        out->len -= RP__ROUTE_SIZE;
+    return rc;
+}
+
+/* The part at @p p, @p left bytes to the body's end: its length (without
+ * padding) into *len, or 0 if it is not a routed whole message. */
+static int bundle_part(const uint8_t *p, size_t left, rp__hdr *ph, size_t *len) {
+    if (left < RP__ROUTE_SIZE + RP__HDR_SIZE || get32(p + 4) != 0 || get64(p + 8) != 0)
+        return 0;
+    p += RP__ROUTE_SIZE;
+    left -= RP__ROUTE_SIZE;
+    uint64_t blen = get64(p + 40);
+    if (blen > left - RP__HDR_SIZE)
+        return 0;
+    *len = RP__HDR_SIZE + (size_t)blen;
+    if (rp__hdr_decode(p, *len, ph) != 0 || rp__pad(*len) > left)
+        return 0;
+    return ph->kind == RP__MSG_TASK || ph->kind == RP__MSG_TASKS || ph->kind == RP__MSG_RESULT ||
+           ph->kind == RP__MSG_RESULTS;
+}
+
+int rp__bundle_init(rp__batch *b, const rp__hdr *h, const void *body) {
+    memset(b, 0, sizeof *b);
+    if (h->kind != RP__MSG_BUNDLE || h->count < 1 || h->count > RP__MAX_BATCH || body == NULL)
+        return RP_EPROTO;
+    const uint8_t *p = body;
+    size_t left = (size_t)h->body_len;
+    for (uint32_t i = 0; i < h->count; i++) {
+        rp__hdr ph;
+        size_t len;
+        if (!bundle_part(p, left, &ph, &len))
+            return RP_EPROTO;
+        size_t step = RP__ROUTE_SIZE + rp__pad(len);
+        p += step;
+        left -= step;
+    }
+    if (left != 0)
+        return RP_EPROTO; /* the parts fill the body exactly */
+    b->p = body;
+    b->left = (size_t)h->body_len;
+    b->count = h->count;
+    return 0;
+}
+
+int rp__bundle_next(rp__batch *b, int *rank, rp__hdr *part, const uint8_t **msg, size_t *len) {
+    if (b->next >= b->count || !bundle_part(b->p, b->left, part, len))
+        return 0;
+    *rank = (int)get32(b->p);
+    *msg = b->p + RP__ROUTE_SIZE;
+    size_t step = RP__ROUTE_SIZE + rp__pad(*len);
+    b->p += step;
+    b->left -= step;
+    b->next++;
+    return 1;
+}
+
 /* ---- the lease hello ---------------------------------------------------- */
 
 void rp__hello_encode(void *out, const rp__hello *h) {

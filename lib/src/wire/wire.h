@@ -50,6 +50,11 @@
  *   the parts, each a whole TASK (RESULT) message, header and body, padded
  *   to 16.  A worker answers a TASKS with one RESULTS of as many parts, in
  *   order.
+ * BUNDLE (docs/scale.md): count = its parts (1 .. RP__MAX_BATCH), body =
+ *   the parts, each a route (u32 rank, 12 zero bytes) and a whole TASK,
+ *   TASKS, RESULT or RESULTS message, padded to 16: rank 0 sends a server
+ *   the chunks of the workers it feeds, the server forwards each to its
+ *   rank, and bundles their answers back, each with the rank it came from.
  */
 #ifndef RP_WIRE_H
 #define RP_WIRE_H
@@ -86,7 +91,8 @@
     X(RESULTS)      /* worker -> manager: the RESULT messages of several chunks in one */          \
     X(DROP)         /* manager -> server: rank job (-1: any) is lost, or signal: drop its calls */ \
     X(PARKED)       /* server -> manager: worker rank job's task waits (code 1) or goes on (-1) */ \
-    X(SERVER_LOST)  /* manager -> every rank: server rank job was lost, its objects with it */
+    X(SERVER_LOST)  /* manager -> every rank: server rank job was lost, its objects with it */     \
+    X(BUNDLE)       /* manager <-> server: whole messages for (from) several workers */
 
 typedef enum {
     RP__MSG_NONE = 0,
@@ -290,8 +296,27 @@ int rp__batch_add(rp__buf *out, const void *msg, size_t len);
 /** Start a batch in @p out (empty): room for its header.  0 or RP_ENOMEM. */
 int rp__batch_begin(rp__buf *out);
 
-/** Write the batch's header: kind @p kind (TASKS, RESULTS), @p count parts. */
+/** Write the batch's header: kind @p kind (TASKS, RESULTS, BUNDLE), @p count parts. */
 void rp__batch_finish(rp__buf *out, int kind, uint32_t count);
+/* A bundle's route in front of each part. */
+#define RP__ROUTE_SIZE 16u
+/**
+ * Append message @p msg (@p len bytes, whole) for or from rank @p rank to
+ * bundle @p out (started with rp__batch_begin, finished with
+ * rp__batch_finish(out, RP__MSG_BUNDLE, count)).  0 or RP_ENOMEM/RP_ETOOBIG.
+ */
+int rp__bundle_add(rp__buf *out, int rank, const void *msg, size_t len);
+/**
+ * Check a whole BUNDLE body against its header (1 .. RP__MAX_BATCH parts,
+ * every route's zero bytes, every part's header decodes and is a TASK,
+ * TASKS, RESULT or RESULTS, the parts fill the body exactly) and prepare
+ * to read it.  The parts' own bodies are checked by whoever reads them.
+ * Returns 0 or RP_EPROTO.
+ */
+int rp__bundle_init(rp__batch *b, const rp__hdr *h, const void *body);
+/** The next part: its rank, its decoded header, and the whole message at
+ *  *msg, *len bytes (into the bundle).  Returns 1, or 0 at the end. */
+int rp__bundle_next(rp__batch *b, int *rank, rp__hdr *part, const uint8_t **msg, size_t *len);
 
 /**
  * Writer of a RESULT message for @p count items: header and table are
@@ -530,6 +555,15 @@ static inline int rp__name_home(const void *name, size_t len, int nservers) {
     for (size_t i = 0; i < len; i++)
         h = (h ^ ((const uint8_t *)name)[i]) * 1099511628211ull;
     return 1 + (int)(h % (uint64_t)nservers);
+}
+
+/**
+ * The server rank that feeds worker rank @p rank its chunks and takes its
+ * answers, in a job of @p nservers server ranks (1..nservers): the workers
+ * in turn, so that each server has its share; 0 (rank 0) when there are none.
+ */
+static inline int rp__feeder_of(int rank, int nservers) {
+    return nservers > 0 && rank > nservers ? 1 + (rank - nservers - 1) % nservers : 0;
 }
 
 /** "dict", "queue", ... (an rp_kind) for messages; "object" for others. */

@@ -135,7 +135,7 @@ static int flush_answers(wstate *s) {
     s->nout = 0;
     s->out.len = 0;
     rp__iov iov = {m, len};
-    return rp__send_iov(s->env->comm, 0, kind, &iov, 1, m, NULL, &s->sendq);
+    return rp__send_iov(s->env->comm, s->env->feeder, kind, &iov, 1, m, NULL, &s->sendq);
 }
 
 /*
@@ -147,7 +147,8 @@ static int answer(wstate *s, void *m, size_t len, int batch) {
     if (batch == 0) {
         int rc = flush_answers(s);
         rp__iov iov = {m, len};
-        int src = rp__send_iov(s->env->comm, 0, RP__MSG_RESULT, &iov, 1, m, NULL, &s->sendq);
+        int src =
+            rp__send_iov(s->env->comm, s->env->feeder, RP__MSG_RESULT, &iov, 1, m, NULL, &s->sendq);
         return rc ? rc : src;
     }
     int rc = s->nout == 0 ? rp__batch_begin(&s->out) : 0;
@@ -264,15 +265,18 @@ static int run_init(wstate *s, void *msg, const rp__hdr *h) {
 static int handle(wstate *s, void *msg, size_t len, int src, int tag, int running) {
     rp__wenv *env = s->env;
     rp__hdr h;
-    /* Rank 0 sends everything; a server only its answers to this rank's children. */
-    int from_server = src >= 1 && src <= env->servers->n && tag == RP__MSG_OBJ_REP;
+    /* Rank 0 sends everything else; a server its answers to this rank's
+     * children, and this worker's feeder its chunks. */
+    int from_server = src >= 1 && src <= env->servers->n &&
+                      (tag == RP__MSG_OBJ_REP ||
+                       (src == env->feeder && (tag == RP__MSG_TASK || tag == RP__MSG_TASKS)));
     if ((src != 0 && !from_server) || msg == NULL || rp__hdr_decode(msg, len, &h) != 0 ||
         h.kind != tag) {
         rp__log(RP_LOG_WARN, "rank %d: malformed message (tag %d) from rank %d", env->rank, tag,
                 src);
         free(msg);
         /* An unreadable chunk is still answered, in its turn. */
-        if (src == 0 && tag == RP__MSG_TASK) {
+        if (src == env->feeder && tag == RP__MSG_TASK) {
             rp__hdr none = {.kind = RP__MSG_TASK};
             return ring_push(&s->chunks, NULL, &none, 0, NULL);
         }

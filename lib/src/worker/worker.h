@@ -64,6 +64,7 @@ typedef struct rp__wenv {
     const rp__tasks *tasks;
     rp__lease *lease;
     rp__servers *servers; /* the server ranks, and which were lost */
+    int feeder;           /* the rank that sends this worker its chunks and takes its answers */
     int peers_lost;       /* set from SHUTDOWN: some rank is gone */
 } rp__wenv;
 
