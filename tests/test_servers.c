@@ -3,7 +3,8 @@
  * placed (a named one on the server its name hashes to, from every rank;
  * anonymous ones in turn; Value and Array on rank 0), that every rank reaches
  * them there, waits that park on a server (a task in a queue get, rank 0
- * too), a callback's call (it may not wait: RP_EDEADLK at once), the list
+ * too), tasks through the servers (every share of workers busy), a
+ * callback's call (it may not wait: RP_EDEADLK at once), the list
  * and memory of all holders, forged handles.  Run at np 1, 3 and 5: 0, 1
  * and 2 servers (a job keeps one worker).
  */
@@ -90,6 +91,15 @@ static int t_count(rp_task_ctx *ctx, const void *arg, size_t size) {
             rc = urc;
     }
     return rp_return(ctx, &rc, sizeof rc);
+}
+
+/* Sleep the argument's microseconds (an int): uneven work. */
+static int t_nap(rp_task_ctx *ctx, const void *arg, size_t size) {
+    (void)size;
+    int us = *(const int *)arg;
+    struct timespec ts = {0, (long)us * 1000L};
+    nanosleep(&ts, NULL);
+    return rp_return(ctx, &us, sizeof us);
 }
 
 static int t_nothing(rp_task_ctx *ctx, const void *arg, size_t size) {
@@ -297,6 +307,38 @@ static void test_callback_calls(void **state) {
     assert_int_equal(rp_queue_destroy(rt, cb_queue), 0);
 }
 
+/* The chunks go through the servers, each feeding its share of the
+ * workers; rank 0 keeps the queue, so an uneven map keeps every worker of
+ * every share busy until it ends (no server's share idles while another's
+ * has work), and the results keep their order. */
+static void test_tasks_through_servers(void **state) {
+    (void)state;
+    rp_pool *p;
+    assert_int_equal(rp_pool_create(rt, NULL, &p), 0);
+    enum { N = 240 };
+    int in[N], out[N];
+    for (int i = 0; i < N; i++)
+        in[i] = i % 7 == 0 ? 3000 : 100; /* every 7th item is 30 times longer */
+    rp_call_options co = RP_CALL_OPTIONS_INIT;
+    co.chunksize = 1;
+    assert_int_equal(rp_pool_map(p, "t_nap", in, N, sizeof *in, out, sizeof *out, &co), 0);
+    for (int i = 0; i < N; i++)
+        assert_int_equal(out[i], in[i]);
+    rp_worker_stats ws[8];
+    rp_pool_stats st;
+    int nw = rp_pool_workers(p);
+    assert_true(nw <= 8);
+    assert_int_equal(rp_pool_get_stats(p, &st, ws, 8), 0);
+    size_t total = 0;
+    for (int k = 0; k < nw; k++) {
+        assert_true(ws[k].rank > rp_server_count(rt) || rp_size(rt) == 1);
+        assert_true(ws[k].done > 0); /* every share did some */
+        total += ws[k].done;
+    }
+    assert_int_equal(total, N);
+    rp_pool_destroy(p);
+}
+
 static void test_forged_homes(void **state) {
     (void)state;
     rp_dict d;
@@ -324,7 +366,7 @@ static void test_forged_homes(void **state) {
 
 int main(int argc, char **argv) {
     static const rp_task_def tasks[] = {RP_TASK(t_open), RP_TASK(t_qget), RP_TASK(t_count),
-                                        RP_TASK(t_nothing)};
+                                        RP_TASK(t_nap), RP_TASK(t_nothing)};
     rp_options opt = RP_OPTIONS_INIT;
     opt.tasks = tasks;
     opt.ntasks = sizeof tasks / sizeof tasks[0];
@@ -336,6 +378,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_waits_park_on_servers),
         cmocka_unit_test(test_lock_and_counters),
         cmocka_unit_test(test_callback_calls),
+        cmocka_unit_test(test_tasks_through_servers),
         cmocka_unit_test(test_forged_homes),
     };
     return RP_TEST_RUN_CASES(&rt, &argc, &argv, &opt, cases) ? 1 : 0;

@@ -654,6 +654,58 @@ static void test_batches(void **state) {
     rp__buf_free(&b);
 }
 
+/* A BUNDLE: routed whole messages for several ranks, read back in order;
+ * every malformed shape refused. */
+static void test_bundles(void **state) {
+    (void)state;
+    rp__buf b = {0};
+    uint8_t m[RP__HDR_SIZE + 8];
+    assert_int_equal(rp__batch_begin(&b), 0);
+    for (int k = 0; k < 3; k++)
+        assert_int_equal(rp__bundle_add(&b, 5 + k, m, one_task(m, 20 + (uint64_t)k, k)), 0);
+    rp__batch_finish(&b, RP__MSG_BUNDLE, 3);
+    assert_int_equal(b.len, RP__HDR_SIZE + 3 * (RP__ROUTE_SIZE + 64));
+    rp__hdr h, ph;
+    assert_int_equal(rp__hdr_decode(b.p, b.len, &h), 0);
+    assert_int_equal(h.kind, RP__MSG_BUNDLE);
+    assert_string_equal(rp__msg_name(h.kind), "BUNDLE");
+    rp__batch r;
+    assert_int_equal(rp__bundle_init(&r, &h, b.p + RP__HDR_SIZE), 0);
+    const uint8_t *part;
+    size_t len;
+    int rank;
+    for (int k = 0; k < 3; k++) {
+        assert_int_equal(rp__bundle_next(&r, &rank, &ph, &part, &len), 1);
+        assert_int_equal(rank, 5 + k);
+        assert_int_equal(ph.kind, RP__MSG_TASK);
+        assert_int_equal(ph.job, 20 + k);
+        assert_int_equal(len, RP__HDR_SIZE + 8);
+    }
+    assert_int_equal(rp__bundle_next(&r, &rank, &ph, &part, &len), 0);
+    /* A count that disagrees, none, trailing bytes, another kind, no body. */
+    rp__hdr bad = h;
+    bad.count = 4;
+    assert_int_equal(rp__bundle_init(&r, &bad, b.p + RP__HDR_SIZE), RP_EPROTO);
+    bad.count = 0;
+    assert_int_equal(rp__bundle_init(&r, &bad, b.p + RP__HDR_SIZE), RP_EPROTO);
+    bad = h;
+    bad.body_len -= 16;
+    assert_int_equal(rp__bundle_init(&r, &bad, b.p + RP__HDR_SIZE), RP_EPROTO);
+    bad = h;
+    bad.kind = RP__MSG_TASKS;
+    assert_int_equal(rp__bundle_init(&r, &bad, b.p + RP__HDR_SIZE), RP_EPROTO);
+    assert_int_equal(rp__bundle_init(&r, &h, NULL), RP_EPROTO);
+    /* A route whose zero bytes are not, and a part that is no message. */
+    uint8_t *route2 = b.p + RP__HDR_SIZE + RP__ROUTE_SIZE + 64;
+    route2[7] = 1;
+    assert_int_equal(rp__bundle_init(&r, &h, b.p + RP__HDR_SIZE), RP_EPROTO);
+    route2[7] = 0;
+    assert_int_equal(rp__bundle_init(&r, &h, b.p + RP__HDR_SIZE), 0);
+    memset(route2 + RP__ROUTE_SIZE, 0, 64);
+    assert_int_equal(rp__bundle_init(&r, &h, b.p + RP__HDR_SIZE), RP_EPROTO);
+    rp__buf_free(&b);
+}
+
 static void test_placement_record(void **state) {
     (void)state;
     rp__prec p = {.v = {1, 4, RP_PLACE_SCATTER, RP_GRAIN_CORE, 1, 4, 1},
@@ -737,6 +789,7 @@ int main(void) {
         cmocka_unit_test(test_task_find_and_fail),
         cmocka_unit_test(test_placement_record),
         cmocka_unit_test(test_batches),
+        cmocka_unit_test(test_bundles),
         cmocka_unit_test(test_proc_start),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -189,6 +189,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         CHECK(n == h.count);
         break;
     }
+    case RP__MSG_BUNDLE: {
+        /* Each part as a server or rank 0 takes it: a routed whole message. */
+        rp__batch b;
+        if (rp__bundle_init(&b, &h, body) != 0)
+            break;
+        rp__hdr ph;
+        const uint8_t *part;
+        size_t len;
+        int rank;
+        uint32_t n = 0;
+        while (rp__bundle_next(&b, &rank, &ph, &part, &len)) {
+            CHECK(part >= body && part + len <= body + h.body_len);
+            CHECK(ph.kind == RP__MSG_TASK || ph.kind == RP__MSG_TASKS ||
+                  ph.kind == RP__MSG_RESULT || ph.kind == RP__MSG_RESULTS);
+            if (ph.kind == RP__MSG_TASK || ph.kind == RP__MSG_RESULT)
+                (void)items(&ph, part + RP__HDR_SIZE);
+            n++;
+        }
+        CHECK(n == h.count);
+        break;
+    }
     case RP__MSG_OBJ_REQ:
     case RP__MSG_OBJ_REP:
         fields(&h, body);

@@ -116,6 +116,14 @@ static void wire_seeds(void) {
         exit(1);
     rp__batch_finish(&batch, RP__MSG_TASKS, 2);
     put_file("fuzz_wire", "tasks", batch.p, batch.len);
+    /* BUNDLE: that TASKS for rank 3 and the fixed TASK for rank 4. */
+    rp__buf bundle = {0};
+    if (rp__batch_begin(&bundle) != 0 || rp__bundle_add(&bundle, 3, batch.p, batch.len) != 0 ||
+        rp__bundle_add(&bundle, 4, fixed, sizeof fixed) != 0)
+        exit(1);
+    rp__batch_finish(&bundle, RP__MSG_BUNDLE, 2);
+    put_file("fuzz_wire", "bundle", bundle.p, bundle.len);
+    rp__buf_free(&bundle);
     rp__buf_free(&batch);
 
     /* OBJ_REQ and OBJ_REP with a field of every type. */
