@@ -27,8 +27,9 @@ typedef struct srv {
     double deadline;     /* the next remote waiter's deadline, or -1 */
     rp__buf up;          /* the answers of the workers it feeds, for rank 0 (a BUNDLE) */
     uint32_t nup;
-    unsigned long long served; /* requests */
-    double busy;               /* seconds in loop passes that found work */
+    unsigned long long served;                         /* requests */
+    unsigned long long fwd_in, fwd_out, up_in, up_out; /* bundles and messages, each way */
+    double busy;                                       /* seconds in loop passes that found work */
     int stop;
     int failed; /* a send failed: the communicator is broken */
 } srv;
@@ -95,6 +96,7 @@ static void flush_up(srv *s) {
     if (s->nup == 0)
         return;
     rp__batch_finish(&s->up, RP__MSG_BUNDLE, s->nup);
+    s->up_out++;
     void *m = s->up.p;
     size_t len = s->up.len;
     s->up = (rp__buf){0};
@@ -116,7 +118,9 @@ static void forward(srv *s, void *msg, size_t len) {
     int rank;
     const uint8_t *part;
     size_t plen;
+    s->fwd_in++;
     while (rp__bundle_next(&b, &rank, &ph, &part, &plen)) {
+        s->fwd_out++;
         if (rank <= s->rt->nservers || rank >= s->rt->size || s->gone[rank] ||
             rp__feeder_of(rank, s->rt->nservers) != s->rt->rank)
             continue;
@@ -145,6 +149,7 @@ static void answer_up(srv *s, void *msg, size_t len, int src) {
                 src);
         return;
     }
+    s->up_in++;
     if (++s->nup == RP__MAX_BATCH || s->up.len >= ((size_t)1 << 20))
         flush_up(s);
 }
@@ -246,8 +251,10 @@ int rp__server_serve(rp_runtime *rt) {
                      ((double)ru.ru_utime.tv_usec + (double)ru.ru_stime.tv_usec) * 1e-6;
         rp__log(RP_LOG_INFO,
                 "server rank %d: %llu requests served, busy %.3f s (%.3f us a request), "
-                "%.3f CPU-s in all",
-                rt->rank, s.served, s.busy, s.served ? s.busy / (double)s.served * 1e6 : 0.0, cpu);
+                "%.3f CPU-s in all; %llu chunk messages forwarded from %llu bundles, %llu "
+                "answers sent back in %llu",
+                rt->rank, s.served, s.busy, s.served ? s.busy / (double)s.served * 1e6 : 0.0, cpu,
+                s.fwd_out, s.fwd_in, s.up_in, s.up_out);
     }
     rp__lease_bye(&rt->lease);
     rp__store_free(s.store);
