@@ -1,5 +1,6 @@
 # shellcheck shell=bash
 # Shared by the benchmark scripts (bench/*.sh), sourced after `set -euo pipefail`:
+#   bench_build_args ARGS...     sets $build and $quick from [build-dir] [--quick]
 #   bench_require BUILD EXE...   exits unless each EXE was built in BUILD
 #   bench_mpirun NP PROG ARGS... starts PROG on NP ranks with $MPIRUN
 #   bench_python_status PYTHON   prints ok, or missing if PYTHON is not there
@@ -22,6 +23,21 @@ read -r -a bench_mpirun_cmd <<<"${MPIRUN:-mpirun --oversubscribe}"
 if [[ $(id -u) -eq 0 ]]; then
     export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
 fi
+
+# shellcheck disable=SC2034  # $build and $quick are for the scripts
+# bench_build_args ARGS...: a script's arguments: the build folder
+# (default build) into $build, and --quick into $quick (1, else 0).
+bench_build_args() {
+    build=build
+    quick=0
+    local a
+    for a in "$@"; do
+        case $a in
+        --quick) quick=1 ;;
+        *) build=$a ;;
+        esac
+    done
+}
 
 bench_require() {
     local build=$1 exe

@@ -22,14 +22,7 @@ set -euo pipefail
 # shellcheck source=common.sh source-path=SCRIPTDIR
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
-build=build
-quick=0
-for a in "$@"; do
-    case $a in
-    --quick) quick=1 ;;
-    *) build=$a ;;
-    esac
-done
+bench_build_args "$@"
 reps=${REPS:-3}
 bench=$build/bench/bench_scale
 bench_require "$build" "$bench"

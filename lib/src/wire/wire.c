@@ -521,6 +521,52 @@ int rp__proc_start_decode(const rp__hdr *h, const void *body, const char **name,
 
 /* ---- batches ------------------------------------------------------------ */
 
+/* The part at @p p, @p left bytes to the body's end: a whole message (in a
+ * bundle, after its route, whose spare bytes are zero) of kind @p kind (0:
+ * any a bundle carries), whose padding fits.  Its header into *ph, its
+ * length without padding into *len; 0 if it is none of that. */
+static int part_at(const uint8_t *p, size_t left, int routed, int kind, rp__hdr *ph, size_t *len) {
+    if (routed) {
+        if (left < RP__ROUTE_SIZE || get32(p + 4) != 0 || get64(p + 8) != 0)
+            return 0;
+        p += RP__ROUTE_SIZE;
+        left -= RP__ROUTE_SIZE;
+    }
+    if (left < RP__HDR_SIZE)
+        return 0;
+    uint64_t blen = get64(p + 40);
+    if (blen > left - RP__HDR_SIZE)
+        return 0;
+    *len = RP__HDR_SIZE + (size_t)blen;
+    if (rp__hdr_decode(p, *len, ph) != 0 || rp__pad(*len) > left)
+        return 0;
+    if (kind != 0)
+        return ph->kind == kind;
+    return ph->kind == RP__MSG_TASK || ph->kind == RP__MSG_TASKS || ph->kind == RP__MSG_RESULT ||
+           ph->kind == RP__MSG_RESULTS;
+}
+
+/* Check that @p h->count parts fill the body exactly, and prepare @p b. */
+static int parts_init(rp__batch *b, const rp__hdr *h, const uint8_t *body, int routed, int kind) {
+    const uint8_t *p = body;
+    size_t left = (size_t)h->body_len;
+    for (uint32_t i = 0; i < h->count; i++) {
+        rp__hdr ph;
+        size_t len;
+        if (!part_at(p, left, routed, kind, &ph, &len))
+            return RP_EPROTO;
+        size_t step = (routed ? RP__ROUTE_SIZE : 0) + rp__pad(len);
+        p += step;
+        left -= step;
+    }
+    if (left != 0)
+        return RP_EPROTO; /* the parts fill the body exactly */
+    b->p = body;
+    b->left = (size_t)h->body_len;
+    b->count = h->count;
+    return 0;
+}
+
 int rp__batch_init(rp__batch *b, const rp__hdr *h, const void *body) {
     memset(b, 0, sizeof *b);
     int part;
@@ -532,30 +578,7 @@ int rp__batch_init(rp__batch *b, const rp__hdr *h, const void *body) {
         return RP_EPROTO;
     if (h->count < 2 || h->count > RP__MAX_BATCH || body == NULL)
         return RP_EPROTO;
-    const uint8_t *p = body;
-    size_t left = (size_t)h->body_len;
-    for (uint32_t i = 0; i < h->count; i++) {
-        rp__hdr ph;
-        if (left < RP__HDR_SIZE)
-            return RP_EPROTO;
-        uint64_t blen = get64(p + 40);
-        if (blen > left - RP__HDR_SIZE)
-            return RP_EPROTO;
-        size_t len = RP__HDR_SIZE + (size_t)blen;
-        if (rp__hdr_decode(p, len, &ph) != 0 || ph.kind != part)
-            return RP_EPROTO;
-        size_t step = rp__pad(len);
-        if (step > left)
-            return RP_EPROTO;
-        p += step;
-        left -= step;
-    }
-    if (left != 0)
-        return RP_EPROTO; /* the parts fill the body exactly */
-    b->p = body;
-    b->left = (size_t)h->body_len;
-    b->count = h->count;
-    return 0;
+    return parts_init(b, h, body, 0, part);
 }
 
 int rp__batch_next(rp__batch *b, rp__hdr *part, const uint8_t **msg, size_t *len) {
@@ -608,48 +631,15 @@ int rp__bundle_add(rp__buf *out, int rank, const void *msg, size_t len) {
     return rc;
 }
 
-/* The part at @p p, @p left bytes to the body's end: its length (without
- * padding) into *len, or 0 if it is not a routed whole message. */
-static int bundle_part(const uint8_t *p, size_t left, rp__hdr *ph, size_t *len) {
-    if (left < RP__ROUTE_SIZE + RP__HDR_SIZE || get32(p + 4) != 0 || get64(p + 8) != 0)
-        return 0;
-    p += RP__ROUTE_SIZE;
-    left -= RP__ROUTE_SIZE;
-    uint64_t blen = get64(p + 40);
-    if (blen > left - RP__HDR_SIZE)
-        return 0;
-    *len = RP__HDR_SIZE + (size_t)blen;
-    if (rp__hdr_decode(p, *len, ph) != 0 || rp__pad(*len) > left)
-        return 0;
-    return ph->kind == RP__MSG_TASK || ph->kind == RP__MSG_TASKS || ph->kind == RP__MSG_RESULT ||
-           ph->kind == RP__MSG_RESULTS;
-}
-
 int rp__bundle_init(rp__batch *b, const rp__hdr *h, const void *body) {
     memset(b, 0, sizeof *b);
     if (h->kind != RP__MSG_BUNDLE || h->count < 1 || h->count > RP__MAX_BATCH || body == NULL)
         return RP_EPROTO;
-    const uint8_t *p = body;
-    size_t left = (size_t)h->body_len;
-    for (uint32_t i = 0; i < h->count; i++) {
-        rp__hdr ph;
-        size_t len;
-        if (!bundle_part(p, left, &ph, &len))
-            return RP_EPROTO;
-        size_t step = RP__ROUTE_SIZE + rp__pad(len);
-        p += step;
-        left -= step;
-    }
-    if (left != 0)
-        return RP_EPROTO; /* the parts fill the body exactly */
-    b->p = body;
-    b->left = (size_t)h->body_len;
-    b->count = h->count;
-    return 0;
+    return parts_init(b, h, body, 1, 0);
 }
 
 int rp__bundle_next(rp__batch *b, int *rank, rp__hdr *part, const uint8_t **msg, size_t *len) {
-    if (b->next >= b->count || !bundle_part(b->p, b->left, part, len))
+    if (b->next >= b->count || !part_at(b->p, b->left, 1, 0, part, len))
         return 0;
     *rank = (int)get32(b->p);
     *msg = b->p + RP__ROUTE_SIZE;
