@@ -7,7 +7,8 @@
 #             W + K.  Rank 0's CPU per call, each server's busy time per
 #             request (its log line at RP_LOG_LEVEL=info), and calls/s.
 #   tasks     a map of empty tasks, chunksize 1, on 2 workers (np = 3 + K):
-#             rank 0's CPU per task and tasks/s, the chunks batched.
+#             rank 0's CPU per task and tasks/s, the chunks batched; again
+#             at K = 1 with RP_SERVER_TASKS=0 (chunks from rank 0 directly).
 #   sparse    tasks of 1 ms, one chunk a worker at a time (RP_PREFETCH=1),
 #             rank 0 sleeping when idle (RP_IDLE_SPIN=1e-6), on 4, 8 and 16
 #             workers, K = 0 and 2: the slope of rank 0's CPU-s/s against
@@ -54,6 +55,8 @@ for k in 0 1 2; do
     run "$k" objects $((1 + w + k)) "$bench" --only objects --ops "$ops" --reps "$reps" --dicts 2
     run "$k" tasks $((3 + k)) "$bench" --only tasks --tasks "$tasks" --reps "$reps"
 done
+# The chunks from rank 0 directly, the server holding the objects only.
+RP_SERVER_TASKS=0 extra="-x RP_SERVER_TASKS" run 1 direct 4 "$bench" --only tasks --tasks "$tasks" --reps "$reps"
 if ((!quick)); then
     export RP_PREFETCH=1 RP_IDLE_SPIN=1e-6
     extra="-x RP_PREFETCH -x RP_IDLE_SPIN"
@@ -78,6 +81,7 @@ function kv(line, key,   i, n, f) {
 /^scale objects/ { n = split($0, f, " "); m = 0
                    for (i = 1; i <= n; i++) if (f[i] ~ /^max=/) { m++; if (m == 2) rhi[k, op] = substr(f[i], 5) } }
 /^scale tasks/ { t[kv($0, "k")] = kv($0, "rank0_cpu_us_per_task"); tr[kv($0, "k")] = kv($0, "tasks_per_s") }
+/^scale direct/ { dt = kv($0, "rank0_cpu_us_per_task"); dr = kv($0, "tasks_per_s") }
 /^scale sparse/ { k = kv($0, "k"); ns[k]++; x[k, ns[k]] = kv($0, "tasks_per_s"); y[k, ns[k]] = kv($0, "rank0_busy") }
 /^scale server/ && kv($0, "kind") == "objects" { k = kv($0, "k"); bs[k] += kv($0, "busy_s")
                                                 rq[k] += kv($0, "requests") }
@@ -98,6 +102,8 @@ END {
         printf "model K=%d sparse: rank-0 CPU per task alone %.2f us (slope over %d runs, %.0f..%.0f tasks/s)\n",
                k, (sxx > 0 ? sxy / sxx * 1e6 : 0), ns[k], x[k, 1], x[k, ns[k]]
     }
+    if (dr != "")
+        printf "model K=1, chunks from rank 0 directly (RP_SERVER_TASKS=0): rank-0 CPU per task %s us, %s tasks/s batched\n", dt, dr
     for (kd in fb) if (fb[kd] > 0 && ub[kd] > 0)
         printf "model %s through servers: %.1f messages a bundle to the workers, %.1f back\n", kd, fm[kd] / fb[kd], um[kd] / ub[kd]
     c0 = c[0, "get"]

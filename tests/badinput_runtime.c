@@ -44,6 +44,15 @@ static rp_options bad_options(int which) {
     case 8:
         o.placement = 9;
         break;
+    case 9:
+        o.servers = 256;
+        break;
+    case 10:
+        o.servers = -1;
+        break;
+    case 11:
+        o.server_tasks = 2;
+        break;
     default:
         o.ntasks = 3; /* with tasks NULL */
         break;
@@ -403,6 +412,9 @@ const bi_row bi_rows_runtime[] = {
     {"rp_init_comm", d_init_comm, "shm_arena_size 100", .want = RP_EINVAL, .i = 6},
     {"rp_init_comm", d_init_comm, "lost_retries 101", .want = RP_EINVAL, .i = 7},
     {"rp_init_comm", d_init_comm, "placement 9", .want = RP_EINVAL, .i = 8},
+    {"rp_init_comm", d_init_comm, "servers 256", .want = RP_EINVAL, .i = 9},
+    {"rp_init_comm", d_init_comm, "servers -1", .want = RP_EINVAL, .i = 10},
+    {"rp_init_comm", d_init_comm, "server_tasks 2", .want = RP_EINVAL, .i = 11},
     /* Collective over MPI_COMM_WORLD: only where that is this rank alone. */
     {"rp_main", d_main, "prefetch 0 (the exit code 1)", .want = 1, .i = 1, .only = BI_ONE_RANK},
     {"rp_serve", d_serve, "NULL runtime", .want = RP_EINVAL, .rt = 1},

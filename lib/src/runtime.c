@@ -71,7 +71,7 @@ static int prepare_manager(rp_runtime *rt) {
     for (int i = 0; i < rt->nworkers; i++) {
         rt->workers[i].rank = rt->size > 1 ? i + 1 : 0;
         rt->workers[i].server = rt->size > 1 && i < rt->nservers;
-        rt->workers[i].feeder = rt->size > 1 ? rp__feeder_of(i + 1, rt->nservers) : 0;
+        rt->workers[i].feeder = rt->size > 1 ? rp__feeder_of(i + 1, rt->feeds) : 0;
     }
     return 0;
 }
@@ -149,9 +149,10 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
     rt->nservers = rt->opt.servers < rt->size - 1 ? rt->opt.servers : rt->size - 2;
     if (rt->nservers < 0)
         rt->nservers = 0;
+    rt->feeds = rt->opt.server_tasks ? rt->nservers : 0;
     rt->servers.n = rt->nservers;
     rt->env.servers = &rt->servers;
-    rt->env.feeder = rp__feeder_of(rt->rank, rt->nservers);
+    rt->env.feeder = rp__feeder_of(rt->rank, rt->feeds);
 
     rp__log_set_rank(rt->rank);
     if (local == 0 && rt->opt.log_level != RP_LOG_DEFAULT)
@@ -188,7 +189,8 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
     int lease = rp__lease_init(&rt->lease, rt->comm, rt->rank, rt->size, local == 0);
     if (local == 0)
         local = lease;
-    uint64_t h = local == 0 ? table_hash(&rt->opt) : 0, k = (uint64_t)rt->opt.servers;
+    uint64_t h = local == 0 ? table_hash(&rt->opt) : 0;
+    uint64_t k = (uint64_t)rt->opt.servers << 1 | (rt->opt.server_tasks != 0);
     uint64_t v[5] = {h, ~h, (uint64_t)(-local), k, ~k}, all[5];
     int rc = local;
     if (MPI_Allreduce(v, all, 5, MPI_UINT64_T, MPI_MAX, rt->comm) != MPI_SUCCESS)
@@ -200,8 +202,9 @@ int rp_init_comm(rp_runtime **out, MPI_Comm comm, const rp_options *opts) {
         rc = rp__err(RP_EMISMATCH, "ranks registered different task tables (%zu tasks here)",
                      rt->opt.ntasks);
     else if (rc == 0 && all[3] != ~all[4])
-        rc = rp__err(RP_EMISMATCH, "ranks asked for different numbers of servers (%d here)",
-                     rt->opt.servers);
+        rc = rp__err(RP_EMISMATCH,
+                     "ranks asked for different servers or server_tasks (%d and %d here)",
+                     rt->opt.servers, rt->opt.server_tasks);
     if (rc == 0)
         rp__placement_start(&rt->place); /* warnings and the OMP hint, once init succeeds */
     if (rc == 0 && rt->rank == 0)

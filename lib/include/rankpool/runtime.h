@@ -77,13 +77,20 @@ typedef struct rp_options {
      *  A job keeps at least one worker: with fewer ranks the value is
      *  lowered.  Every rank must give the same value.  See docs/scale.md. */
     int servers;
+    /** With servers: 1 (default) also sends each worker's chunks through a
+     *  server, each server relaying those of its share of the workers, so
+     *  that rank 0 sends and receives one message per server and pass; 0
+     *  sends them from rank 0 to the workers directly, the servers then
+     *  hold the objects only (a task then costs one hop less; see
+     *  docs/scale.md for when each pays).  The same on every rank. */
+    int server_tasks;
 } rp_options;
 
 /** Default options. */
 #define RP_OPTIONS_INIT                                                                            \
     {                                                                                              \
         sizeof(rp_options), NULL, 0, 2, 200e-6, 1e-3, 5e-3, (size_t)1 << 16, (size_t)1 << 26,      \
-            (size_t)1 << 30, 0, 0, (size_t)1 << 26, 2, 10.0, 1, 0, 0                               \
+            (size_t)1 << 30, 0, 0, (size_t)1 << 26, 2, 10.0, 1, 0, 0, 1                            \
     }
 
 /**

@@ -360,6 +360,7 @@ struct rp_runtime {
     rp__worker *workers; /* one per rank but rank 0: the servers first, then the workers */
     int nworkers;        /* rt->workers' length */
     int nservers;        /* server ranks 1..nservers (every rank; docs/scale.md) */
+    int feeds;           /* servers that relay the workers' chunks: nservers, or 0 */
     rp__servers servers; /* which servers were lost (every rank) */
     unsigned next_home;  /* the server of the next anonymous object, in turn (atomic) */
     double *task_ns;     /* per task: running mean of time per item, seeds new calls */

@@ -122,7 +122,7 @@ static void forward(srv *s, void *msg, size_t len) {
     while (rp__bundle_next(&b, &rank, &ph, &part, &plen)) {
         s->fwd_out++;
         if (rank <= s->rt->nservers || rank >= s->rt->size || s->gone[rank] ||
-            rp__feeder_of(rank, s->rt->nservers) != s->rt->rank)
+            rp__feeder_of(rank, s->rt->feeds) != s->rt->rank)
             continue;
         void *m = malloc(plen);
         if (m == NULL) {
@@ -208,7 +208,7 @@ int rp__server_serve(rp_runtime *rt) {
                 forward(&s, msg, len);
                 free(msg);
             } else if ((tag == RP__MSG_RESULT || tag == RP__MSG_RESULTS) && msg != NULL &&
-                       rp__feeder_of(src, rt->nservers) == rt->rank) {
+                       rp__feeder_of(src, rt->feeds) == rt->rank) {
                 answer_up(&s, msg, len, src);
                 free(msg);
             } else {

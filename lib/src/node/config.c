@@ -56,6 +56,8 @@ static const opt_row rows[] = {
         "catch SIGINT and SIGTERM to stop in order (1 or 0)"),
     ROW(log_level, "RP_LOG_LEVEL", T_LOG, 0, 0, "error, warn, info, debug, trace or off"),
     ROW(servers, "RP_SERVERS", T_INT, 0, 255, "ranks that serve the shared objects (0: rank 0)"),
+    ROW(server_tasks, "RP_SERVER_TASKS", T_BOOL, 0, 1,
+        "with servers, the workers' chunks go through them too (1 or 0)"),
 };
 #define NROWS ((int)(sizeof rows / sizeof rows[0]))
 
@@ -276,9 +278,12 @@ static void format(const rp_options *o, const opt_row *r, char *buf, size_t size
     case T_SECONDS:
         snprintf(buf, size, "%g", as_number(o, r));
         break;
-    case T_BOOL:
-        snprintf(buf, size, "%d", o->handle_signals != 0);
+    case T_BOOL: {
+        int v;
+        memcpy(&v, (const char *)o + r->off, sizeof v);
+        snprintf(buf, size, "%d", v != 0);
         break;
+    }
     case T_LOG:
         snprintf(buf, size, "%s",
                  rp_log_level_name(o->log_level ? o->log_level : rp_log_get_level()));
