@@ -294,8 +294,8 @@ static void server_lost(rp_runtime *rt, int rank) {
         rp__worker *w = &rt->workers[i];
         if (w->feeder != rank || rp__worker_gone(w))
             continue;
+        w->cut = 1; /* (before lost: readers without the lock see both) */
         __atomic_store_n(&w->lost, 1, __ATOMIC_RELEASE);
-        w->cut = 1;
         w->lost_at = rp__now();
         rt->nlost++;
         rt->lost_pending = 1;
@@ -325,12 +325,17 @@ int rp__handle_lost(rp_runtime *rt, int *ranks, int cap) {
             break;
         }
         w->lost = 2;
-        ranks[n++] = w->rank;
         if (w->server) {
+            ranks[n++] = w->rank;
             server_lost(rt, w->rank);
             continue;
         }
-        rp__forward_drop(rt, w->rank, RP_ELOST); /* its calls parked on the servers */
+        /* A worker cut off with its server is alive: its object calls are
+         * still answered, so that its task can end and it can hear SHUTDOWN. */
+        if (!w->cut) {
+            ranks[n++] = w->rank;
+            rp__forward_drop(rt, w->rank, RP_ELOST); /* its calls parked on the servers */
+        }
         int chunks = w->len;
         size_t items = 0;
         while (w->len > 0) {
@@ -430,8 +435,7 @@ static int send_bundle(rp_runtime *rt, int s) {
 /* With server ranks: the whole message @p m (@p len bytes, a TASK or
  * TASKS; copied) for worker @p wi goes through its feeder, in the bundle
  * sent when the pass ends.  Each worker's messages keep their order. */
-static int bundle_msg(rp_runtime *rt, int wi, int kind, const void *m, size_t len) {
-    (void)kind;
+static int bundle_msg(rp_runtime *rt, int wi, const void *m, size_t len) {
     int s = rt->workers[wi].feeder;
     if (rt->bundles == NULL)
         return RP_ENOMEM;
@@ -468,7 +472,7 @@ static int flush_batch(rp_runtime *rt, int wi, rp__tbatch *bt) {
     bt->n = 0;
     bt->est_ns = 0;
     if (w->feeder > 0) {
-        int rc = bundle_msg(rt, wi, kind, iov.base, iov.len);
+        int rc = bundle_msg(rt, wi, iov.base, iov.len);
         free(owned);
         return rc;
     }
@@ -485,7 +489,7 @@ static int bundle_alone(rp_runtime *rt, int wi, const rp_result *job, const rp__
         return RP_ENOMEM;
     rp__hdr_encode(m, h);
     write_body(job, (size_t)h->start, h->count, table, m + RP__HDR_SIZE);
-    int rc = bundle_msg(rt, wi, RP__MSG_TASK, m, whole);
+    int rc = bundle_msg(rt, wi, m, whole);
     free(m);
     return rc;
 }
@@ -723,9 +727,9 @@ int rp__dispatch(rp_runtime *rt) {
             rt->touched = NULL;
         }
     }
-    if (rt->bundles == NULL && rt->nservers > 0) {
-        rt->bundles = calloc((size_t)rt->nservers + 1, sizeof *rt->bundles);
-        rt->nbundled = calloc((size_t)rt->nservers + 1, sizeof *rt->nbundled);
+    if (rt->bundles == NULL && rt->feeds > 0) {
+        rt->bundles = calloc((size_t)rt->feeds + 1, sizeof *rt->bundles);
+        rt->nbundled = calloc((size_t)rt->feeds + 1, sizeof *rt->nbundled);
         if (rt->bundles == NULL || rt->nbundled == NULL) {
             free(rt->bundles);
             free(rt->nbundled);
@@ -764,7 +768,7 @@ int rp__dispatch(rp_runtime *rt) {
         if (frc == RP_EMPI)
             rp__set_fatal(rt, frc);
     }
-    for (int s = 1; s <= rt->nservers && rt->bundles != NULL; s++)
+    for (int s = 1; s <= rt->feeds && rt->bundles != NULL; s++)
         if (!rt->fatal && send_bundle(rt, s) == RP_EMPI)
             rp__set_fatal(rt, RP_EMPI);
     return sent;
@@ -775,7 +779,7 @@ void rp__dispatch_free(rp_runtime *rt) {
     free(rt->touched);
     rt->batches = NULL;
     rt->touched = NULL;
-    for (int s = 0; rt->bundles != NULL && s <= rt->nservers; s++)
+    for (int s = 0; rt->bundles != NULL && s <= rt->feeds; s++)
         rp__buf_free(&rt->bundles[s]);
     free(rt->bundles);
     free(rt->nbundled);

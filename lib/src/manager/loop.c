@@ -57,12 +57,13 @@ static int send_rcalls(rp_runtime *rt) {
         if (c->req == NULL || c->done)
             continue;
         rp__iov iov = {c->req, c->len};
-        int rc = rt->fatal ? RP_EMPI
-                           : rp__send_iov(rt->comm, c->dest, RP__MSG_OBJ_REQ, &iov, 1, c->req, NULL,
-                                          &rt->sendq);
+        void *req = c->req;
+        c->req = NULL; /* the send owns it, or it is freed here */
+        int rc = RP_EMPI;
         if (rt->fatal)
-            free(c->req);
-        c->req = NULL;
+            free(req);
+        else
+            rc = rp__send_iov(rt->comm, c->dest, RP__MSG_OBJ_REQ, &iov, 1, req, NULL, &rt->sendq);
         if (rc == RP_EMPI) {
             c->rc = RP_EMPI;
             c->done = 1;
@@ -244,7 +245,8 @@ static void serve_obj(rp_runtime *rt, void *msg, size_t len, int src) {
     rp__hdr h;
     void *rep = NULL;
     size_t rlen = 0;
-    if (__atomic_load_n(&rt->workers[src - 1].lost, __ATOMIC_ACQUIRE)) {
+    const rp__worker *w = &rt->workers[src - 1];
+    if (__atomic_load_n(&w->lost, __ATOMIC_ACQUIRE) && !w->cut) {
         free(msg); /* sent before it died: nobody waits for the answer */
         return;
     }
@@ -288,7 +290,7 @@ static void flush_objects(rp_runtime *rt) {
         for (rp__outmsg *m = out; m; m = m->next) { /* each parked request gets one answer */
             rp__worker *w = &rt->workers[m->rank - 1];
             rp__hdr oh;
-            if (w->lost) {
+            if (w->lost && !w->cut) {
                 m->rank = -1; /* nobody to send it to */
                 continue;
             }

@@ -256,7 +256,7 @@ typedef struct rp__worker {
     int pid;          /* its process id, from its lease (0: no lease) */
     int server;       /* a server rank (docs/scale.md): it runs no tasks */
     int feeder;       /* the server rank its chunks go through (0: none, rank 0 itself) */
-    int cut;          /* lost with its feeder: alive, still told SHUTDOWN */
+    int cut;          /* lost with its feeder: alive; its object calls answered, told SHUTDOWN */
     int lost;         /* 1: gone, its work not yet re-sent; 2: gone and handled */
     int stuck;        /* still running a task at shutdown: given up on */
     int bye;          /* it answered SHUTDOWN */
@@ -399,7 +399,7 @@ struct rp_runtime {
     rp_result *live;                       /* every call not yet freed */
     rp__sendq sendq;
     rp__tbatch *batches; /* per worker: chunks gathered in one dispatch pass */
-    rp__buf *bundles;    /* per server rank (index 1..nservers): its workers' chunks this pass */
+    rp__buf *bundles;    /* per server rank (index 1..feeds): its workers' chunks this pass */
     uint32_t *nbundled;  /* ... how many messages each holds */
     int *touched;        /* the workers whose batch has chunks */
     rp__store *store;    /* shared objects (rank 0; the manager thread serves them) */
